@@ -1,0 +1,84 @@
+"""marshmallow schemas of every API payload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields
+
+
+class FileSchema(Schema):
+    filename = fields.String()
+    resource = fields.String(attribute="resource_name", allow_none=True)
+    media_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    rows = fields.Integer(attribute="row_count", allow_none=True)
+    url = fields.Method("_url")
+
+    def _url(self, file: Any) -> str:
+        base = self.context_base()
+        return f"{base}/datasets/{file.version.dataset.slug}/v{file.version.number}/{file.filename}"
+
+    def context_base(self) -> str:
+        return getattr(self, "base_url", "")
+
+
+class VersionSchema(Schema):
+    number = fields.Integer()
+    published_at = fields.DateTime()
+    note = fields.String(allow_none=True)
+    retracted_at = fields.DateTime(allow_none=True)
+    retraction_reason = fields.String(allow_none=True)
+    figures = fields.Method("_figures")
+    files = fields.Method("_files")
+
+    def _figures(self, version: Any) -> list:
+        return (version.figures or {}).get("figures", [])
+
+    def _files(self, version: Any) -> list:
+        schema = FileSchema(many=True)
+        schema.base_url = getattr(self, "base_url", "")
+        return schema.dump(version.files)
+
+
+class ResourceSchema(Schema):
+    name = fields.String()
+    title = fields.String()
+    table_schema = fields.Dict(data_key="schema")
+
+
+class DatasetSummarySchema(Schema):
+    slug = fields.String()
+    title = fields.String()
+    family = fields.String()
+    description = fields.Function(lambda d: d.meta.get("description", ""))
+    keywords = fields.Function(lambda d: d.meta.get("keywords", []))
+    update_frequency = fields.Function(lambda d: d.meta.get("update_frequency"))
+    current_version = fields.Function(lambda d: d.current_version.number
+                                      if d.current_version else None)
+    last_published = fields.Function(lambda d: d.current_version.published_at.isoformat()
+                                     if d.current_version else None)
+    url = fields.Method("_url")
+
+    def _url(self, dataset: Any) -> str:
+        return f"{getattr(self, 'base_url', '')}/api/v1/datasets/{dataset.slug}"
+
+
+class DatasetSchema(DatasetSummarySchema):
+    methodology = fields.Function(lambda d: d.meta.get("methodology", ""))
+    caveats = fields.Function(lambda d: d.meta.get("caveats", ""))
+    license = fields.Function(lambda d: d.meta.get("license"))
+    publisher = fields.Function(lambda d: d.meta.get("publisher"))
+    resources = fields.Nested(ResourceSchema, many=True)
+    version = fields.Method("_version")
+
+    def _version(self, dataset: Any) -> dict:
+        schema = VersionSchema()
+        schema.base_url = getattr(self, "base_url", "")
+        return schema.dump(dataset.current_version)
+
+
+def dump(schema: Schema, obj: Any, base_url: str) -> Any:
+    schema.base_url = base_url
+    return schema.dump(obj)

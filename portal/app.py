@@ -1,0 +1,93 @@
+"""The Flask application factory: configuration, extensions, blueprints, security headers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Flask, Response, g, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from portal.config import REPO_ROOT, Config
+from portal.context import Portal
+from portal.web.extensions import csrf, limiter, login_manager
+
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                           "script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+                           "base-uri 'self'; form-action 'self'")
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    app = Flask(__name__, template_folder=str(REPO_ROOT / "templates"))
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        TESTING=config.testing,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.base_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=config.session_hours),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        MAX_CONTENT_LENGTH=200 * 1024 * 1024,
+    )
+    app.extensions["portal"] = Portal(config)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from portal.api.v1 import api
+    from portal.web.auth import auth
+    from portal.web.downloads import downloads
+    from portal.web.office import office
+    from portal.web.public import public
+
+    for blueprint in (public, downloads, auth, office, api):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api)
+
+    app.teardown_appcontext(_close_session)
+    app.after_request(_security_headers)
+    _register_errors(app)
+    if not app.debug:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _close_session(_error: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+def _register_errors(app: Flask) -> None:
+    def page(status: int, title: str, message: str) -> tuple[str, int]:
+        if request.path.startswith("/api/"):
+            return {"error": {"status": status, "title": title, "message": message}}, status
+        return render_template("error.html", status=status, title=title, message=message), status
+
+    app.register_error_handler(CSRFError, lambda e: page(
+        400, "Form expired", "The form was missing its security token or it expired. "
+        "Go back, reload the page and try again."))
+    app.register_error_handler(404, lambda e: page(
+        404, "Not found", "There is nothing at this address."))
+    app.register_error_handler(403, lambda e: page(
+        403, "Not allowed", "Your account's role does not allow this."))
+    app.register_error_handler(405, lambda e: page(
+        405, "Method not allowed", "This address does not accept that kind of request."))
+    app.register_error_handler(429, lambda e: page(
+        429, "Too many attempts", "Too many attempts from your address. Wait a minute and "
+        "try again."))

@@ -1,0 +1,104 @@
+"""What the public sees: published datasets, their versions and files, never anything unreviewed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.errors import PortalError, UnknownDataset
+from portal.models import Dataset, Version, VersionFile
+from portal.storage import LocalStorage
+
+
+class NotPublished(PortalError):
+    """The dataset, version or file exists but is not public."""
+
+
+class Retracted(PortalError):
+    """The version was retracted; its files answer 410 with the notice."""
+
+    def __init__(self, version: Version) -> None:
+        super().__init__(f"version {version.number} was retracted: {version.retraction_reason}")
+        self.version = version
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file to send: where it is on disk and what to say about it."""
+
+    file: VersionFile
+    version: Version
+    path: Path
+    download_name: str
+
+
+def published_datasets(session: Session) -> list[Dataset]:
+    query = (select(Dataset).where(Dataset.current_version_id.is_not(None))
+             .options(selectinload(Dataset.resources), selectinload(Dataset.current_version)
+                      .selectinload(Version.files)).order_by(Dataset.title))
+    return list(session.scalars(query))
+
+
+def published_dataset(session: Session, slug: str) -> Dataset:
+    dataset = session.scalar(select(Dataset).where(Dataset.slug == slug))
+    if dataset is None or dataset.current_version_id is None:
+        raise UnknownDataset(f"no published dataset named {slug!r}")
+    return dataset
+
+
+def versions(session: Session, dataset: Dataset) -> list[Version]:
+    return list(session.scalars(select(Version).where(Version.dataset_id == dataset.id)
+                                .options(selectinload(Version.files))
+                                .order_by(Version.number.desc())))
+
+
+def find_version(session: Session, slug: str, number: int | None) -> Version:
+    """Version `number` of a published dataset, or its current one when number is None."""
+    dataset = published_dataset(session, slug)
+    if number is None:
+        return session.get(Version, dataset.current_version_id)
+    version = session.scalar(select(Version).where(Version.dataset_id == dataset.id,
+                                                   Version.number == number))
+    if version is None:
+        raise NotPublished(f"{slug} has no version {number}")
+    return version
+
+
+def download(session: Session, storage: LocalStorage, slug: str, number: int | None,
+             filename: str) -> Download:
+    """The file a download URL names, looked up in the database, never in the request path."""
+    version = find_version(session, slug, number)
+    if version.retracted_at is not None:
+        raise Retracted(version)
+    file = version.file(filename)
+    if file is None:
+        raise NotPublished(f"version {version.number} of {slug} has no file {filename!r}")
+    stem, _, suffix = filename.rpartition(".")
+    name = f"{slug}-v{version.number}-{stem}.{suffix}" if stem != slug else \
+        f"{slug}-v{version.number}.{suffix}"
+    return Download(file, version, storage.path(file.path), name)
+
+
+def preview(storage: LocalStorage, file: VersionFile, rows: int = 10) -> pl.DataFrame:
+    """The first rows of a published CSV, as text."""
+    return pl.read_csv(storage.path(file.path), n_rows=rows, infer_schema=False)
+
+
+def search(datasets: list[Dataset], query: str) -> list[Dataset]:
+    """Datasets whose title, description, keywords or resources mention every word of the query."""
+    words = query.lower().split()
+    if not words:
+        return datasets
+
+    def haystack(dataset: Dataset) -> str:
+        meta = dataset.meta
+        parts = [dataset.title, dataset.slug, meta.get("description", ""),
+                 " ".join(meta.get("keywords", []))]
+        parts += [f"{r.name} {r.title}" for r in dataset.resources]
+        return " ".join(parts).lower()
+
+    return [d for d in datasets if all(word in haystack(d) for word in words)]

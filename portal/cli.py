@@ -1,0 +1,222 @@
+"""The `portal` command: database, users, demo, runs, review and validation from a shell."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from portal.config import Config
+from portal.context import Portal
+from portal.errors import PortalError
+
+
+def _portal(ctx: click.Context) -> Portal:
+    if ctx.obj is None:
+        ctx.obj = Portal(Config.from_env())
+    return ctx.obj
+
+
+class PortalGroup(click.Group):
+    """Turns domain errors into a one-line message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except PortalError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=PortalGroup)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Police transparency portal: publish validated, reviewed open data."""
+
+
+@main.group()
+def db() -> None:
+    """Database management."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Create or migrate the database to the latest schema."""
+    from portal.migrate import current, upgrade
+
+    portal = _portal(ctx)
+    upgrade(portal.config.database_url)
+    click.echo(f"database at revision {current(portal.config.database_url)}")
+
+
+@main.group()
+def users() -> None:
+    """Records-office accounts."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["officer", "admin"]), default="officer",
+              show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def users_create(ctx: click.Context, email: str, role: str, password_stdin: bool) -> None:
+    """Add a user who can sign in to the records office."""
+    from portal.users import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _portal(ctx).db.session() as session:
+        user = create_user(session, email, password, role)
+        click.echo(f"created {user.role.value} {user.email}")
+
+
+@users.command("list")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    """List users and their roles."""
+    from sqlalchemy import select
+
+    from portal.models import User
+
+    with _portal(ctx).db.session() as session:
+        for user in session.scalars(select(User).order_by(User.email)):
+            state = "active" if user.active else "disabled"
+            click.echo(f"{user.email}\t{user.role.value}\t{state}")
+
+
+@main.command()
+@click.argument("datasets", nargs=-1)
+@click.option("--all", "run_all", is_flag=True, help="Run every publisher.")
+@click.option("--file", "files", multiple=True, metavar="RESOURCE=PATH",
+              help="Use this file as the source of one resource (one dataset only).")
+@click.pass_context
+def run(ctx: click.Context, datasets: tuple[str, ...], run_all: bool,
+        files: tuple[str, ...]) -> None:
+    """Run publishers now and print the outcome of each run."""
+    from portal.pipeline.run import run_dataset
+
+    portal = _portal(ctx)
+    slugs = sorted(portal.definitions) if run_all else list(datasets)
+    if not slugs:
+        raise click.UsageError("name at least one dataset, or use --all")
+    uploads = {}
+    for item in files:
+        resource, sep, path = item.partition("=")
+        if not sep or not path:
+            raise click.UsageError(f"--file takes RESOURCE=PATH, not {item!r}")
+        uploads[resource] = Path(path).resolve()
+    if uploads and len(slugs) != 1:
+        raise click.UsageError("--file applies to one dataset at a time")
+    failed = False
+    for slug in slugs:
+        definition = portal.definition(slug)
+        for resource in uploads:
+            definition.resource(resource)  # an unknown resource name is a clear error
+        result = run_dataset(portal.db, definition, trigger="cli", uploads=uploads)
+        line = f"{slug}: run {result.id} {result.status.value}"
+        if result.row_count is not None:
+            line += f", {result.row_count} rows"
+        if result.error:
+            line += f": {result.error}"
+        click.echo(line)
+        failed |= result.status.value == "failed"
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.pass_context
+def candidates(ctx: click.Context) -> None:
+    """List candidates awaiting review."""
+    from portal.releases import pending_candidates
+
+    with _portal(ctx).db.session() as session:
+        pending = pending_candidates(session)
+        if not pending:
+            click.echo("no candidates awaiting review")
+        for candidate in pending:
+            rows = sum(f["rows"] or 0 for f in candidate.files if f["media_type"] == "text/csv")
+            click.echo(f"{candidate.dataset.slug}\tcandidate {candidate.id}\trun "
+                       f"{candidate.run_id}\t{rows} rows\tstaged "
+                       f"{candidate.created_at:%Y-%m-%d %H:%M} UTC")
+
+
+@main.command()
+@click.argument("dataset")
+@click.option("--by", "email", required=True, help="E-mail of the approving records officer.")
+@click.option("--note", default="", help="Note kept with the decision.")
+@click.pass_context
+def approve(ctx: click.Context, dataset: str, email: str, note: str) -> None:
+    """Approve and publish the dataset's pending candidate."""
+    from portal import releases
+    from portal.users import get_user
+
+    portal = _portal(ctx)
+    with portal.db.session() as session:
+        version = releases.approve(session, portal.config, dataset, get_user(session, email), note)
+        click.echo(f"{dataset}: published version {version.number}")
+
+
+@main.command()
+@click.argument("dataset")
+@click.option("--by", "email", required=True, help="E-mail of the records officer.")
+@click.option("--note", required=True, help="Why the candidate is rejected.")
+@click.pass_context
+def reject(ctx: click.Context, dataset: str, email: str, note: str) -> None:
+    """Reject the dataset's pending candidate."""
+    from portal import releases
+    from portal.users import get_user
+
+    with _portal(ctx).db.session() as session:
+        candidate = releases.reject(session, dataset, get_user(session, email), note)
+        click.echo(f"{dataset}: rejected candidate {candidate.id}")
+
+
+@main.command()
+@click.argument("schema", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def validate(schema: Path, file: Path, as_json: bool) -> None:
+    """Validate a CSV file against a table schema; exit 1 if invalid."""
+    from portal.catalog import read_schema
+    from portal.validation import validate_table
+
+    report = validate_table(read_schema(schema), file)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(f"{file}: {report['rowCount']} rows, "
+                   f"{'valid' if report['valid'] else str(report['errorCount']) + ' errors'}")
+        for group in report["groups"]:
+            click.echo(f"  {group['title']} ({group['type']}): {group['count']}")
+            for finding in group["sample"]:
+                where = f"row {finding['rowNumber']}" if finding.get("rowNumber") else "file"
+                if finding.get("fieldName"):
+                    where += f", field {finding['fieldName']}"
+                click.echo(f"    {where}: {finding['note']}")
+    sys.exit(0 if report["valid"] else 1)
+
+
+@main.command()
+@click.option("--serve", is_flag=True, help="Then serve the portal with gunicorn.")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, serve: bool, bind: str) -> None:
+    """Generate demo sources, publish first versions, leave one candidate pending. Idempotent."""
+    from portal.demo import load_demo
+
+    portal = _portal(ctx)
+    for line in load_demo(portal):
+        click.echo(line)
+    if serve:
+        click.echo(f"serving on http://{bind}/ (Ctrl-C stops)")
+        os.environ.setdefault("PORTAL_DEMO", "1")
+        os.environ["SECRET_KEY"] = portal.config.secret_key
+        os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", bind,
+                                   "--workers", "2", "--access-logfile", "-", "wsgi:app"])

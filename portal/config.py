@@ -1,0 +1,84 @@
+"""Configuration: built once from environment variables; nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from portal.errors import ConfigurationError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the portal needs to know about its surroundings.
+
+    Environment variables (all optional):
+    DATABASE_URL     SQLAlchemy URL; default: SQLite file `portal.db` in the data folder (WAL mode)
+    PORTAL_DATA_DIR  folder for the database, staged candidates and published versions; default ./instance
+    SECRET_KEY       signs sessions and CSRF tokens; required unless PORTAL_DEMO or PORTAL_DEBUG is set
+    PORTAL_BASE_URL  absolute URL the public reaches the portal at; default http://127.0.0.1:8000
+    PORTAL_DEMO      "1" for the demo portal: a random SECRET_KEY is made up when none is given
+    PORTAL_DEBUG     "1" for development: same leniency as the demo
+    PORTAL_SCHEMAS_DIR / PORTAL_PUBLISHERS_DIR  dataset definitions; default: the repository's folders
+    """
+
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    base_url: str = "http://127.0.0.1:8000"
+    demo: bool = False
+    debug: bool = False
+    schemas_dir: Path = REPO_ROOT / "schemas"
+    publishers_dir: Path = REPO_ROOT / "publishers"
+    # Values that publisher entries may reference as ${NAME} (secrets for sources).
+    source_variables: Mapping[str, str] = field(default_factory=dict)
+    session_hours: int = 8
+    login_rate_limit: str = "10 per minute"
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Config:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("PORTAL_DATA_DIR", "instance")).resolve()
+        demo = env.get("PORTAL_DEMO", "").lower() in TRUE_WORDS
+        debug = env.get("PORTAL_DEBUG", "").lower() in TRUE_WORDS
+        secret_key = env.get("SECRET_KEY", "")
+        if not secret_key:
+            if not (demo or debug or overrides.get("testing")):
+                raise ConfigurationError(
+                    "SECRET_KEY is not set. Set it to a long random string "
+                    '(python -c "import secrets; print(secrets.token_hex(32))"), '
+                    "or set PORTAL_DEMO=1 for a throwaway demo portal."
+                )
+            secret_key = secrets.token_hex(32)
+        config = cls(
+            data_dir=data_dir,
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'portal.db'}",
+            secret_key=secret_key,
+            base_url=env.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            demo=demo,
+            debug=debug,
+            schemas_dir=Path(env.get("PORTAL_SCHEMAS_DIR", REPO_ROOT / "schemas")),
+            publishers_dir=Path(env.get("PORTAL_PUBLISHERS_DIR", REPO_ROOT / "publishers")),
+            source_variables={k[len("PORTAL_SOURCE_"):]: v for k, v in env.items()
+                              if k.startswith("PORTAL_SOURCE_")},
+        )
+        return replace(config, **overrides) if overrides else config
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.data_dir / "staging"
+
+    @property
+    def versions_dir(self) -> Path:
+        return self.data_dir / "versions"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.data_dir / "runs"

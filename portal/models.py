@@ -1,0 +1,235 @@
+"""The domain's tables: datasets and their resources, runs, candidates, versions, users, audit."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, types
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(types.TypeDecorator):
+    """Timezone-aware UTC datetimes on every engine (SQLite stores no zone)."""
+
+    impl = types.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class RunStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"  # a candidate was staged
+    UNCHANGED = "unchanged"  # the source is what the last run saw
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class CandidateStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"  # a newer candidate of the same dataset replaced it
+
+
+class Role(enum.StrEnum):
+    OFFICER = "officer"
+    ADMIN = "admin"
+
+
+def _enum(cls: type[enum.Enum]) -> types.Enum:
+    # Stored as plain strings so new values need no database enum migration.
+    return types.Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class Dataset(Base):
+    __tablename__ = "datasets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    family: Mapped[str] = mapped_column(String(100))
+    meta: Mapped[dict] = mapped_column(JSON, default=dict)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("versions.id", use_alter=True, name="fk_datasets_current_version")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    resources: Mapped[list[Resource]] = relationship(
+        back_populates="dataset", order_by="Resource.position", cascade="all, delete-orphan"
+    )
+    current_version: Mapped[Version | None] = relationship(foreign_keys=[current_version_id],
+                                                           post_update=True)
+
+
+class Resource(Base):
+    __tablename__ = "resources"
+    __table_args__ = (UniqueConstraint("dataset_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(default=0)
+    table_schema: Mapped[dict] = mapped_column(JSON)
+
+    dataset: Mapped[Dataset] = relationship(back_populates="resources")
+
+
+class Run(Base):
+    """One execution of a dataset's publisher."""
+
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_dataset_status", "dataset_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus), default=RunStatus.QUEUED)
+    trigger: Mapped[str] = mapped_column(String(20), default="cli")
+    requested_by: Mapped[str | None] = mapped_column(String(320))
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source_hash: Mapped[str | None] = mapped_column(String(64))
+    source_state: Mapped[dict] = mapped_column(JSON, default=dict)
+    row_count: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    dataset: Mapped[Dataset] = relationship()
+    candidate: Mapped[Candidate | None] = relationship(back_populates="run")
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class Candidate(Base):
+    """A staged release waiting for a records officer's decision."""
+
+    __tablename__ = "candidates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), unique=True)
+    status: Mapped[CandidateStatus] = mapped_column(_enum(CandidateStatus),
+                                                    default=CandidateStatus.PENDING)
+    staged_dir: Mapped[str] = mapped_column(String(200))
+    # [{"filename", "resource", "media_type", "size", "sha256", "rows"}]
+    files: Mapped[list] = mapped_column(JSON, default=list)
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    dataset: Mapped[Dataset] = relationship()
+    run: Mapped[Run] = relationship(back_populates="candidate")
+    decided_by: Mapped[User | None] = relationship()
+
+
+class Version(Base):
+    """An immutable, citable published release of a dataset."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("dataset_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    number: Mapped[int]
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), unique=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    # Headline figures computed from this version's files at publish time.
+    figures: Mapped[dict] = mapped_column(JSON, default=dict)
+    changelog: Mapped[dict] = mapped_column(JSON, default=dict)
+    retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retraction_reason: Mapped[str | None] = mapped_column(Text)
+
+    dataset: Mapped[Dataset] = relationship(foreign_keys=[dataset_id])
+    candidate: Mapped[Candidate] = relationship()
+    approved_by: Mapped[User | None] = relationship()
+    files: Mapped[list[VersionFile]] = relationship(back_populates="version",
+                                                    order_by="VersionFile.id")
+
+    def file(self, filename: str) -> VersionFile | None:
+        return next((f for f in self.files if f.filename == filename), None)
+
+
+class VersionFile(Base):
+    __tablename__ = "version_files"
+    __table_args__ = (UniqueConstraint("version_id", "filename"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
+    resource_name: Mapped[str | None] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    # Relative to the versions folder; never built from a request.
+    path: Mapped[str] = mapped_column(String(400))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int | None]
+
+    version: Mapped[Version] = relationship(back_populates="files")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.OFFICER)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The attributes Flask-Login expects of a user, without importing Flask here.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class AuditEvent(Base):
+    """An append-only record of who did what; nothing in the portal updates or deletes one."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(50))
+    object_type: Mapped[str] = mapped_column(String(50))
+    object_id: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)

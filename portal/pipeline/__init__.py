@@ -1,0 +1,1 @@
+"""The publishing pipeline: fetch → normalise → validate → guard → stage a candidate."""

@@ -1,0 +1,204 @@
+"""One run of a dataset's publisher, from its sources to a staged candidate release."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.catalog import DatasetDefinition, sync_dataset
+from portal.config import Config
+from portal.db import Database
+from portal.errors import PortalError, RunInProgress, ValidationFailed
+from portal.models import Candidate, CandidateStatus, Dataset, Run, RunStatus, utcnow
+from portal.pipeline.guard import check_never_publish
+from portal.pipeline.normalise import aggregate, normalise
+from portal.pipeline.stage import stage_resource
+from portal.storage import LocalStorage
+from portal.validation import validate_table
+from publishers.connectors import Fetched, fetch, read_table
+
+log = logging.getLogger(__name__)
+CSV_OPTIONS = {"line_terminator": "\r\n", "null_value": ""}
+
+
+def fingerprint(definition: DatasetDefinition) -> str:
+    """A hash of everything in the definition that shapes the published files."""
+    shape = [definition.meta, [(r.name, r.table_schema, r.columns, r.aggregate, r.never_publish)
+                               for r in definition.resources]]
+    return hashlib.sha256(json.dumps(shape, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def last_completed_run(session: Session, dataset: Dataset) -> Run | None:
+    """The latest run that ended with the source read (succeeded or unchanged)."""
+    return session.scalar(
+        select(Run).where(Run.dataset_id == dataset.id,
+                          Run.status.in_([RunStatus.SUCCEEDED, RunStatus.UNCHANGED]))
+        .order_by(Run.id.desc()).limit(1))
+
+
+def run_dataset(db: Database, definition: DatasetDefinition, *, trigger: str = "cli",
+                requested_by: str | None = None,
+                uploads: Mapping[str, Path] | None = None) -> Run:
+    """Run a publisher now and return its finished run; failures are recorded, not raised."""
+    with db.session() as session:
+        dataset = sync_dataset(session, definition)
+        busy = session.scalar(select(Run.id).where(Run.dataset_id == dataset.id,
+                                                   Run.status == RunStatus.RUNNING))
+        if busy:
+            raise RunInProgress(f"{definition.slug} already has run {busy} in progress")
+        run = Run(dataset=dataset, status=RunStatus.RUNNING, trigger=trigger,
+                  requested_by=requested_by, started_at=utcnow())
+        session.add(run)
+        session.flush()
+        audit.record(session, requested_by or trigger, "run.start", "run", run.id,
+                     dataset=definition.slug)
+        run_id = run.id
+    return execute_run(db, definition, run_id, uploads or {})
+
+
+def execute_run(db: Database, definition: DatasetDefinition, run_id: int,
+                uploads: Mapping[str, Path]) -> Run:
+    config = db.config
+    workdir = config.runs_dir / str(run_id)
+    workdir.mkdir(parents=True, exist_ok=True)
+    with db.session() as session:
+        run = session.get(Run, run_id)
+        try:
+            _execute(session, config, definition, run, workdir, uploads)
+        except ValidationFailed as error:
+            _fail(run, str(error), error.report)
+        except PortalError as error:
+            _fail(run, str(error), run.report)
+        except Exception as error:  # a bug must still end the run, never leave it "running"
+            log.exception("run %s of %s crashed", run_id, definition.slug)
+            _fail(run, f"internal error ({type(error).__name__}): {error}", run.report)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        run.finished_at = utcnow()
+        audit.record(session, "pipeline", f"run.{run.status.value}", "run", run.id,
+                     dataset=definition.slug, source_hash=run.source_hash, error=run.error)
+    log.info("run finished", extra={"run": run.id, "dataset": definition.slug,
+                                    "status": run.status.value, "rows": run.row_count,
+                                    "seconds": run.duration_seconds})
+    return run
+
+
+def _fail(run: Run, message: str, report: dict | None) -> None:
+    run.status = RunStatus.FAILED
+    run.error = message
+    run.report = report or {}
+
+
+def _execute(session: Session, config: Config, definition: DatasetDefinition, run: Run,
+             workdir: Path, uploads: Mapping[str, Path]) -> None:
+    previous = last_completed_run(session, run.dataset)
+    previous_states = (previous.source_state or {}) if previous else {}
+    fetched = _fetch_all(config, definition, workdir, previous_states, uploads)
+    digest = hashlib.sha256(fingerprint(definition).encode())
+    for name in sorted(fetched):
+        digest.update(f"{name}:{fetched[name].sha256 or previous_states[name]['sha256']}".encode())
+    run.source_hash = digest.hexdigest()
+    run.source_state = {name: {**item.state,
+                               "sha256": item.sha256 or previous_states[name]["sha256"]}
+                        for name, item in fetched.items()}
+    if previous is not None and previous.source_hash == run.source_hash:
+        run.status = RunStatus.UNCHANGED
+        return
+    if any(item.unchanged for item in fetched.values()):
+        # The source said "not modified" but the definition changed: fetch it whole.
+        fetched = _fetch_all(config, definition, workdir, {}, uploads)
+
+    tables, sources = _normalise_all(definition, fetched, workdir)
+    reports = {name: validate_table(definition.resource(name).table_schema, path)
+               for name, path in tables.items()}
+    run.row_count = sum(report["rowCount"] for report in reports.values())
+    report = {"valid": all(r["valid"] for r in reports.values()), "resources": reports}
+    run.report = report
+    if not report["valid"]:
+        raise ValidationFailed(_summary(reports), report)
+
+    report["privacy"] = {}
+    for resource in definition.resources:
+        if resource.source is None or not resource.never_publish:
+            continue
+        text_fields = {r.name: [f["name"] for f in r.table_schema["fields"]
+                                if f.get("type", "string") == "string"]
+                       for r in definition.resources}
+        report["privacy"][resource.name] = check_never_publish(
+            sources[resource.name], resource.never_publish, tables, text_fields)
+    run.report = report
+
+    storage = LocalStorage(config.data_dir)
+    staging = storage.new_staging_dir(f"run-{run.id}")
+    files = []
+    for name, path in tables.items():
+        files += stage_resource(name, path, definition.resource(name).table_schema, staging)
+    for older in session.scalars(select(Candidate).where(
+            Candidate.dataset_id == run.dataset_id, Candidate.status == CandidateStatus.PENDING)):
+        older.status = CandidateStatus.SUPERSEDED
+        older.decided_at = utcnow()
+    session.add(Candidate(dataset_id=run.dataset_id, run=run, staged_dir=staging.name,
+                          files=files, report=report))
+    run.status = RunStatus.SUCCEEDED
+
+
+def _fetch_all(config: Config, definition: DatasetDefinition, workdir: Path,
+               previous_states: Mapping[str, dict], uploads: Mapping[str, Path]
+               ) -> dict[str, Fetched]:
+    fetched = {}
+    for resource in definition.resources:
+        if resource.source is None:
+            continue
+        target = workdir / "raw" / resource.name
+        target.mkdir(parents=True, exist_ok=True)
+        state = previous_states.get(resource.name)
+        fetched[resource.name] = fetch(
+            resource.source, target, base_dir=config.data_dir,
+            previous_state=state if state and "sha256" in state else None,
+            upload=uploads.get(resource.name), variables=config.source_variables)
+    return fetched
+
+
+def _normalise_all(definition: DatasetDefinition, fetched: Mapping[str, Fetched], workdir: Path
+                   ) -> tuple[dict[str, Path], dict[str, pl.LazyFrame]]:
+    out = workdir / "normalised"
+    out.mkdir(parents=True, exist_ok=True)
+    tables: dict[str, Path] = {}
+    sources: dict[str, pl.LazyFrame] = {}
+    for resource in definition.resources:
+        if resource.source is None:
+            continue
+        source = read_table(fetched[resource.name].path, resource.source, workdir)
+        sources[resource.name] = source
+        tables[resource.name] = out / f"{resource.name}.csv"
+        normalise(source, resource.columns, resource.table_schema).sink_csv(
+            tables[resource.name], **CSV_OPTIONS)
+    for resource in definition.resources:
+        if resource.aggregate is None:
+            continue
+        origin = tables.get(resource.aggregate.get("from", ""))
+        if origin is None:
+            raise PortalError(f"{resource.name} aggregates an unknown resource")
+        tables[resource.name] = out / f"{resource.name}.csv"
+        aggregate(pl.scan_csv(origin, infer_schema=False), resource.aggregate,
+                  resource.table_schema).sink_csv(tables[resource.name], **CSV_OPTIONS)
+    return tables, sources
+
+
+def _summary(reports: Mapping[str, dict]) -> str:
+    parts = []
+    for name, report in reports.items():
+        if report["valid"]:
+            continue
+        kinds = ", ".join(f"{g['count']} {g['title'].lower()}" for g in report["groups"])
+        parts.append(f"{name}: {report['errorCount']} problems ({kinds})")
+    return "the data does not match its schema: " + "; ".join(parts)

@@ -1,0 +1,181 @@
+"""Releases: the review queue, approval and rejection, and the atomic publish of a version."""
+
+from __future__ import annotations
+
+import json
+import logging
+import zipfile
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.catalog import get_dataset
+from portal.config import Config
+from portal.errors import NothingToApprove, PermissionDenied, PortalError
+from portal.figures import compute_figures
+from portal.models import (Candidate, CandidateStatus, Dataset, User, Version, VersionFile,
+                           utcnow)
+from portal.storage import LocalStorage, sha256_of
+
+log = logging.getLogger(__name__)
+
+
+class StagedFilesChanged(PortalError):
+    """A staged file no longer matches the size or hash recorded when it was staged."""
+
+
+def pending_candidates(session: Session) -> list[Candidate]:
+    return list(session.scalars(select(Candidate).where(
+        Candidate.status == CandidateStatus.PENDING).order_by(Candidate.created_at)))
+
+
+def pending_candidate(session: Session, slug: str) -> Candidate:
+    dataset = get_dataset(session, slug)
+    candidate = session.scalar(select(Candidate).where(
+        Candidate.dataset_id == dataset.id, Candidate.status == CandidateStatus.PENDING)
+        .order_by(Candidate.id.desc()).limit(1))
+    if candidate is None:
+        raise NothingToApprove(f"{slug} has no candidate awaiting review")
+    return candidate
+
+
+def _reviewer(user: User) -> None:
+    if not user.active:
+        raise PermissionDenied(f"{user.email} is not an active user")
+
+
+def reject(session: Session, slug: str, user: User, note: str,
+           candidate_id: int | None = None) -> Candidate:
+    _reviewer(user)
+    if not note.strip():
+        raise PortalError("a rejection needs a note saying why")
+    candidate = _the_candidate(session, slug, candidate_id)
+    candidate.status = CandidateStatus.REJECTED
+    candidate.decided_at = utcnow()
+    candidate.decided_by = user
+    candidate.note = note.strip()
+    audit.record(session, user.email, "candidate.reject", "candidate", candidate.id,
+                 dataset=slug, note=candidate.note)
+    return candidate
+
+
+def _the_candidate(session: Session, slug: str, candidate_id: int | None) -> Candidate:
+    candidate = pending_candidate(session, slug)
+    if candidate_id is not None and candidate.id != candidate_id:
+        # The page the officer reviewed shows an older candidate: never approve unseen data.
+        raise NothingToApprove(f"candidate {candidate_id} is no longer the one awaiting review")
+    return candidate
+
+
+def approve(session: Session, config: Config, slug: str, user: User, note: str = "",
+            candidate_id: int | None = None) -> Version:
+    """Approve the pending candidate and publish it as the dataset's next version."""
+    _reviewer(user)
+    candidate = _the_candidate(session, slug, candidate_id)
+    candidate.status = CandidateStatus.APPROVED
+    candidate.decided_at = utcnow()
+    candidate.decided_by = user
+    candidate.note = note.strip() or None
+    version = publish(session, config, candidate, approved_by=user, note=candidate.note)
+    audit.record(session, user.email, "candidate.approve", "candidate", candidate.id,
+                 dataset=slug, version=version.number,
+                 files={f.filename: f.sha256 for f in version.files})
+    return version
+
+
+def publish(session: Session, config: Config, candidate: Candidate, *,
+            approved_by: User | None, note: str | None) -> Version:
+    """Move the staged files into place as version N and flip the current pointer.
+
+    The files are in place (fsynced, one rename) before the transaction that makes
+    them current commits; if that commit fails, the folder is removed again.
+    """
+    storage = LocalStorage(config.data_dir)
+    dataset: Dataset = candidate.dataset
+    staged = storage.staged(candidate.staged_dir)
+    for recorded in candidate.files:
+        path = staged / recorded["filename"]
+        if not path.is_file() or sha256_of(path) != recorded["sha256"]:
+            raise StagedFilesChanged(f"staged file {recorded['filename']} changed since review")
+    number = (session.scalar(select(func.max(Version.number))
+                             .where(Version.dataset_id == dataset.id)) or 0) + 1
+    version = Version(dataset_id=dataset.id, number=number, candidate=candidate,
+                      approved_by=approved_by, note=note, published_at=utcnow())
+    _write_package(staged, dataset, number, version, candidate.files, config)
+    stored = storage.publish(staged, dataset.slug, number)
+    rows = {f["filename"]: f for f in candidate.files}
+    for item in stored:
+        recorded = rows.get(item.filename, {})
+        version.files.append(VersionFile(
+            resource_name=recorded.get("resource"), filename=item.filename,
+            media_type=recorded.get("media_type") or _media_type(item.filename),
+            path=item.path, size=item.size, sha256=item.sha256, row_count=recorded.get("rows")))
+    version.figures = compute_figures(dataset, {
+        f.resource_name: storage.path(f.path) for f in version.files
+        if f.resource_name and f.media_type == "text/csv"})
+    session.add(version)
+    try:
+        session.flush()
+        dataset.current_version_id = version.id
+        session.flush()
+    except SQLAlchemyError:
+        storage.discard_version(dataset.slug, number)
+        raise
+    return version
+
+
+def _media_type(filename: str) -> str:
+    return {".csv": "text/csv", ".json": "application/json",
+            ".zip": "application/zip"}.get(Path(filename).suffix, "application/octet-stream")
+
+
+def _write_package(staged: Path, dataset: Dataset, number: int, version: Version,
+                   files: list[dict], config: Config) -> None:
+    """Add datapackage.json and the whole-version zip to the staged folder."""
+    meta = dataset.meta
+    schemas = {resource.name: resource for resource in dataset.resources}
+    resources = []
+    for item in files:
+        if item["media_type"] != "text/csv":
+            continue
+        resource = schemas[item["resource"]]
+        resources.append({
+            "name": item["resource"], "title": resource.title, "path": item["filename"],
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "bytes": item["size"], "hash": f"sha256:{item['sha256']}",
+            "dialect": {"lineTerminator": "\r\n"}, "schema": resource.table_schema,
+        })
+    package = {
+        "name": dataset.slug, "title": dataset.title, "version": str(number),
+        "description": meta.get("description", ""),
+        "homepage": f"{config.base_url}/datasets/{dataset.slug}/",
+        "created": version.published_at.isoformat(timespec="seconds"),
+        "keywords": meta.get("keywords", []),
+        "licenses": [meta["license"]] if meta.get("license") else [],
+        "contributors": [{"title": meta.get("publisher", {}).get("name", ""),
+                          "role": "publisher"}],
+        "resources": resources,
+    }
+    (staged / "datapackage.json").write_text(json.dumps(package, indent=2), encoding="utf-8")
+    archive = staged / f"{dataset.slug}.zip"
+    archive.unlink(missing_ok=True)
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for path in sorted(staged.iterdir()):
+            if path != archive:
+                bundle.write(path, arcname=path.name)
+
+
+def current_version(session: Session, slug: str) -> Version | None:
+    dataset = get_dataset(session, slug)
+    return session.get(Version, dataset.current_version_id) if dataset.current_version_id else None
+
+
+def staged_rows(staged: Path, files: list[dict], rows: int = 20) -> dict[str, object]:
+    """The first rows of each staged table, for the reviewer."""
+    import polars as pl
+
+    return {f["resource"]: pl.read_csv(staged / f["filename"], n_rows=rows, infer_schema=False)
+            for f in files if f["media_type"] == "text/csv"}

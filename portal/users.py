@@ -1,0 +1,79 @@
+"""Records-office accounts: creation, password checks (Argon2id), roles."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.errors import PortalError, UnknownUser
+from portal.models import Role, User, utcnow
+
+hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 12
+# Verified against when the e-mail is unknown, so a login takes as long either way.
+_DUMMY_HASH = hasher.hash("not a real password, only for timing")
+
+
+class WeakPassword(PortalError):
+    """The password is too short."""
+
+
+class UserExists(PortalError):
+    """A user with that e-mail address already exists."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def get_user(session: Session, email: str) -> User:
+    user = find_user(session, email)
+    if user is None:
+        raise UnknownUser(f"no user with e-mail {email!r}")
+    return user
+
+
+def create_user(session: Session, email: str, password: str, role: Role | str,
+                actor: str = "cli") -> User:
+    email = normalise_email(email)
+    if "@" not in email:
+        raise PortalError(f"{email!r} is not an e-mail address")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+    if find_user(session, email) is not None:
+        raise UserExists(f"a user with e-mail {email!r} already exists")
+    user = User(email=email, password_hash=hasher.hash(password), role=Role(role))
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.create", "user", user.id, email=email, role=user.role.value)
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; records the attempt."""
+    user = find_user(session, email)
+    try:
+        hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        ok = user is not None and user.active
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        audit.record(session, normalise_email(email), "login.failed", "user",
+                     user.id if user else None)
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    user.last_login_at = utcnow()
+    audit.record(session, user.email, "login", "user", user.id)
+    return user
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count(User.id))) or 0

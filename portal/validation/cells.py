@@ -1,0 +1,305 @@
+"""Cell checks of one field over a batch: types and constraints as frictionless reads them.
+
+Cells a vectorised polars test proves ordinary are checked in polars; every other cell
+(the suspects: odd spellings, probable errors, types without a fast test) goes through
+frictionless' own cell reader, so its verdict is frictionless' verdict by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from frictionless import Field
+
+# Orders findings inside a row as frictionless emits them: field by field, then
+# extra cells, missing cells, unique, primary key and foreign keys.
+FIELD_SLOT = 16
+EXTRA_CELL, MISSING_CELL, UNIQUE, PRIMARY_KEY, FOREIGN_KEY = (
+    1 << 20,
+    2 << 20,
+    3 << 20,
+    4 << 20,
+    5 << 20,
+)
+MAX_FAST_INTEGER = 2**62
+FINDING_SCHEMA = {
+    "_row": pl.Int64,
+    "_order": pl.Int64,
+    "type": pl.String,
+    "fieldNumber": pl.Int64,
+    "fieldName": pl.String,
+    "cell": pl.String,
+    "note": pl.String,
+}
+
+
+class SlowPath(Exception):
+    """This field (or one of its constraints) has no vectorised test: read every cell in Python."""
+
+
+def canonical_key(value: Any) -> str | None:
+    """A string equal for two typed cells exactly when Python finds them equal (dict keys)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "n:1" if value else "n:0"
+    if isinstance(value, int):
+        return f"n:{value}"
+    if isinstance(value, Decimal):
+        if value.is_finite() and value == value.to_integral_value():
+            return f"n:{int(value)}"
+        return f"n:{value.normalize()}"
+    if isinstance(value, dt.datetime):
+        return f"t:{value.isoformat()}"
+    if isinstance(value, dt.date):
+        return f"d:{value.isoformat()}"
+    if isinstance(value, str):
+        return f"s:{value}"
+    return f"o:{value!r}"
+
+
+def findings(frame: pl.DataFrame | pl.LazyFrame, **columns: pl.Expr) -> pl.DataFrame:
+    """Select finding rows in the shared finding shape."""
+    exprs = [
+        columns.get(name, pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in FINDING_SCHEMA.items()
+    ]
+    return frame.lazy().select(exprs).collect()
+
+
+def empty_findings() -> pl.DataFrame:
+    return pl.DataFrame(schema=FINDING_SCHEMA)
+
+
+@dataclass
+class FieldResult:
+    findings: list[pl.DataFrame]
+    missing: pl.Series
+    key: pl.Series | None
+
+
+class FieldCheck:
+    """Checks one expected field (schema field or frictionless' stand-in for an extra label)."""
+
+    def __init__(self, field: Field, number: int, *, keyed: bool) -> None:
+        self.field = field
+        self.number = number
+        self.name = field.name
+        self.keyed = keyed
+        self.reader = field.create_cell_reader()
+        self.constraints: dict = dict(field.constraints)
+        missing_values = field.missing_values
+        if not field.has_defined("missing_values") and field.schema:
+            missing_values = field.schema.missing_values
+        self.missing_values = [str(v) for v in missing_values]
+        self.raw = pl.col(f"c{number - 1}")
+        self.type_note = f'type is "{field.type}/{field.format}"'
+        try:
+            self.ok, self.value, self.key, self.checks, self.suspect = self.plan()
+            self.fast = True
+        except SlowPath:
+            self.fast = False
+
+    # Planning: what polars can decide alone
+
+    def plan(self) -> tuple[pl.Expr, pl.Expr, pl.Expr | None, list, pl.Expr]:
+        field, raw = self.field, self.raw
+        reader = field.create_value_reader()
+        kind = field.type if field.format in ("default", None) else "slow"
+        if kind == "integer" and field.has_defined("bare_number"):
+            kind = "slow"
+        if kind == "number" and (
+            set(field.list_defined())
+            & {"bare_number", "group_char", "decimal_char", "float_number"}
+            or self.keyed
+        ):
+            kind = "slow"
+        if kind == "any":
+            return pl.lit(True), raw, None, [], pl.lit(False)
+        if kind == "string":
+            ok, value, key = pl.lit(True), raw, pl.lit("s:") + raw
+        elif kind == "integer":
+            ok = raw.str.contains(r"^[+-]?[0-9]{1,18}$")
+            value = raw.str.strip_chars_start("+").cast(pl.Int64, strict=False)
+            key = pl.lit("n:") + value.cast(pl.String)
+        elif kind == "number":
+            ok = raw.str.contains(r"^[+-]?[0-9]+(\.[0-9]+)?$") & (raw.str.len_bytes() <= 16)
+            value = raw.str.strip_chars_start("+").cast(pl.Float64, strict=False)
+            key = None
+        elif kind == "boolean":
+            ok = raw.is_in([str(v) for v in field.true_values + field.false_values])
+            value = raw.is_in([str(v) for v in field.true_values])
+            key = pl.when(value).then(pl.lit("n:1")).otherwise(pl.lit("n:0"))
+        elif kind == "date":
+            parsed = raw.str.to_date("%Y-%m-%d", strict=False)
+            ok = (
+                raw.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+                & (raw.str.slice(0, 4) != "0000")
+                & parsed.is_not_null()
+            )
+            value, key = parsed, pl.lit("d:") + raw
+        else:
+            raise SlowPath(kind)
+        checks: list[tuple[str, pl.Expr]] = []
+        suspect = ~ok
+        for name in field.supported_constraints:
+            constraint = self.constraints.get(name)
+            if constraint is None or name == "required":
+                continue
+            if name == "pattern":
+                suspect = suspect | self.pattern_suspects(constraint)
+            elif name in ("minLength", "maxLength"):
+                length = raw.str.len_chars()
+                checks.append(
+                    (name, length < constraint if name == "minLength" else length > constraint)
+                )
+            elif name == "enum":
+                if kind != "string" and kind != "integer":
+                    raise SlowPath("enum")
+                allowed = [reader(v) for v in constraint]
+                if kind == "integer" and not all(fast_integer(v) for v in allowed):
+                    raise SlowPath("enum")
+                checks.append((name, ~value.is_in([v for v in allowed if v is not None])))
+            else:
+                bound = fast_bound(kind, reader(constraint))
+                violated = {
+                    "minimum": value < bound,
+                    "maximum": value > bound,
+                    "exclusiveMinimum": value <= bound,
+                    "exclusiveMaximum": value >= bound,
+                }[name]
+                checks.append((name, violated))
+        return ok, value, key, checks, suspect
+
+    def pattern_suspects(self, pattern: str) -> pl.Expr:
+        # Python's `^p$` via re.match is `\A(?:^p$)`; the two engines differ only on `$`
+        # before a final newline, so cells with a newline are always rechecked in Python.
+        rust = rf"\A(?:^{pattern}$)"
+        try:
+            pl.select(pl.lit("").str.contains(rust))
+        except pl.exceptions.PolarsError as error:
+            raise SlowPath("pattern") from error
+        return ~self.raw.str.contains(rust) | self.raw.str.contains("\n", literal=True)
+
+    # Checking
+
+    def check(self, frame: pl.DataFrame) -> FieldResult:
+        raw, number, name = self.raw, self.number, self.name
+        present = pl.col("_n") >= number
+        missing_expr = ~present | raw.is_in(self.missing_values)
+        missing = frame.select(missing_expr).to_series()
+        out: list[pl.DataFrame] = []
+        if self.constraints.get("required"):
+            out.append(
+                findings(
+                    frame.filter(missing),
+                    _row=pl.col("_row"),
+                    _order=pl.lit(number * FIELD_SLOT),
+                    type=pl.lit("constraint-error"),
+                    fieldNumber=pl.lit(number),
+                    fieldName=pl.lit(name),
+                    cell=pl.when(present).then(raw).otherwise(pl.lit("None")),
+                    note=pl.lit(f'constraint "required" is "{self.constraints["required"]}"'),
+                )
+            )
+        suspect_expr = self.suspect if self.fast else pl.lit(True)
+        flags = frame.select(
+            suspect=~missing_expr & suspect_expr,
+            plain=~missing_expr & ~suspect_expr,
+        )
+        suspects = frame.filter(flags["suspect"])
+        key: pl.Series | None = None
+        if self.keyed and self.key is not None and self.fast:
+            key = frame.select(pl.when(flags["plain"]).then(self.key).otherwise(None)).to_series()
+        elif self.keyed:
+            key = pl.Series("key", [None] * frame.height, dtype=pl.String)
+        if self.fast:
+            plain = frame.filter(flags["plain"])
+            for name_c, violated in self.checks:
+                order = number * FIELD_SLOT + 1 + self.field.supported_constraints.index(name_c)
+                bad = plain.filter(violated)
+                if bad.height:
+                    out.append(self.constraint_findings(bad, name_c, order))
+        if suspects.height:
+            out.append(self.read_in_python(suspects, flags["suspect"], key))
+        return FieldResult(out, missing, key)
+
+    def constraint_findings(self, bad: pl.DataFrame, name: str, order: int) -> pl.DataFrame:
+        return findings(
+            bad,
+            _row=pl.col("_row"),
+            _order=pl.lit(order),
+            type=pl.lit("constraint-error"),
+            fieldNumber=pl.lit(self.number),
+            fieldName=pl.lit(self.name),
+            cell=self.raw,
+            note=pl.lit(f'constraint "{name}" is "{self.constraints[name]}"'),
+        )
+
+    def read_in_python(
+        self, suspects: pl.DataFrame, mask: pl.Series, key: pl.Series | None
+    ) -> pl.DataFrame:
+        """Read the suspect cells with frictionless' reader; fill their keys in place."""
+        rows: list[int] = []
+        orders: list[int] = []
+        types: list[str] = []
+        notes: list[str] = []
+        cells: list[str] = []
+        keys: list[str | None] = []
+        supported = self.field.supported_constraints
+        base = self.number * FIELD_SLOT
+        for row, cell in zip(
+            suspects["_row"].to_list(), suspects[f"c{self.number - 1}"].to_list(), strict=True
+        ):
+            target, found = self.reader(cell)
+            keys.append(canonical_key(target))
+            for name, note in (found or {}).items():
+                rows.append(row)
+                cells.append(cell)
+                notes.append(note)
+                if name == "type":
+                    types.append("type-error")
+                    orders.append(base)
+                else:
+                    types.append("constraint-error")
+                    orders.append(base + 1 + supported.index(name))
+        if key is not None:
+            positions = mask.arg_true()
+            key.scatter(positions, pl.Series(keys, dtype=pl.String))
+        return pl.DataFrame(
+            {
+                "_row": rows,
+                "_order": orders,
+                "type": types,
+                "fieldNumber": [self.number] * len(rows),
+                "fieldName": [self.name] * len(rows),
+                "cell": cells,
+                "note": notes,
+            },
+            schema=FINDING_SCHEMA,
+        )
+
+
+def fast_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < MAX_FAST_INTEGER
+
+
+def fast_bound(kind: str, bound: Any) -> Any:
+    """A bound polars compares exactly as frictionless does, or SlowPath."""
+    if kind == "integer" and fast_integer(bound):
+        return bound
+    # Decimals of at most 15 significant digits keep their order as float64.
+    if (
+        kind == "number"
+        and isinstance(bound, Decimal)
+        and bound.is_finite()
+        and len(bound.normalize().as_tuple().digits) <= 15
+    ):
+        return float(bound)
+    if kind == "date" and isinstance(bound, dt.date) and not isinstance(bound, dt.datetime):
+        return bound
+    raise SlowPath(f"{kind} bound {bound!r}")

@@ -1,0 +1,254 @@
+"""The fast streaming validator: frictionless' findings, computed batch by batch in polars."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+from frictionless import Field, Schema
+
+from portal.validation import source
+from portal.validation.cells import (
+    EXTRA_CELL,
+    FOREIGN_KEY,
+    MISSING_CELL,
+    PRIMARY_KEY,
+    UNIQUE,
+    FieldCheck,
+    findings,
+)
+from portal.validation.keys import KeyIndex, key_hashes
+from portal.validation.report import FindingLog
+
+BATCH_SIZE = 100_000
+# sourceName -> sourceKey -> the referenced keys
+Lookups = dict[str, dict[tuple[str, ...], KeyIndex]]
+
+
+class Table:
+    """One CSV file read against one schema: header, expected fields and batches."""
+
+    def __init__(self, schema: dict, path: Path, *, keyed: set[str] | None = None) -> None:
+        self.schema = Schema.from_descriptor(schema)
+        self.path = path
+        self.labels, self.one_line_header = source.read_labels(path)
+        fields = self.schema.fields
+        if self.labels:
+            # Frictionless pairs labels and fields by position; a label beyond the schema
+            # gets a stand-in field of type "any" named after it.
+            fields = [
+                fields[i]
+                if i < len(fields)
+                else Field.from_descriptor({"name": label or f"field{i + 1}", "type": "any"})
+                for i, label in enumerate(self.labels)
+            ]
+        self.fields = fields
+        self.names = [f.name for f in fields]
+        keyed = keyed if keyed is not None else self.keyed_names()
+        self.checks = [
+            FieldCheck(f, number, keyed=f.name in keyed) for number, f in enumerate(fields, 1)
+        ]
+
+    def keyed_names(self) -> set[str]:
+        names = {f.name for f in self.fields if f.constraints.get("unique")}
+        names |= set(self.primary_key)
+        for fk in self.schema.foreign_keys:
+            names |= set(fk["fields"])
+        return names
+
+    @property
+    def primary_key(self) -> list[str]:
+        key = list(self.schema.primary_key)
+        return key if key and set(key) <= set(self.names) else []
+
+    def batches(self, batch_size: int = BATCH_SIZE) -> Iterator[source.Batch]:
+        """Batches of rows; the fast line splitter when the file allows it."""
+        width = len(self.fields)
+        if self.one_line_header and width:
+            try:
+                yield from source.polars_batches(self.path, width, batch_size)
+                return
+            except source.NeedsLineByLineReading:
+                pass
+            # The caller restarts from the first row: see `restartable`.
+            raise Restart
+        yield from source.python_batches(self.path, width, batch_size)
+
+    def python_batches(self, batch_size: int = BATCH_SIZE) -> Iterator[source.Batch]:
+        yield from source.python_batches(self.path, len(self.fields), batch_size)
+
+    def key_parts(self, batch: source.Batch, names: list[str]) -> tuple[dict, list[pl.Series]]:
+        """Check the keyed fields of a batch; return their results and key columns by name."""
+        results = {}
+        for check in self.checks:
+            if check.name in names and check.name not in results:
+                results[check.name] = check.check(batch.frame)
+        parts = [
+            results[n].key
+            if n in results
+            else pl.Series([None] * batch.frame.height, dtype=pl.String)
+            for n in names
+        ]
+        return results, parts
+
+
+class Restart(Exception):
+    """The fast reader met a record it cannot split; read the file again with the csv module."""
+
+
+def header_findings(table: Table, log: FindingLog) -> None:
+    """Label errors, exactly as frictionless' Header reports them under fieldsMatch "exact"."""
+    labels, schema_fields = table.labels, table.schema.fields
+    if not labels:
+        return
+    for number in range(len(schema_fields) + 1, len(labels) + 1):
+        log.add_one("extra-label", fieldNumber=number, fieldName="")
+    for offset, field in enumerate(schema_fields[len(labels) :]):
+        log.add_one("missing-label", fieldNumber=len(labels) + offset + 1, fieldName=field.name)
+    for index, (field, label) in enumerate(zip(schema_fields, labels, strict=False)):
+        number = index + 1
+        if not label:
+            log.add_one("blank-label", fieldNumber=number, fieldName=field.name)
+            continue
+        earlier = [str(i) for i, seen in enumerate(labels[:index], 1) if seen == label]
+        if earlier:
+            note = f'at position "{", ".join(earlier)}"'
+            log.add_one("duplicate-label", note, fieldNumber=number, fieldName=field.name)
+        elif label != field.name:
+            log.add_one("incorrect-label", fieldNumber=number, fieldName=field.name)
+
+
+def check_batch(
+    table: Table,
+    batch: source.Batch,
+    uniques: dict[str, KeyIndex],
+    primary: KeyIndex,
+    foreign: list[tuple[dict, KeyIndex | None]],
+) -> pl.DataFrame:
+    """Every finding of one batch, in the finding shape."""
+    frame = batch.frame
+    out: list[pl.DataFrame] = []
+    missing: list[pl.Series] = []
+    keys: dict[str, pl.Series | None] = {}
+    for check in table.checks:
+        result = check.check(frame)
+        out.extend(result.findings)
+        missing.append(result.missing)
+        keys.setdefault(check.name, result.key)
+    width = len(table.checks)
+    count = pl.col("_n")
+    for j in range(width):
+        short = frame.filter(count <= j)
+        if short.height:
+            out.append(
+                findings(
+                    short,
+                    _row=pl.col("_row"),
+                    _order=pl.lit(MISSING_CELL + j + 1),
+                    type=pl.lit("missing-cell"),
+                    fieldNumber=pl.lit(j + 1),
+                    fieldName=pl.lit(table.names[j]),
+                    cell=pl.lit(""),
+                    note=pl.lit(""),
+                )
+            )
+    extra = [
+        (row, width + k + 1, cell)
+        for row, cells in batch.extras.items()
+        for k, cell in enumerate(cells)
+    ]
+    if extra:
+        rows, numbers, cells = zip(*extra, strict=True)
+        out.append(
+            findings(
+                pl.DataFrame({"r": rows, "f": numbers, "c": cells}),
+                _row=pl.col("r"),
+                _order=pl.lit(EXTRA_CELL) + pl.col("f"),
+                type=pl.lit("extra-cell"),
+                fieldNumber=pl.col("f"),
+                fieldName=pl.lit(""),
+                cell=pl.col("c"),
+                note=pl.lit(""),
+            )
+        )
+    cell_findings = pl.concat(out) if out else findings(frame.head(0))
+    # A row whose every cell is blank reports one blank-row error instead of its cell errors.
+    blank = pl.DataFrame(missing).select(pl.all_horizontal(pl.all())).to_series()
+    blank_rows = frame.filter(blank)
+    if blank_rows.height:
+        cell_findings = cell_findings.filter(~pl.col("_row").is_in(blank_rows["_row"].implode()))
+        cell_findings = pl.concat(
+            [
+                cell_findings,
+                findings(
+                    blank_rows,
+                    _row=pl.col("_row"),
+                    _order=pl.lit(0),
+                    type=pl.lit("blank-row"),
+                    note=pl.lit(""),
+                ),
+            ]
+        )
+    parts = [cell_findings]
+    rows = frame["_row"]
+    for number, name in enumerate(table.names, 1):
+        if name in uniques and keys.get(name) is not None:
+            key = keys[name]
+            present = key.is_not_null()
+            hashes, _ = key_hashes([key.filter(present)])
+            duplicate = uniques[name].add(hashes.to_numpy())
+            dup_rows = rows.filter(present).filter(pl.Series(duplicate))
+            if dup_rows.len():
+                parts.append(
+                    findings(
+                        dup_rows.to_frame("r"),
+                        _row=pl.col("r"),
+                        _order=pl.lit(UNIQUE + number),
+                        type=pl.lit("unique-error"),
+                        fieldNumber=pl.lit(number),
+                        fieldName=pl.lit(name),
+                        note=pl.lit("the same as in an earlier row"),
+                    )
+                )
+    if table.primary_key:
+        hashes, all_null = key_hashes([keys[n] for n in table.primary_key])
+        duplicate = pl.Series(primary.add(hashes.filter(~all_null).to_numpy()))
+        nulls = rows.filter(all_null)
+        dups = rows.filter(~all_null).filter(duplicate)
+        for bad, note in (
+            (nulls, 'cells composing the primary keys are all "None"'),
+            (dups, "the same as in an earlier row"),
+        ):
+            if bad.len():
+                parts.append(
+                    findings(
+                        bad.to_frame("r"),
+                        _row=pl.col("r"),
+                        _order=pl.lit(PRIMARY_KEY),
+                        type=pl.lit("primary-key"),
+                        note=pl.lit(note),
+                    )
+                )
+    for index, (fk, lookup) in enumerate(foreign):
+        if lookup is None:
+            continue
+        hashes, all_null = key_hashes([keys[n] for n in fk["fields"]])
+        checked = ~all_null
+        unknown = ~pl.Series(lookup.contains(hashes.filter(checked).to_numpy()))
+        bad = rows.filter(checked).filter(unknown)
+        if bad.len():
+            target = fk["reference"]["resource"]
+            note = (
+                f'for "{", ".join(fk["fields"])}": values not found in the lookup table "{target}"'
+            )
+            parts.append(
+                findings(
+                    bad.to_frame("r"),
+                    _row=pl.col("r"),
+                    _order=pl.lit(FOREIGN_KEY + index),
+                    type=pl.lit("foreign-key"),
+                    note=pl.lit(note),
+                )
+            )
+    return pl.concat(parts)

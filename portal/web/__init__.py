@@ -1,0 +1,1 @@
+"""Blueprints of the web site: public pages, downloads, sign-in and the records office."""

@@ -1,0 +1,54 @@
+"""Sign-in and sign-out for the records office: hashed passwords, rate-limited attempts."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from portal.users import authenticate
+from portal.web.extensions import db_session, limiter
+
+auth = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=320)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only redirect within the site after sign-in (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") \
+            and not urlsplit(target).netloc:
+        return target
+    return url_for("office.index")
+
+
+@auth.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login() -> str | Response:
+    form = LoginForm()
+    if form.validate_on_submit():
+        database = db_session()
+        user = authenticate(database, form.email.data, form.password.data)
+        database.commit()
+        if user is not None:
+            session.clear()
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        flash("That e-mail and password do not match an active account.", "error")
+    return render_template("login.html", form=form), 200 if request.method == "GET" else 401
+
+
+@auth.post("/logout")
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    return redirect(url_for("public.index"))

@@ -1,0 +1,42 @@
+"""Flask extensions shared by the blueprints, and the request's database session."""
+
+from __future__ import annotations
+
+from flask import current_app, g
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
+
+from portal.context import Portal
+from portal.models import User
+from portal.storage import LocalStorage
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Sign in to use the records office."
+login_manager.session_protection = "strong"
+
+
+def portal() -> Portal:
+    return current_app.extensions["portal"]
+
+
+def db_session() -> Session:
+    """One session per request, closed when the request ends."""
+    if "db_session" not in g:
+        g.db_session = portal().db.sessions()
+    return g.db_session
+
+
+def storage() -> LocalStorage:
+    return LocalStorage(portal().config.data_dir)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db_session().get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None

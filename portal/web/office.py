@@ -1,0 +1,90 @@
+"""The records office: the review queue, a candidate's report and rows, approve and reject."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from portal import releases
+from portal.errors import PortalError
+from portal.models import Candidate, Role, Run
+from portal.storage import LocalStorage
+from portal.web.extensions import db_session, portal
+
+office = Blueprint("office", __name__, url_prefix="/office")
+REVIEW_ROLES = {Role.OFFICER, Role.ADMIN}
+
+
+def reviewer_required(view: Any) -> Any:
+    """Signed in, with a role that may review releases."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user.role not in REVIEW_ROLES:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@office.after_request
+def _never_cache(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@office.get("/")
+@reviewer_required
+def index() -> str:
+    session = db_session()
+    runs = session.scalars(select(Run).order_by(Run.id.desc()).limit(20))
+    return render_template("office/index.html", candidates=releases.pending_candidates(session),
+                           runs=list(runs))
+
+
+@office.get("/candidates/<int:candidate_id>")
+@reviewer_required
+def candidate(candidate_id: int) -> str:
+    found = db_session().get(Candidate, candidate_id) or abort(404)
+    staged = LocalStorage(portal().config.data_dir).staged(found.staged_dir)
+    rows = releases.staged_rows(staged, found.files) if found.status.value == "pending" else {}
+    return render_template("office/candidate.html", candidate=found, rows=rows)
+
+
+@office.post("/candidates/<int:candidate_id>/approve")
+@reviewer_required
+def approve(candidate_id: int) -> Response:
+    return _decide(candidate_id, "approve")
+
+
+@office.post("/candidates/<int:candidate_id>/reject")
+@reviewer_required
+def reject(candidate_id: int) -> Response:
+    return _decide(candidate_id, "reject")
+
+
+def _decide(candidate_id: int, decision: str) -> Response:
+    session = db_session()
+    found = session.get(Candidate, candidate_id) or abort(404)
+    slug, note = found.dataset.slug, request.form.get("note", "")
+    try:
+        if decision == "approve":
+            version = releases.approve(session, portal().config, slug, current_user, note,
+                                       candidate_id=candidate_id)
+            message = f"Published {found.dataset.title} version {version.number}."
+        else:
+            releases.reject(session, slug, current_user, note, candidate_id=candidate_id)
+            message = f"Rejected the candidate for {found.dataset.title}."
+        session.commit()
+    except PortalError as error:
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("office.candidate", candidate_id=candidate_id))
+    flash(message, "success")
+    return redirect(url_for("office.index"))

@@ -1,0 +1,236 @@
+"""Read delimited text of any common encoding and delimiter into a checked, normalised CSV."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+from charset_normalizer import from_bytes
+
+from portal.errors import DefinitionError, SourceUnreadable
+from publishers.connectors.tables import MAX_FIELD_CHARS, TableWriter, scan
+
+DELIMITERS = (",", ";", "\t", "|")
+_CHUNK = 1024 * 1024
+_MAX_LINE_BYTES = 16 * MAX_FIELD_CHARS
+_SAMPLE_LINES = 50
+_DETECTION_SAMPLE = 256 * 1024
+_BOMS = {codecs.BOM_UTF8: "utf-8", codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}
+# Single-byte Latin code pages that charset-normalizer cannot tell apart on short samples; US
+# records systems and Excel write Windows-1252, so it wins whenever it decodes the bytes.
+_LATIN_FAMILY = {
+    "ascii", "utf_8", "cp1252", "latin_1", "iso8859_15", "cp1250", "cp1257", "cp1254",
+    "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_9", "iso8859_10", "iso8859_13",
+    "iso8859_14", "iso8859_16", "cp775", "cp850", "cp852", "cp858", "cp437", "mac_roman",
+    "mac_latin2", "mac_iceland", "mac_turkish", "hp_roman8",
+}  # fmt: skip
+_NON_ASCII_LINE = re.compile(rb"[^\r\n]*[\x80-\xff][^\r\n]*")
+
+
+class _NotUtf8(Exception):
+    """The file is not UTF-8 and no encoding was declared: detect one and start again."""
+
+
+def read_csv(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.LazyFrame:
+    """Check and normalise a delimited file into UTF-8 CSV in workdir; scan it lazily as text."""
+    declared = source.get("encoding")
+    if declared:
+        try:
+            encoding = codecs.lookup(declared).name
+        except LookupError as exc:
+            raise DefinitionError(f"unknown encoding {declared!r}") from exc
+    else:
+        encoding = "utf-8"
+    target = workdir / f"{path.stem}.normalised.csv"
+    if target.resolve() == path.resolve():
+        target = workdir / f"{path.stem}.normalised-2.csv"
+    delimiter = source.get("delimiter")
+    try:
+        _normalise(path, target, encoding, delimiter, strict_encoding=bool(declared))
+    except _NotUtf8:
+        _normalise(path, target, detect_encoding(path), delimiter, strict_encoding=True)
+    return scan(target)
+
+
+def detect_encoding(path: Path) -> str:
+    """Guess a non-UTF-8 file's encoding from its first bytes and its lines that are not ASCII."""
+    sample = bytearray()
+    with path.open("rb") as handle:
+        sample += handle.read(64 * 1024)
+        while len(sample) < _DETECTION_SAMPLE and (chunk := handle.read(_CHUNK)):
+            for line in _NON_ASCII_LINE.findall(chunk):
+                sample += line + b"\n"
+    best = from_bytes(bytes(sample)).best()
+    if best is not None and best.encoding not in _LATIN_FAMILY:
+        return best.encoding
+    try:
+        bytes(sample).decode("cp1252")
+    except UnicodeDecodeError as exc:
+        if best is not None:
+            return best.encoding
+        raise SourceUnreadable(
+            "could not tell the file's text encoding; declare it with the source's `encoding` "
+            "(for example windows-1252 or utf-8)"
+        ) from exc
+    return "cp1252"
+
+
+def _normalise(
+    path: Path, target: Path, encoding: str, delimiter: str | None, *, strict_encoding: bool
+) -> None:
+    with path.open("rb") as handle:
+        start = handle.read(4)
+        if start.startswith(b"PK\x03\x04") or start.startswith(b"\xd0\xcf\x11\xe0"):
+            raise SourceUnreadable(
+                "this is a spreadsheet or zip file, not CSV text: set the source's `format` "
+                "to xlsx, or export the sheet as CSV"
+            )
+        bom = next((b for b in _BOMS if start.startswith(b)), None)
+        if bom is not None:
+            encoding = _BOMS[bom]
+        if encoding.startswith(("utf-16", "utf-32")):
+            handle.seek(0)
+            lines = _wide_lines(handle, encoding)
+        else:
+            handle.seek(len(bom) if bom else 0)
+            lines = _decoded_lines(handle, encoding, strict_encoding or bom is not None)
+        sample = list(itertools.islice(lines, _SAMPLE_LINES))
+        delimiter = delimiter or sniff_delimiter(sample)
+        reader = csv.reader(itertools.chain(sample, lines), delimiter=delimiter, strict=True)
+        _copy_rows(reader, target, delimiter)
+
+
+def _copy_rows(reader: Any, target: Path, delimiter: str) -> None:
+    """Write the rows to target, failing on the first bad line and on any row of the wrong width."""
+    header = None
+    writer = None
+    ragged: list[tuple[int, int]] = []
+    ragged_count = 0
+    try:
+        while True:
+            line = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise SourceUnreadable(f"line {line}: {_csv_problem(exc)}") from exc
+            if not row:
+                continue  # a blank line
+            if writer is None:
+                header = row
+                writer = TableWriter(target, header, f"the header row (line {line})")
+            elif len(row) != writer.width:
+                ragged_count += 1
+                if len(ragged) < 5:
+                    ragged.append((line, len(row)))
+            elif not ragged_count:
+                writer.write(row, f"line {line}")
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        raise SourceUnreadable("the file is empty: it has no header row")
+    if ragged_count:
+        target.unlink(missing_ok=True)
+        line, width = ragged[0]
+        message = (
+            f"line {line} has {width} value{'s' if width != 1 else ''} but the header has "
+            f"{len(header or [])} columns"
+        )
+        if ragged_count > 1:
+            others = ", ".join(str(n) for n, _ in ragged[1:])
+            more = "…" if ragged_count > len(ragged) else ""
+            message += f"; {ragged_count - 1} more rows do too (lines {others}{more})"
+        shown = "tab" if delimiter == "\t" else repr(delimiter)
+        raise SourceUnreadable(f"{message} (values separated by {shown})")
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """The candidate delimiter that splits the header into most columns the rows agree with."""
+    text = [line for line in lines if line.strip()]
+    best, best_score = ",", (0.0, 1)
+    for delimiter in DELIMITERS:
+        try:
+            rows = [row for row in csv.reader(text, delimiter=delimiter) if row]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        body = rows[1:-1] if len(rows) > 2 else rows[1:]  # the sample may cut the last row short
+        agreeing = sum(len(row) == width for row in body) / len(body) if body else 1.0
+        if (agreeing, width) > best_score:
+            best, best_score = delimiter, (agreeing, width)
+    return best
+
+
+def _decoded_lines(handle: IO[bytes], encoding: str, strict_encoding: bool) -> Iterator[str]:
+    """Physical lines (any of \\n, \\r\\n, \\r) decoded one at a time, so errors name their line."""
+    decode = codecs.getdecoder(encoding)
+    for number, raw in enumerate(_byte_lines(handle), start=1):
+        if b"\x00" in raw:
+            raise SourceUnreadable(
+                f"line {number} contains NUL bytes: this is binary data, not a CSV text file"
+            )
+        try:
+            yield decode(raw)[0]
+        except UnicodeDecodeError as exc:
+            if not strict_encoding:
+                raise _NotUtf8 from exc
+            raise SourceUnreadable(
+                f"line {number} cannot be read as {encoding} (byte 0x{raw[exc.start]:02X} at "
+                f"position {exc.start + 1}); declare the file's `encoding` in the source"
+            ) from exc
+
+
+def _byte_lines(handle: IO[bytes]) -> Iterator[bytes]:
+    pending = b""
+    while chunk := handle.read(_CHUNK):
+        lines = (pending + chunk).splitlines(keepends=True)
+        pending = lines.pop()
+        # A trailing \r may be the first half of \r\n split across chunks.
+        if pending.endswith(b"\n"):
+            lines.append(pending)
+            pending = b""
+        elif len(pending) > _MAX_LINE_BYTES:
+            raise SourceUnreadable(
+                f"a line is longer than {_MAX_LINE_BYTES // 1_000_000} MB: this is not a CSV file"
+            )
+        yield from lines
+    if pending:
+        yield pending
+
+
+def _wide_lines(handle: IO[bytes], encoding: str) -> Iterator[str]:
+    """UTF-16/32 text cannot be split as bytes; let the text layer find the lines."""
+    text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    number = 0
+    try:
+        for number, line in enumerate(text, start=1):  # noqa: B007 - read after the loop
+            yield line
+    except UnicodeDecodeError as exc:
+        raise SourceUnreadable(
+            f"the file cannot be read as {encoding} after line {number}: {exc.reason}"
+        ) from exc
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if text.startswith("field larger than field limit"):
+        return (
+            f"a value is over {MAX_FIELD_CHARS:,} characters long; the file is probably "
+            "malformed (an unclosed quote?)"
+        )
+    if text == "unexpected end of data":
+        return 'a quoted value is never closed (a missing ")'
+    if "expected after '\"'" in text:
+        return "there is text right after a closing quote"
+    return text

@@ -1,0 +1,126 @@
+"""Where every reader ends: a checked header, text cells, a normalised CSV, an all-text frame."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from portal.errors import SourceUnreadable
+
+# A field this long is a broken export (an unclosed quote swallowing the file, a blob column), not
+# data a portal publishes; refusing it keeps memory bounded.
+MAX_FIELD_CHARS = 1024 * 1024
+
+# The csv module refuses fields above its limit; make sure that limit is at least ours so that our
+# own check (with a line number) is the one that speaks.
+if csv.field_size_limit() < MAX_FIELD_CHARS + 1:
+    csv.field_size_limit(MAX_FIELD_CHARS + 1)
+
+
+def check_header(names: Sequence[str], where: str) -> None:
+    """Refuse a header with a blank or repeated column name; `where` says which header."""
+    seen: dict[str, int] = {}
+    for number, name in enumerate(names, start=1):
+        if not name.strip():
+            raise SourceUnreadable(f"{where}: column {number} has no name")
+        if name in seen:
+            raise SourceUnreadable(
+                f"{where}: the column name {name!r} appears twice "
+                f"(columns {seen[name]} and {number})"
+            )
+        seen[name] = number
+
+
+def check_field_sizes(values: Sequence[str | None], where: str) -> None:
+    for number, value in enumerate(values, start=1):
+        if value is not None and len(value) > MAX_FIELD_CHARS:
+            raise SourceUnreadable(
+                f"{where}: the value in column {number} is {len(value):,} characters long, "
+                f"over the {MAX_FIELD_CHARS:,} allowed; the file is probably malformed "
+                "(an unclosed quote?)"
+            )
+
+
+def cell_text(value: Any) -> str | None:
+    """A spreadsheet, JSON or database value as the text a CSV would hold (None stays None).
+
+    Whole numbers lose their ".0", booleans are "true"/"false", dates and times are ISO 8601.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, Decimal):
+        if value.is_finite() and value == value.to_integral_value():
+            return str(int(value))
+        return format(value.normalize(), "f")
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return _duration(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+class TableWriter:
+    """Writes a checked header and rows as a UTF-8, comma-separated CSV that polars reads back."""
+
+    def __init__(self, path: Path, header: Sequence[str], where: str) -> None:
+        check_header(header, where)
+        self.path = path
+        self.width = len(header)
+        self._file = path.open("w", encoding="utf-8", newline="")
+        self._csv = csv.writer(self._file, lineterminator="\n")
+        self._csv.writerow(header)
+
+    def write(self, values: Sequence[str | None], where: str) -> None:
+        check_field_sizes(values, where)
+        self._csv.writerow(["" if v is None else v for v in values])
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+        if exc[0] is not None:
+            self.path.unlink(missing_ok=True)
+
+
+def scan(path: Path) -> pl.LazyFrame:
+    """Read a normalised CSV lazily: every column text, empty cells null."""
+    frame = pl.scan_csv(
+        path, infer_schema=False, encoding="utf8", glob=False, quote_char='"', has_header=True
+    )
+    # Quoted "" would otherwise stay an empty string while bare empties become null.
+    return frame.with_columns(pl.all().replace("", None))
+
+
+def _duration(value: dt.timedelta) -> str:
+    seconds = int(value.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    hours, rest = divmod(abs(seconds), 3600)
+    return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"

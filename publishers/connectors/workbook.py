@@ -1,0 +1,79 @@
+"""Read one sheet of a spreadsheet (xlsx, xls, ods) with python-calamine into a normalised CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from python_calamine import CalamineError, CalamineWorkbook
+
+from portal.errors import SourceUnreadable
+from publishers.connectors.tables import TableWriter, cell_text, scan
+
+
+def read_workbook(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.LazyFrame:
+    """The named sheet (or the first); its first non-empty row is the header."""
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError) as exc:
+        raise SourceUnreadable(f"the workbook could not be opened: {exc}") from exc
+    names = list(book.sheet_names)
+    wanted = source.get("sheet")
+    if wanted is None:
+        if not names:
+            raise SourceUnreadable("the workbook has no sheets")
+        wanted = names[0]
+    if str(wanted) not in names:
+        listed = ", ".join(repr(n) for n in names)
+        raise SourceUnreadable(f"the workbook has no sheet named {wanted!r}; its sheets: {listed}")
+    try:
+        sheet = book.get_sheet_by_name(str(wanted))
+        rows = sheet.iter_rows()
+    except CalamineError as exc:
+        raise SourceUnreadable(f"the sheet {wanted!r} could not be read: {exc}") from exc
+    first_column = sheet.start[1] if sheet.start else 0
+    target = workdir / f"{path.stem}.normalised.csv"
+    writer = None
+    try:
+        for number, row in enumerate(rows, start=1):  # iter_rows starts at the sheet's row 1
+            values = [_text(v) for v in row]
+            if not any(values):
+                continue
+            where = f"row {number} of sheet {wanted!r}"
+            if writer is None:
+                header = [v or "" for v in values]
+                while header and not header[-1].strip():
+                    header.pop()  # formatting often stretches the used range past the last column
+                writer = TableWriter(target, header, f"the header ({where})")
+                continue
+            extra = next((i for i in range(writer.width, len(values)) if values[i]), None)
+            if extra is not None:
+                column = _column_letter(first_column + extra)
+                raise SourceUnreadable(
+                    f"{where} has a value in column {column}, which has no header"
+                )
+            writer.write(values[: writer.width] + [None] * (writer.width - len(values)), where)
+    except CalamineError as exc:
+        raise SourceUnreadable(f"the sheet {wanted!r} could not be read: {exc}") from exc
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        raise SourceUnreadable(f"the sheet {wanted!r} is empty: it has no header row")
+    return scan(target)
+
+
+def _text(value: Any) -> str | None:
+    text = cell_text(value)
+    return text if text else None
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters

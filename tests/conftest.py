@@ -1,0 +1,109 @@
+"""Shared fixtures: a portal on a real SQLite file or a real PostgreSQL server, its app and CLI."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from portal.config import Config
+from portal.context import Portal
+from portal.migrate import upgrade
+from portal.models import Role
+from tests.support.postgres import PostgresServer
+
+DEMO_UNTIL = date(2026, 11, 1)
+OFFICER = ("officer@example.org", "correct horse battery staple")
+ADMIN = ("admin@example.org", "admin horse battery staple")
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the whole session (never skipped: CI installs it)."""
+    with PostgresServer.start(tmp_path_factory.mktemp("postgres")) as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'portal.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str) -> Config:
+    return Config.from_env({}, data_dir=tmp_path / "data", database_url=database_url,
+                           secret_key="test-secret-key", testing=True)
+
+
+@pytest.fixture
+def portal(config: Config) -> Iterator[Portal]:
+    upgrade(config.database_url)
+    portal = Portal(config)
+    yield portal
+    portal.db.dispose()
+
+
+@pytest.fixture
+def app(portal: Portal):  # noqa: ANN201
+    from portal import create_app
+
+    app = create_app(portal.config)
+    yield app
+    app.extensions["portal"].db.dispose()
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(config: Config) -> CliRunner:
+    """Runs `portal ...` with this test's configuration in the environment."""
+    runner = CliRunner(env={"PORTAL_DATA_DIR": str(config.data_dir),
+                            "DATABASE_URL": config.database_url,
+                            "SECRET_KEY": config.secret_key})
+    return runner
+
+
+@pytest.fixture
+def officer(portal: Portal):  # noqa: ANN201
+    from portal.users import create_user
+
+    with portal.db.session() as session:
+        create_user(session, OFFICER[0], OFFICER[1], Role.OFFICER)
+        return create_user(session, ADMIN[0], ADMIN[1], Role.ADMIN) and OFFICER[0]
+
+
+@pytest.fixture
+def uof_source(portal: Portal) -> Path:
+    """The use-of-force demo export, as the records-management system writes it."""
+    from portal.demo import use_of_force
+
+    return use_of_force.generate(portal.config.data_dir / "demo-sources" / "use-of-force",
+                                 until=DEMO_UNTIL)["incidents"]
+
+
+def login(client, email: str = OFFICER[0], password: str = OFFICER[1]):  # noqa: ANN001, ANN201
+    """Sign in through the real form, CSRF token included."""
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', page)
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": token.group(1)})
+
+
+def csrf_token(client, path: str) -> str:  # noqa: ANN001
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)

@@ -1,0 +1,59 @@
+"""Tests of the demo source generators, and helpers that map a source with its publisher entry."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import yaml
+from frictionless import Schema
+
+from portal.pipeline.normalise import normalise
+from portal.validation import validate_table
+from publishers.connectors import read_table
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def publisher_entry(slug: str) -> dict:
+    return yaml.safe_load((ROOT / "publishers" / f"{slug}.yaml").read_text(encoding="utf-8"))
+
+
+def table_schema(slug: str, resource: str) -> dict:
+    path = ROOT / "schemas" / slug / f"{resource}.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def dataset_metadata(slug: str) -> dict:
+    return yaml.safe_load((ROOT / "schemas" / slug / "dataset.yaml").read_text(encoding="utf-8"))
+
+
+def schema_problems(slug: str, resource: str) -> list[list[str]]:
+    """What frictionless finds wrong with a table schema descriptor (empty when valid)."""
+    descriptor = table_schema(slug, resource)
+    Schema.from_descriptor(descriptor)  # raises on a descriptor it cannot load at all
+    return Schema.validate_descriptor(descriptor).flatten(["type", "note"])
+
+
+def read_source(data_dir: Path, slug: str, resource: str, workdir: Path) -> pl.DataFrame:
+    """The resource's source as the connectors read it: text columns named as in the source."""
+    source = publisher_entry(slug)["resources"][resource]["source"]
+    return read_table(data_dir / source["path"], source, workdir).collect()
+
+
+def map_and_validate(
+    data_dir: Path, slug: str, resource: str, workdir: Path
+) -> tuple[pl.DataFrame, dict]:
+    """Read a generated source and map it with its publisher entry, as a run does; validate it.
+
+    Returns the mapped table read back with inferred types, and the validation report.
+    """
+    entry = publisher_entry(slug)["resources"][resource]
+    schema = table_schema(slug, resource)
+    source = read_source(data_dir, slug, resource, workdir / "read")
+    table = normalise(source.lazy(), entry["columns"], schema).collect()
+    path = workdir / f"{slug}-{resource}.csv"
+    table.write_csv(path)
+    report = validate_table(schema, path)
+    return pl.read_csv(path, infer_schema_length=None), report

@@ -92,10 +92,9 @@ def test_a_crash_before_the_commit_leaves_the_previous_version_current(portal, u
     run(portal)
 
     # The files of version 2 land, then the transaction that would make them current dies.
-    with portal.db.session() as session:  # noqa: SIM117
-        with pytest.raises(RuntimeError):
-            releases.approve(session, portal.config, "use-of-force", get_user(session, officer))
-            raise RuntimeError("power cut before commit")
+    with pytest.raises(RuntimeError), portal.db.session() as session:
+        releases.approve(session, portal.config, "use-of-force", get_user(session, officer))
+        raise RuntimeError("power cut before commit")
     with portal.db.session() as session:
         dataset = session.scalar(select(Dataset))
         assert dataset.current_version_id == first.id

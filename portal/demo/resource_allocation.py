@@ -177,9 +177,10 @@ def _workbook_bytes(seed: int, until: date) -> bytes:
         staffing.append(row)
     for cell in staffing["A"][1:]:
         cell.number_format = "mm/dd/yyyy"
-    # openpyxl stamps the document and every zip member with the wall clock; pin both
-    # to `until` so that the same inputs give the same bytes.
-    stamp = datetime.combine(until, time(6, 0))
+    # openpyxl stamps the document and every zip member with the wall clock; pin both to the
+    # start of `until`'s month, so that the same inputs, or any day of one month, give the same
+    # bytes (and a run on the same data comes out "unchanged").
+    stamp = datetime.combine(until.replace(day=1), time(6, 0))
     workbook.properties.creator = "Finance Office"
     workbook.properties.created = stamp
     workbook.properties.modified = stamp
@@ -284,7 +285,7 @@ def _calls_response(seed: int, until: date) -> dict:
     meta = {
         "api": "CAD Analytics",
         "version": "2.4",
-        "generatedAt": f"{until.isoformat()}T12:00:00Z",
+        "generatedAt": f"{until.replace(day=1).isoformat()}T12:00:00Z",  # see _workbook_bytes
         "timezone": "America/Chicago",
         "responseTime": "call entered to first unit on scene, in minutes",
         "page": 1,

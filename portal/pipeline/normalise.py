@@ -51,10 +51,10 @@ def _age_band(column: pl.Expr, at: pl.Expr | None) -> pl.Expr:
             (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day()))
         age = on.dt.year() - born.dt.year() - before_birthday.cast(pl.Int32)
     # Stanford Open Policing rule: ages outside 10-110 are recording errors.
-    band = pl.when(age.is_null() | (age < 10) | (age > 110)).then(pl.lit("unknown"))
-    for upper, label in AGE_BANDS:
-        band = band.when(age < upper).then(pl.lit(label))
-    return band.otherwise(pl.lit("unknown"))
+    labels = ["_young", *(label for _, label in AGE_BANDS), "_old"]
+    band = age.cut([10, *(upper for upper, _ in AGE_BANDS)], labels=labels, left_closed=True)
+    return (band.cast(pl.String).replace({"_young": "unknown", "_old": "unknown"})
+            .fill_null("unknown"))
 
 
 def _list(column: pl.Expr, spec: dict) -> pl.Expr:

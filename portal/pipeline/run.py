@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import audit
-from portal.catalog import DatasetDefinition, sync_dataset
+from portal.catalog import DatasetDefinition, ResourceDefinition, sync_dataset
 from portal.config import Config
 from portal.db import Database
 from portal.errors import PortalError, RunInProgress, ValidationFailed
@@ -117,7 +117,7 @@ def _execute(session: Session, config: Config, definition: DatasetDefinition, ru
         # The source said "not modified" but the definition changed: fetch it whole.
         fetched = _fetch_all(config, definition, workdir, {}, uploads)
 
-    tables, sources = _normalise_all(definition, fetched, workdir)
+    tables, sources = _normalise_all(definition, fetched, workdir, uploads)
     reports = {name: validate_table(definition.resource(name).table_schema, path)
                for name, path in tables.items()}
     run.row_count = sum(report["rowCount"] for report in reports.values())
@@ -127,12 +127,11 @@ def _execute(session: Session, config: Config, definition: DatasetDefinition, ru
         raise ValidationFailed(_summary(reports), report)
 
     report["privacy"] = {}
+    text_fields = {r.name: [f["name"] for f in r.table_schema["fields"]
+                            if f.get("type", "string") == "string"] for r in definition.resources}
     for resource in definition.resources:
         if resource.source is None or not resource.never_publish:
             continue
-        text_fields = {r.name: [f["name"] for f in r.table_schema["fields"]
-                                if f.get("type", "string") == "string"]
-                       for r in definition.resources}
         report["privacy"][resource.name] = check_never_publish(
             sources[resource.name], resource.never_publish, tables, text_fields)
     run.report = report
@@ -151,6 +150,14 @@ def _execute(session: Session, config: Config, definition: DatasetDefinition, ru
     run.status = RunStatus.SUCCEEDED
 
 
+def effective_source(resource: ResourceDefinition, uploads: Mapping[str, Path]) -> dict:
+    """The resource's source, or an upload standing in for it (format and encoding detected)."""
+    if resource.name not in uploads:
+        return resource.source
+    kept = {k: v for k, v in resource.source.items() if k in ("delimiter", "sheet", "records")}
+    return {**kept, "type": "upload"}
+
+
 def _fetch_all(config: Config, definition: DatasetDefinition, workdir: Path,
                previous_states: Mapping[str, dict], uploads: Mapping[str, Path]
                ) -> dict[str, Fetched]:
@@ -162,14 +169,14 @@ def _fetch_all(config: Config, definition: DatasetDefinition, workdir: Path,
         target.mkdir(parents=True, exist_ok=True)
         state = previous_states.get(resource.name)
         fetched[resource.name] = fetch(
-            resource.source, target, base_dir=config.data_dir,
+            effective_source(resource, uploads), target, base_dir=config.data_dir,
             previous_state=state if state and "sha256" in state else None,
             upload=uploads.get(resource.name), variables=config.source_variables)
     return fetched
 
 
-def _normalise_all(definition: DatasetDefinition, fetched: Mapping[str, Fetched], workdir: Path
-                   ) -> tuple[dict[str, Path], dict[str, pl.LazyFrame]]:
+def _normalise_all(definition: DatasetDefinition, fetched: Mapping[str, Fetched], workdir: Path,
+                   uploads: Mapping[str, Path]) -> tuple[dict[str, Path], dict[str, pl.LazyFrame]]:
     out = workdir / "normalised"
     out.mkdir(parents=True, exist_ok=True)
     tables: dict[str, Path] = {}
@@ -177,7 +184,8 @@ def _normalise_all(definition: DatasetDefinition, fetched: Mapping[str, Fetched]
     for resource in definition.resources:
         if resource.source is None:
             continue
-        source = read_table(fetched[resource.name].path, resource.source, workdir)
+        source = read_table(fetched[resource.name].path, effective_source(resource, uploads),
+                            workdir)
         sources[resource.name] = source
         tables[resource.name] = out / f"{resource.name}.csv"
         normalise(source, resource.columns, resource.table_schema).sink_csv(

@@ -103,6 +103,7 @@ class FieldCheck:
             self.fast = True
         except SlowPath:
             self.fast = False
+            self.key = None
 
     # Planning: what polars can decide alone
 
@@ -191,9 +192,20 @@ class FieldCheck:
         raw, number, name = self.raw, self.number, self.name
         present = pl.col("_n") >= number
         missing_expr = ~present | raw.is_in(self.missing_values)
-        missing = frame.select(missing_expr).to_series()
+        suspect_expr = self.suspect if self.fast else pl.lit(True)
+        plain_expr = ~missing_expr & ~suspect_expr
+        # One pass over the batch computes every flag of the field; rows are only
+        # filtered out for the (rare) flags that are raised.
+        exprs = {"missing": missing_expr, "suspect": ~missing_expr & suspect_expr}
+        checks = self.checks if self.fast else []
+        for index, (_, violated) in enumerate(checks):
+            exprs[f"v{index}"] = plain_expr & violated.fill_null(False)
+        if self.keyed and self.fast and self.key is not None:
+            exprs["key"] = pl.when(plain_expr).then(self.key).otherwise(None)
+        flags = frame.select(**exprs)
+        missing = flags["missing"]
         out: list[pl.DataFrame] = []
-        if self.constraints.get("required"):
+        if self.constraints.get("required") and missing.any():
             out.append(
                 findings(
                     frame.filter(missing),
@@ -206,25 +218,18 @@ class FieldCheck:
                     note=pl.lit(f'constraint "required" is "{self.constraints["required"]}"'),
                 )
             )
-        suspect_expr = self.suspect if self.fast else pl.lit(True)
-        flags = frame.select(
-            suspect=~missing_expr & suspect_expr,
-            plain=~missing_expr & ~suspect_expr,
-        )
-        suspects = frame.filter(flags["suspect"])
         key: pl.Series | None = None
-        if self.keyed and self.key is not None and self.fast:
-            key = frame.select(pl.when(flags["plain"]).then(self.key).otherwise(None)).to_series()
+        if "key" in flags.columns:
+            key = flags["key"]
         elif self.keyed:
             key = pl.Series("key", [None] * frame.height, dtype=pl.String)
-        if self.fast:
-            plain = frame.filter(flags["plain"])
-            for name_c, violated in self.checks:
+        for index, (name_c, _) in enumerate(checks):
+            violated = flags[f"v{index}"]
+            if violated.any():
                 order = number * FIELD_SLOT + 1 + self.field.supported_constraints.index(name_c)
-                bad = plain.filter(violated)
-                if bad.height:
-                    out.append(self.constraint_findings(bad, name_c, order))
-        if suspects.height:
+                out.append(self.constraint_findings(frame.filter(violated), name_c, order))
+        if flags["suspect"].any():
+            suspects = frame.filter(flags["suspect"])
             out.append(self.read_in_python(suspects, flags["suspect"], key))
         return FieldResult(out, missing, key)
 

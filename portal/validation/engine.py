@@ -174,7 +174,11 @@ def check_batch(
         )
     cell_findings = pl.concat(out) if out else findings(frame.head(0))
     # A row whose every cell is blank reports one blank-row error instead of its cell errors.
-    blank = pl.DataFrame(missing).select(pl.all_horizontal(pl.all())).to_series()
+    blank = (
+        pl.DataFrame({f"m{i}": m for i, m in enumerate(missing)})
+        .select(pl.all_horizontal(pl.all()))
+        .to_series()
+    )
     blank_rows = frame.filter(blank)
     if blank_rows.height:
         cell_findings = cell_findings.filter(~pl.col("_row").is_in(blank_rows["_row"].implode()))

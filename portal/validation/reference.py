@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from frictionless import Dialect, Package, Resource, Schema, formats
+from frictionless import Dialect, Package, Resource, formats
 
 SAMPLE_SIZE = 20
+DATA_RESOURCE_V2 = "https://datapackage.org/profiles/2.0/dataresource.json"
 
 
 def csv_dialect() -> Dialect:
@@ -24,17 +25,20 @@ def csv_dialect() -> Dialect:
 
 def table_resource(schema: dict, path: Path, name: str | None = None) -> Resource:
     """A frictionless resource for one of our CSV files."""
-    # Absolute paths are "unsafe" to frictionless unless the base path is the file's folder.
-    resource = Resource(
-        path=path.name,
-        basepath=str(path.parent),
-        format="csv",
-        encoding="utf-8",
-        schema=Schema.from_descriptor(schema),
-        dialect=csv_dialect(),
-    )
-    if name is not None:
-        resource.name = name
+    descriptor: dict = {
+        "name": name or "table",
+        # Absolute paths are "unsafe" to frictionless unless the base path is the file's folder.
+        "path": path.name,
+        "format": "csv",
+        "encoding": "utf-8",
+        "schema": schema,
+    }
+    if "/2.0/" in str(schema.get("$schema", "")):
+        # Frictionless takes the standard's version from the resource, not the schema:
+        # without this, v2-only constraints (exclusiveMinimum...) are rejected.
+        descriptor["$schema"] = DATA_RESOURCE_V2
+    resource = Resource.from_descriptor(descriptor, basepath=str(path.parent))
+    resource.dialect = csv_dialect()
     return resource
 
 

@@ -122,8 +122,8 @@ def _copy_rows(reader: Any, target: Path, delimiter: str) -> None:
                 break
             except csv.Error as exc:
                 raise SourceUnreadable(f"line {line}: {_csv_problem(exc)}") from exc
-            if not row:
-                continue  # a blank line
+            if _is_blank(row, writer):
+                continue
             if writer is None:
                 header = row
                 writer = TableWriter(target, header, f"the header row (line {line})")
@@ -151,6 +151,13 @@ def _copy_rows(reader: Any, target: Path, delimiter: str) -> None:
             message += f"; {ragged_count - 1} more rows do too (lines {others}{more})"
         shown = "tab" if delimiter == "\t" else repr(delimiter)
         raise SourceUnreadable(f"{message} (values separated by {shown})")
+
+
+def _is_blank(row: list[str], writer: TableWriter | None) -> bool:
+    """An empty line, or one of spaces where it cannot be a value of a one-column table."""
+    if not row:
+        return True
+    return len(row) == 1 and not row[0].strip() and (writer is None or writer.width > 1)
 
 
 def sniff_delimiter(lines: list[str]) -> str:

@@ -91,7 +91,9 @@ class TableWriter:
         self.path = path
         self.width = len(header)
         self._file = path.open("w", encoding="utf-8", newline="")
-        self._csv = csv.writer(self._file, lineterminator="\n")
+        # \r\n: the csv module quotes a value holding any character of the line terminator, so a
+        # lone "\r" inside a value survives the trip through polars.
+        self._csv = csv.writer(self._file, lineterminator="\r\n")
         self._csv.writerow(header)
 
     def write(self, values: Sequence[str | None], where: str) -> None:

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import polars as pl
 import yaml
-from frictionless import Schema
+from frictionless import Report, Resource, Schema
 
 from portal.pipeline.normalise import normalise
-from portal.validation import validate_table
 from publishers.connectors import read_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,10 +43,10 @@ def read_source(data_dir: Path, slug: str, resource: str, workdir: Path) -> pl.D
 
 def map_and_validate(
     data_dir: Path, slug: str, resource: str, workdir: Path
-) -> tuple[pl.DataFrame, dict]:
-    """Read a generated source and map it with its publisher entry, as a run does; validate it.
+) -> tuple[pl.DataFrame, Report]:
+    """Read a generated source and map it with its publisher entry, as a run does.
 
-    Returns the mapped table read back with inferred types, and the validation report.
+    Returns the mapped table read back with inferred types, and frictionless's own report on it.
     """
     entry = publisher_entry(slug)["resources"][resource]
     schema = table_schema(slug, resource)
@@ -55,5 +54,8 @@ def map_and_validate(
     table = normalise(source.lazy(), entry["columns"], schema).collect()
     path = workdir / f"{slug}-{resource}.csv"
     table.write_csv(path)
-    report = validate_table(schema, path)
+    described = Resource(
+        path=path.name, basepath=str(workdir), schema=Schema.from_descriptor(schema)
+    )
+    report = described.validate()
     return pl.read_csv(path, infer_schema_length=None), report

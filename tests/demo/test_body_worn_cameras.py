@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from frictionless import Report
 
 from portal.demo import body_worn_cameras
 
@@ -30,21 +31,21 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def mapped(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, dict]:
+def mapped(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, Report]:
     workdir = tmp_path_factory.mktemp("mapped")
     return map_and_validate(data_dir, SLUG, "monthly-usage", workdir)
 
 
 @pytest.fixture(scope="module")
-def usage(mapped: tuple[pl.DataFrame, dict]) -> pl.DataFrame:
+def usage(mapped: tuple[pl.DataFrame, Report]) -> pl.DataFrame:
     return mapped[0]
 
 
-def test_mapped_export_satisfies_the_schema(mapped: tuple[pl.DataFrame, dict]) -> None:
+def test_mapped_export_satisfies_the_schema(mapped: tuple[pl.DataFrame, Report]) -> None:
     table, report = mapped
 
-    assert report["valid"], report["groups"]
-    assert report["rowCount"] == table.height > 0
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+    assert report.tasks[0].stats["rows"] == table.height > 0
 
 
 def test_same_until_and_seed_give_the_same_bytes(tmp_path: Path) -> None:
@@ -54,6 +55,13 @@ def test_same_until_and_seed_give_the_same_bytes(tmp_path: Path) -> None:
 
     assert first.read_bytes() == second.read_bytes()
     assert first.read_bytes() != other_seed.read_bytes()
+
+
+def test_any_day_of_a_month_gives_the_same_bytes(tmp_path: Path) -> None:
+    early = body_worn_cameras.generate(tmp_path / "early", until=date(2026, 11, 2))
+    late = body_worn_cameras.generate(tmp_path / "late", until=date(2026, 11, 30))
+
+    assert early["monthly-usage"].read_bytes() == late["monthly-usage"].read_bytes()
 
 
 def test_a_later_until_appends_months_and_keeps_earlier_rows(tmp_path: Path) -> None:

@@ -1,0 +1,192 @@
+"""Specific outcomes of the fast validator, and its agreement with frictionless on packages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portal.validation import (
+    validate_package,
+    validate_package_reference,
+    validate_table,
+    validate_table_reference,
+)
+from tests.validation.agreement import essence
+
+DISTRICTS = {
+    "fields": [
+        {"name": "id", "type": "integer", "constraints": {"required": True}},
+        {"name": "month", "type": "date"},
+        {"name": "count", "type": "integer", "constraints": {"minimum": 0}},
+        {"name": "district", "type": "string", "constraints": {"enum": ["D1", "D2"]}},
+    ],
+    "primaryKey": ["id"],
+}
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def test_a_bad_enum_is_one_constraint_error_at_its_cell(tmp_path):
+    path = write(
+        tmp_path, "t.csv", "id,month,count,district\n1,2024-01-01,3,D1\n2,2024-02-01,4,D9\n"
+    )
+
+    report = validate_table(DISTRICTS, path)
+
+    assert report["valid"] is False
+    assert report["rowCount"] == 2
+    [group] = report["groups"]
+    assert (group["type"], group["count"]) == ("constraint-error", 1)
+    [finding] = group["sample"]
+    assert (finding["rowNumber"], finding["fieldNumber"], finding["fieldName"]) == (
+        3,
+        4,
+        "district",
+    )
+    assert finding["cell"] == "D9"
+    assert "enum" in finding["note"]
+
+
+def test_a_valid_file_has_no_groups(tmp_path):
+    path = write(tmp_path, "t.csv", "id,month,count,district\n1,2024-01-01,3,D1\n")
+
+    assert validate_table(DISTRICTS, path) == {
+        "valid": True,
+        "rowCount": 1,
+        "errorCount": 0,
+        "groups": [],
+    }
+
+
+def test_a_file_that_is_not_utf8_is_one_encoding_error(tmp_path):
+    path = write(
+        tmp_path, "t.csv", "id,month,count,district\n1,2024-01-01,3,Montréal\n".encode("cp1252")
+    )
+
+    report = validate_table(DISTRICTS, path)
+
+    assert [(g["type"], g["count"]) for g in report["groups"]] == [("encoding-error", 1)]
+    assert "utf-8" in report["groups"][0]["sample"][0]["note"]
+
+
+def test_an_empty_file_is_a_source_error(tmp_path):
+    report = validate_table(DISTRICTS, write(tmp_path, "t.csv", ""))
+
+    assert [(g["type"], g["count"]) for g in report["groups"]] == [("source-error", 1)]
+
+
+def test_duplicate_primary_keys_are_counted_across_batches(tmp_path):
+    lines = [f"{i % 150_000},2024-01-01,1,D1" for i in range(160_000)]
+    path = write(tmp_path, "t.csv", "id,month,count,district\n" + "\n".join(lines) + "\n")
+
+    report = validate_table(DISTRICTS, path, sample_size=3)
+
+    [group] = report["groups"]
+    assert (group["type"], group["count"]) == ("primary-key", 10_000)
+    assert [s["rowNumber"] for s in group["sample"]] == [150_002, 150_003, 150_004]
+
+
+def test_a_table_referencing_another_resource_needs_a_package(tmp_path):
+    schema = dict(
+        DISTRICTS,
+        foreignKeys=[
+            {"fields": ["district"], "reference": {"resource": "districts", "fields": ["code"]}}
+        ],
+    )
+    path = write(tmp_path, "t.csv", "id,month,count,district\n1,2024-01-01,3,D1\n")
+
+    assert essence(validate_table(schema, path)) == essence(validate_table_reference(schema, path))
+
+
+def package(tmp_path: Path) -> dict[str, tuple[dict, Path]]:
+    districts = {
+        "fields": [{"name": "code", "type": "string"}, {"name": "area", "type": "integer"}],
+        "primaryKey": ["code"],
+    }
+    counts = dict(
+        DISTRICTS,
+        foreignKeys=[
+            {"fields": ["district"], "reference": {"resource": "districts", "fields": ["code"]}},
+            {
+                "fields": ["count", "district"],
+                "reference": {"resource": "districts", "fields": ["area", "code"]},
+            },
+            {"fields": "count", "reference": {"resource": "", "fields": "id"}},
+        ],
+    )
+    return {
+        "districts": (
+            districts,
+            write(tmp_path, "districts.csv", "code,area\nD1,1\nD2,2\n,7\nD3,x\n"),
+        ),
+        "counts": (
+            counts,
+            write(
+                tmp_path,
+                "counts.csv",
+                "id,month,count,district\n1,2024-01-01,1,D1\n2,2024-01-01,2,D2\n"
+                "3,2024-01-01,1,D2\n4,2024-01-01,9,D7\n5,2024-01-01,,\n6,2024-01-01,x,D3\n",
+            ),
+        ),
+    }
+
+
+def test_foreign_keys_agree_with_frictionless_in_a_package(tmp_path):
+    resources = package(tmp_path)
+
+    fast = validate_package(resources)
+    slow = validate_package_reference(resources)
+
+    assert {n: essence(r) for n, r in fast.items()} == {n: essence(r) for n, r in slow.items()}
+    rows = [
+        s["rowNumber"]
+        for g in fast["counts"]["groups"]
+        if g["type"] == "foreign-key"
+        for s in g["sample"]
+    ]
+    assert rows == [4, 5, 5, 5]
+
+
+CELLS = st.sampled_from(
+    [
+        "",
+        "1",
+        "2",
+        "01",
+        "-3",
+        "x",
+        "D1",
+        "D2",
+        "D3",
+        "2024-02-29",
+        "2024-02-30",
+        " 1",
+        '"a,b"',
+        "1.0",
+    ]
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.lists(CELLS, min_size=0, max_size=6), max_size=12))
+def test_random_rows_agree_with_frictionless(tmp_path, rows):
+    path = write(
+        tmp_path,
+        "random.csv",
+        "id,month,count,district\n" + "".join(",".join(r) + "\n" for r in rows),
+    )
+
+    assert essence(validate_table(DISTRICTS, path)) == essence(
+        validate_table_reference(DISTRICTS, path)
+    )

@@ -216,7 +216,12 @@ def demo(ctx: click.Context, serve: bool, bind: str) -> None:
         click.echo(line)
     if serve:
         click.echo(f"serving on http://{bind}/ (Ctrl-C stops)")
-        os.environ.setdefault("PORTAL_DEMO", "1")
-        os.environ["SECRET_KEY"] = portal.config.secret_key
+        from portal.config import REPO_ROOT
+
+        # The workers must see the same folder, database and key as this process.
+        os.environ.update(PORTAL_DEMO="1", SECRET_KEY=portal.config.secret_key,
+                          PORTAL_DATA_DIR=str(portal.config.data_dir),
+                          DATABASE_URL=portal.config.database_url)
         os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", bind,
-                                   "--workers", "2", "--access-logfile", "-", "wsgi:app"])
+                                   "--chdir", str(REPO_ROOT), "--workers", "2",
+                                   "--access-logfile", "-", "wsgi:app"])

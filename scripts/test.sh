@@ -39,15 +39,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "--- pip install -e .[test]"
-# Debian's own python3 refuses pip installs (PEP 668) unless told this machine is disposable.
-if python3 -c 'import os, sys, sysconfig
-sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))'
-then
-  export PIP_BREAK_SYSTEM_PACKAGES=1
-fi
-PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 \
-  python3 -m pip install --quiet --editable '.[test]'
+scripts/pip-install.sh test
 
 echo "--- ruff"
 python3 -m ruff check .

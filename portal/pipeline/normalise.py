@@ -20,6 +20,7 @@ DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
                     "%m/%d/%Y %I:%M %p")
 AGE_BANDS = ((18, "under-18"), (25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54"),
              (65, "55-64"), (111, "65-plus"))
+AGE_LABELS = {age: next(label for upper, label in AGE_BANDS if age < upper) for age in range(10, 111)}
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -51,10 +52,7 @@ def _age_band(column: pl.Expr, at: pl.Expr | None) -> pl.Expr:
             (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day()))
         age = on.dt.year() - born.dt.year() - before_birthday.cast(pl.Int32)
     # Stanford Open Policing rule: ages outside 10-110 are recording errors.
-    labels = ["_young", *(label for _, label in AGE_BANDS), "_old"]
-    band = age.cut([10, *(upper for upper, _ in AGE_BANDS)], labels=labels, left_closed=True)
-    return (band.cast(pl.String).replace({"_young": "unknown", "_old": "unknown"})
-            .fill_null("unknown"))
+    return age.replace_strict(AGE_LABELS, default="unknown", return_dtype=pl.String)
 
 
 def _list(column: pl.Expr, spec: dict) -> pl.Expr:

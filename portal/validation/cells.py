@@ -64,6 +64,9 @@ def canonical_key(value: Any) -> str | None:
 
 def findings(frame: pl.DataFrame | pl.LazyFrame, **columns: pl.Expr) -> pl.DataFrame:
     """Select finding rows in the shared finding shape."""
+    if isinstance(frame, pl.DataFrame) and not frame.height:
+        # Literals alone would broadcast to one row.
+        return empty_findings()
     exprs = [
         columns.get(name, pl.lit(None)).cast(dtype).alias(name)
         for name, dtype in FINDING_SCHEMA.items()

@@ -16,6 +16,7 @@ from portal.validation.cells import (
     PRIMARY_KEY,
     UNIQUE,
     FieldCheck,
+    empty_findings,
     findings,
 )
 from portal.validation.keys import KeyIndex, key_hashes
@@ -172,7 +173,7 @@ def check_batch(
                 note=pl.lit(""),
             )
         )
-    cell_findings = pl.concat(out) if out else findings(frame.head(0))
+    cell_findings = pl.concat(out) if out else empty_findings()
     # A row whose every cell is blank reports one blank-row error instead of its cell errors.
     blank = (
         pl.DataFrame({f"m{i}": m for i, m in enumerate(missing)})

@@ -15,7 +15,7 @@ import polars as pl
 from charset_normalizer import from_bytes
 
 from portal.errors import DefinitionError, SourceUnreadable
-from publishers.connectors.tables import MAX_FIELD_CHARS, TableWriter, scan
+from publishers.connectors.tables import MAX_FIELD_CHARS, TableWriter, normalised_path, scan
 
 DELIMITERS = (",", ";", "\t", "|")
 _CHUNK = 1024 * 1024
@@ -48,9 +48,7 @@ def read_csv(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.LazyFra
             raise DefinitionError(f"unknown encoding {declared!r}") from exc
     else:
         encoding = "utf-8"
-    target = workdir / f"{path.stem}.normalised.csv"
-    if target.resolve() == path.resolve():
-        target = workdir / f"{path.stem}.normalised-2.csv"
+    target = normalised_path(path, source, workdir)
     delimiter = source.get("delimiter")
     try:
         _normalise(path, target, encoding, delimiter, strict_encoding=bool(declared))

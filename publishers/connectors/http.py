@@ -158,6 +158,14 @@ def _attempt(
         if retry:
             raise _Retryable(message) from exc
         raise SourceUnavailable(message) from exc
+    except httpx.TooManyRedirects as exc:
+        raise SourceUnavailable(f"{shown} redirects too many times (a redirect loop?)") from exc
+    except httpx.DecodingError as exc:
+        raise SourceUnreadable(
+            f"the server's compressed answer for {shown} could not be decoded: {exc}"
+        ) from exc
+    except httpx.InvalidURL as exc:
+        raise DefinitionError(f"the source's url is not a valid URL: {shown}") from exc
 
 
 def _body(

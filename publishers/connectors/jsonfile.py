@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 
 from portal.errors import SourceUnreadable
-from publishers.connectors.tables import TableWriter, cell_text, scan
+from publishers.connectors.tables import TableWriter, cell_text, normalised_path, scan
 
 # JSON is parsed whole (the standard library names the line and column of a syntax error); the
 # bound keeps memory predictable. Sources larger than this should be exported as CSV.
@@ -44,7 +44,7 @@ def read_json(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.LazyFr
                 f"item {number} of {where} is {_kind(record)}, not an object (a record)"
             )
         columns.update(dict.fromkeys(record))
-    target = workdir / f"{path.stem}.normalised.csv"
+    target = normalised_path(path, source, workdir)
     with TableWriter(target, list(columns), f"the keys of {where}") as writer:
         for number, record in enumerate(records, start=1):
             writer.write([cell_text(record.get(c)) for c in columns], f"record {number}")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import datetime as dt
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,17 @@ class TableWriter:
         self.close()
         if exc[0] is not None:
             self.path.unlink(missing_ok=True)
+
+
+def normalised_path(raw: Path, source: Mapping[str, Any], workdir: Path) -> Path:
+    """Where the normalised copy of raw goes: one file per raw file and sheet/records path.
+
+    Two resources may read the same file name (two sheets of one workbook) and their frames
+    stay alive side by side, so the name must tell them apart.
+    """
+    key = f"{raw.resolve()}|{source.get('sheet')}|{source.get('records')}"
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+    return workdir / f"{raw.stem}-{digest}.normalised.csv"
 
 
 def scan(path: Path) -> pl.LazyFrame:

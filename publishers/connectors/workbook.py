@@ -10,7 +10,7 @@ import polars as pl
 from python_calamine import CalamineError, CalamineWorkbook
 
 from portal.errors import SourceUnreadable
-from publishers.connectors.tables import TableWriter, cell_text, scan
+from publishers.connectors.tables import TableWriter, cell_text, normalised_path, scan
 
 
 def read_workbook(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.LazyFrame:
@@ -34,7 +34,7 @@ def read_workbook(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.La
     except CalamineError as exc:
         raise SourceUnreadable(f"the sheet {wanted!r} could not be read: {exc}") from exc
     first_column = sheet.start[1] if sheet.start else 0
-    target = workdir / f"{path.stem}.normalised.csv"
+    target = normalised_path(path, source, workdir)
     writer = None
     try:
         for number, row in enumerate(rows, start=1):  # iter_rows starts at the sheet's row 1

@@ -68,7 +68,7 @@ def write_incidents(path: Path, rows: int, seed: int = 7) -> None:
                 subject += 1
             forces = sorted(rng.sample(range(len(FORCES)), rng.randint(1, 3)))
             cells = [
-                f"UOF-{2015 + incident % 10}-{incident % 1_000_000:06d}",
+                f"UOF-{2015 + incident // 1_000_000}-{incident % 1_000_000:06d}",
                 str(subject),
                 f"{2015 + incident % 10}-{1 + i % 12:02d}-{1 + i % 28:02d}",
                 rng.choice(choices["district"]),

@@ -16,9 +16,8 @@ from portal.errors import SourceUnreadable
 # A line whose quotes all wrap whole fields: a complete record, parsed the same way by
 # Python's csv module (what frictionless uses) whichever way it is split.
 WELL_FORMED_LINE = re.compile(r'(?:"(?:[^"]|"")*"|[^",]*)(?:,(?:"(?:[^"]|"")*"|[^",]*))*')
-# A byte that never separates our lines, so polars hands each physical line over whole.
-LINE_SEPARATOR = "\x1f"
 READ_CHUNK = 1 << 20
+CHUNK_BYTES = 8 << 20
 
 
 class NeedsLineByLineReading(Exception):
@@ -96,6 +95,21 @@ def python_batches(path: Path, width: int, batch_size: int) -> Iterator[Batch]:
             yield Batch(*frame_from_records(rows, records, width))
 
 
+def line_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
+    """The file after its header line, in chunks of whole lines (bounded memory)."""
+    with path.open("rb") as handle:
+        handle.readline()
+        carry = b""
+        while chunk := handle.read(chunk_bytes):
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                yield data[:cut]
+            carry = data[cut:]
+        if carry:
+            yield carry
+
+
 def polars_batches(path: Path, width: int, batch_size: int) -> Iterator[Batch]:
     """Batches split by polars, one physical line per record.
 
@@ -104,17 +118,6 @@ def polars_batches(path: Path, width: int, batch_size: int) -> Iterator[Batch]:
     soon as a line could be part of a multi-line record.
     """
     names = [f"c{j}" for j in range(width)]
-    lines = pl.scan_csv(
-        path,
-        has_header=False,
-        separator=LINE_SEPARATOR,
-        quote_char=None,
-        schema={"l": pl.String},
-        empty_string_is_null=False,
-        skip_rows=1,
-        row_index_name="_row",
-        row_index_offset=2,
-    )
     text = pl.col("l")
     ordinary = (
         ~text.str.contains('"', literal=True)
@@ -122,30 +125,38 @@ def polars_batches(path: Path, width: int, batch_size: int) -> Iterator[Batch]:
         & (text.str.count_matches(",", literal=True) == width - 1)
         & (text.str.len_bytes() > 0)
     )
-    try:
-        chunks = lines.collect_batches(chunk_size=batch_size)
-        for chunk in chunks:
-            flagged = chunk.with_columns(_ordinary=ordinary)
-            plain = flagged.filter(pl.col("_ordinary"))
-            parts = [
-                plain.select(
-                    pl.col("_row").cast(pl.Int64),
-                    pl.lit(width, dtype=pl.Int64).alias("_n"),
-                    text.str.split_exact(",", width - 1).struct.rename_fields(names),
-                ).unnest("l")
-            ]
-            odd = flagged.filter(~pl.col("_ordinary"))
-            extras: dict[int, list[str]] = {}
-            if odd.height:
-                rows = odd["_row"].to_list()
-                records = [parse_line(line) for line in odd["l"].to_list()]
-                odd_frame, extras = frame_from_records(rows, records, width)
-                parts.append(odd_frame)
-            frame = pl.concat(parts).sort("_row") if len(parts) > 1 else parts[0]
-            yield Batch(frame, extras)
-    except pl.exceptions.PolarsError as error:
-        # e.g. the separator byte occurs in the data: the line split cannot be trusted.
-        raise NeedsLineByLineReading(str(error)) from error
+    first_row = 2
+    # Splitting lines ourselves (not with polars' CSV reader, whose parallel buffers
+    # cost hundreds of MB on big files) keeps memory to a few chunks.
+    for chunk in line_chunks(path, CHUNK_BYTES):
+        lines = (
+            pl.Series("l", [chunk.decode("utf-8").removesuffix("\n")])
+            .str.split("\n")
+            .explode()
+            .str.strip_suffix("\r")
+            .to_frame()
+        )
+        flagged = lines.with_row_index("_row", offset=first_row).with_columns(
+            pl.col("_row").cast(pl.Int64), _ordinary=ordinary
+        )
+        first_row += lines.height
+        plain = flagged.filter(pl.col("_ordinary"))
+        parts = [
+            plain.select(
+                "_row",
+                pl.lit(width, dtype=pl.Int64).alias("_n"),
+                text.str.split_exact(",", width - 1).struct.rename_fields(names),
+            ).unnest("l")
+        ]
+        odd = flagged.filter(~pl.col("_ordinary"))
+        extras: dict[int, list[str]] = {}
+        if odd.height:
+            rows = odd["_row"].to_list()
+            records = [parse_line(line) for line in odd["l"].to_list()]
+            odd_frame, extras = frame_from_records(rows, records, width)
+            parts.append(odd_frame)
+        frame = pl.concat(parts).sort("_row") if len(parts) > 1 else parts[0]
+        yield Batch(frame, extras)
 
 
 def parse_line(line: str) -> list[str]:

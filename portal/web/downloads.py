@@ -30,11 +30,9 @@ def _send(slug: str, number: int | None, filename: str) -> Response:
     except browse.Retracted as retracted:
         body = render_template("retracted.html", version=retracted.version, slug=slug)
         return Response(body, status=410, mimetype="text/html")
-    media_type = found.file.media_type
-    if media_type.startswith("text/"):
-        media_type += "; charset=utf-8"
+    # Werkzeug adds "; charset=utf-8" to text/* types itself.
     response = send_file(
-        found.path, mimetype=media_type, as_attachment=found.file.media_type not in INLINE_TYPES,
+        found.path, mimetype=found.file.media_type, as_attachment=found.file.media_type not in INLINE_TYPES,
         download_name=found.download_name, conditional=True, etag=found.file.sha256,
         last_modified=found.version.published_at, max_age=None)
     if number is None:

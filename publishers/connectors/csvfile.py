@@ -131,9 +131,13 @@ def _copy_rows(reader: Any, target: Path, delimiter: str) -> None:
                     ragged.append((line, len(row)))
             elif not ragged_count:
                 writer.write(row, f"line {line}")
-    finally:
+    except BaseException:
         if writer is not None:
             writer.close()
+            target.unlink(missing_ok=True)
+        raise
+    if writer is not None:
+        writer.close()
     if writer is None:
         raise SourceUnreadable("the file is empty: it has no header row")
     if ragged_count:

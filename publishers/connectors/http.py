@@ -149,6 +149,8 @@ def _attempt(
                 raise SourceUnavailable(
                     f"the server answered {status} for {shown}{_hint(response.status_code)}"
                 )
+            if not 200 <= response.status_code < 300:
+                raise SourceUnavailable(f"unexpected answer {status} for {shown}")
             target = workdir / _file_name(response, source)
             sha256, size = save_chunks(_body(response, source, shown, options), target)
             description = f"GET {shown} {response.status_code}"

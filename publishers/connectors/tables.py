@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import datetime as dt
+import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence

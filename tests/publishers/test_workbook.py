@@ -93,3 +93,16 @@ def test_an_empty_sheet_has_no_header(tmp_path: Path) -> None:
 
     with pytest.raises(SourceUnreadable, match="the sheet 'Empty' is empty"):
         read_table(path, XLSX, tmp_path)
+
+
+def test_two_sheets_of_one_workbook_can_be_read_side_by_side(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "finance.xlsx",
+        {"Budget": [["division"], ["Patrol"]], "Staffing": [["rank"], ["Sergeant"]]},
+    )
+
+    budget = read_table(path, {**XLSX, "sheet": "Budget"}, tmp_path)
+    staffing = read_table(path, {**XLSX, "sheet": "Staffing"}, tmp_path)
+
+    assert budget.collect().rows() == [("Patrol",)]
+    assert staffing.collect().rows() == [("Sergeant",)]

@@ -13,6 +13,7 @@ import polars as pl
 HASH_SEED = 20_240_501
 NULL_PART = "\x00"
 PART_SEPARATOR = "\x1f"
+RUN_CAP = 1 << 20
 
 
 def key_hashes(parts: list[pl.Series]) -> tuple[pl.Series, pl.Series]:
@@ -29,21 +30,27 @@ def key_hashes(parts: list[pl.Series]) -> tuple[pl.Series, pl.Series]:
 
 
 class KeyIndex:
-    """A growing set of key hashes that reports the keys it has seen before."""
+    """A growing set of key hashes that reports the keys it has seen before.
+
+    Held as sorted runs of geometrically decreasing size (merged as they fill), so adding
+    N keys batch by batch costs O(N log N) rather than a full copy per batch. Runs stop
+    growing at RUN_CAP hashes, so a merge never needs more than 2 x 8 MB of scratch.
+    """
 
     def __init__(self) -> None:
-        self.sorted = np.empty(0, dtype=np.uint64)
+        self.runs: list[np.ndarray] = []
 
     def __len__(self) -> int:
-        return len(self.sorted)
+        return sum(len(run) for run in self.runs)
 
     def contains(self, hashes: np.ndarray) -> np.ndarray:
         """For each hash, whether it is in the set."""
-        if not len(self.sorted):
-            return np.zeros(len(hashes), dtype=bool)
-        positions = np.searchsorted(self.sorted, hashes)
-        positions[positions == len(self.sorted)] = 0
-        return self.sorted[positions] == hashes
+        found = np.zeros(len(hashes), dtype=bool)
+        for run in self.runs:
+            positions = np.searchsorted(run, hashes)
+            positions[positions == len(run)] = 0
+            found |= run[positions] == hashes
+        return found
 
     def add(self, hashes: np.ndarray) -> np.ndarray:
         """Add the hashes (in row order); return which ones were already there (duplicates).
@@ -55,5 +62,13 @@ class KeyIndex:
         duplicate = repeated | self.contains(hashes)
         new = np.unique(hashes[~duplicate])
         if len(new):
-            self.sorted = np.insert(self.sorted, np.searchsorted(self.sorted, new), new)
+            self.runs.append(new)
+            while (
+                len(self.runs) > 1
+                and 2 * len(self.runs[-1]) >= len(self.runs[-2])
+                and len(self.runs[-1]) + len(self.runs[-2]) <= RUN_CAP
+            ):
+                last = self.runs.pop()
+                merged = self.runs.pop()
+                self.runs.append(np.insert(merged, np.searchsorted(merged, last), last))
         return duplicate

@@ -17,7 +17,8 @@ from portal.errors import SourceUnreadable
 # Python's csv module (what frictionless uses) whichever way it is split.
 WELL_FORMED_LINE = re.compile(r'(?:"(?:[^"]|"")*"|[^",]*)(?:,(?:"(?:[^"]|"")*"|[^",]*))*')
 READ_CHUNK = 1 << 20
-CHUNK_BYTES = 8 << 20
+# Polars' working memory grows with the batch (about 20x its text), so batches stay small.
+CHUNK_BYTES = 2 << 20
 
 
 class NeedsLineByLineReading(Exception):
@@ -129,13 +130,8 @@ def polars_batches(path: Path, width: int, batch_size: int) -> Iterator[Batch]:
     # Splitting lines ourselves (not with polars' CSV reader, whose parallel buffers
     # cost hundreds of MB on big files) keeps memory to a few chunks.
     for chunk in line_chunks(path, CHUNK_BYTES):
-        lines = (
-            pl.Series("l", [chunk.decode("utf-8").removesuffix("\n")])
-            .str.split("\n")
-            .explode()
-            .str.strip_suffix("\r")
-            .to_frame()
-        )
+        text_lines = chunk.decode("utf-8").removesuffix("\n").split("\n")
+        lines = pl.Series("l", text_lines, dtype=pl.String).str.strip_suffix("\r").to_frame()
         flagged = lines.with_row_index("_row", offset=first_row).with_columns(
             pl.col("_row").cast(pl.Int64), _ordinary=ordinary
         )

@@ -12,9 +12,11 @@ from portal.config import REPO_ROOT, Config
 from portal.context import Portal
 from portal.web.extensions import csrf, limiter, login_manager
 
-CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                           "script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
-                           "base-uri 'self'; form-action 'self'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'"
+)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -79,15 +81,32 @@ def _register_errors(app: Flask) -> None:
             return {"error": {"status": status, "title": title, "message": message}}, status
         return render_template("error.html", status=status, title=title, message=message), status
 
-    app.register_error_handler(CSRFError, lambda e: page(
-        400, "Form expired", "The form was missing its security token or it expired. "
-        "Go back, reload the page and try again."))
-    app.register_error_handler(404, lambda e: page(
-        404, "Not found", "There is nothing at this address."))
-    app.register_error_handler(403, lambda e: page(
-        403, "Not allowed", "Your account's role does not allow this."))
-    app.register_error_handler(405, lambda e: page(
-        405, "Method not allowed", "This address does not accept that kind of request."))
-    app.register_error_handler(429, lambda e: page(
-        429, "Too many attempts", "Too many attempts from your address. Wait a minute and "
-        "try again."))
+    app.register_error_handler(
+        CSRFError,
+        lambda e: page(
+            400,
+            "Form expired",
+            "The form was missing its security token or it expired. "
+            "Go back, reload the page and try again.",
+        ),
+    )
+    app.register_error_handler(
+        404, lambda e: page(404, "Not found", "There is nothing at this address.")
+    )
+    app.register_error_handler(
+        403, lambda e: page(403, "Not allowed", "Your account's role does not allow this.")
+    )
+    app.register_error_handler(
+        405,
+        lambda e: page(
+            405, "Method not allowed", "This address does not accept that kind of request."
+        ),
+    )
+    app.register_error_handler(
+        429,
+        lambda e: page(
+            429,
+            "Too many attempts",
+            "Too many attempts from your address. Wait a minute and try again.",
+        ),
+    )

@@ -10,10 +10,21 @@ from sqlalchemy.orm import Session
 from portal.models import AuditEvent
 
 
-def record(session: Session, actor: str, action: str, object_type: str,
-           object_id: object = None, **details: Any) -> AuditEvent:
-    event = AuditEvent(actor=actor, action=action, object_type=object_type,
-                       object_id=None if object_id is None else str(object_id), details=details)
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: object = None,
+    **details: Any,
+) -> AuditEvent:
+    event = AuditEvent(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        details=details,
+    )
     session.add(event)
     return event
 

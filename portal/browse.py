@@ -37,9 +37,15 @@ class Download:
 
 
 def published_datasets(session: Session) -> list[Dataset]:
-    query = (select(Dataset).where(Dataset.current_version_id.is_not(None))
-             .options(selectinload(Dataset.resources), selectinload(Dataset.current_version)
-                      .selectinload(Version.files)).order_by(Dataset.title))
+    query = (
+        select(Dataset)
+        .where(Dataset.current_version_id.is_not(None))
+        .options(
+            selectinload(Dataset.resources),
+            selectinload(Dataset.current_version).selectinload(Version.files),
+        )
+        .order_by(Dataset.title)
+    )
     return list(session.scalars(query))
 
 
@@ -51,9 +57,14 @@ def published_dataset(session: Session, slug: str) -> Dataset:
 
 
 def versions(session: Session, dataset: Dataset) -> list[Version]:
-    return list(session.scalars(select(Version).where(Version.dataset_id == dataset.id)
-                                .options(selectinload(Version.files))
-                                .order_by(Version.number.desc())))
+    return list(
+        session.scalars(
+            select(Version)
+            .where(Version.dataset_id == dataset.id)
+            .options(selectinload(Version.files))
+            .order_by(Version.number.desc())
+        )
+    )
 
 
 def find_version(session: Session, slug: str, number: int | None) -> Version:
@@ -61,15 +72,17 @@ def find_version(session: Session, slug: str, number: int | None) -> Version:
     dataset = published_dataset(session, slug)
     if number is None:
         return session.get(Version, dataset.current_version_id)
-    version = session.scalar(select(Version).where(Version.dataset_id == dataset.id,
-                                                   Version.number == number))
+    version = session.scalar(
+        select(Version).where(Version.dataset_id == dataset.id, Version.number == number)
+    )
     if version is None:
         raise NotPublished(f"{slug} has no version {number}")
     return version
 
 
-def download(session: Session, storage: LocalStorage, slug: str, number: int | None,
-             filename: str) -> Download:
+def download(
+    session: Session, storage: LocalStorage, slug: str, number: int | None, filename: str
+) -> Download:
     """The file a download URL names, looked up in the database, never in the request path."""
     version = find_version(session, slug, number)
     if version.retracted_at is not None:
@@ -78,8 +91,11 @@ def download(session: Session, storage: LocalStorage, slug: str, number: int | N
     if file is None:
         raise NotPublished(f"version {version.number} of {slug} has no file {filename!r}")
     stem, _, suffix = filename.rpartition(".")
-    name = f"{slug}-v{version.number}-{stem}.{suffix}" if stem != slug else \
-        f"{slug}-v{version.number}.{suffix}"
+    name = (
+        f"{slug}-v{version.number}-{stem}.{suffix}"
+        if stem != slug
+        else f"{slug}-v{version.number}.{suffix}"
+    )
     return Download(file, version, storage.path(file.path), name)
 
 
@@ -96,8 +112,12 @@ def search(datasets: list[Dataset], query: str) -> list[Dataset]:
 
     def haystack(dataset: Dataset) -> str:
         meta = dataset.meta
-        parts = [dataset.title, dataset.slug, meta.get("description", ""),
-                 " ".join(meta.get("keywords", []))]
+        parts = [
+            dataset.title,
+            dataset.slug,
+            meta.get("description", ""),
+            " ".join(meta.get("keywords", [])),
+        ]
         parts += [f"{r.name} {r.title}" for r in dataset.resources]
         return " ".join(parts).lower()
 

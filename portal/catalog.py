@@ -94,8 +94,13 @@ def load_definition(entry_path: Path, schemas_dir: Path) -> DatasetDefinition:
         resources.append(resource)
     if not resources:
         raise DefinitionError(f"{entry_path}: the publisher entry lists no resources")
-    return DatasetDefinition(slug=slug, meta=meta, resources=tuple(resources),
-                             schedule=entry.get("schedule") or {}, cadence=entry.get("cadence"))
+    return DatasetDefinition(
+        slug=slug,
+        meta=meta,
+        resources=tuple(resources),
+        schedule=entry.get("schedule") or {},
+        cadence=entry.get("cadence"),
+    )
 
 
 def _check_resource(slug: str, resource: ResourceDefinition) -> None:
@@ -128,8 +133,11 @@ def sync_dataset(session: Session, definition: DatasetDefinition) -> Dataset:
         session.add(dataset)
     dataset.title = definition.title
     dataset.family = definition.meta.get("family", definition.slug)
-    dataset.meta = {**definition.meta, "cadence": definition.cadence,
-                    "schedule": definition.schedule}
+    dataset.meta = {
+        **definition.meta,
+        "cadence": definition.cadence,
+        "schedule": definition.schedule,
+    }
     existing = {resource.name: resource for resource in dataset.resources}
     for position, spec in enumerate(definition.resources):
         resource = existing.get(spec.name)

@@ -60,8 +60,9 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["officer", "admin"]), default="officer",
-              show_default=True)
+@click.option(
+    "--role", type=click.Choice(["officer", "admin"]), default="officer", show_default=True
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.pass_context
 def users_create(ctx: click.Context, email: str, role: str, password_stdin: bool) -> None:
@@ -94,11 +95,17 @@ def users_list(ctx: click.Context) -> None:
 @main.command()
 @click.argument("datasets", nargs=-1)
 @click.option("--all", "run_all", is_flag=True, help="Run every publisher.")
-@click.option("--file", "files", multiple=True, metavar="RESOURCE=PATH",
-              help="Use this file as the source of one resource (one dataset only).")
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    metavar="RESOURCE=PATH",
+    help="Use this file as the source of one resource (one dataset only).",
+)
 @click.pass_context
-def run(ctx: click.Context, datasets: tuple[str, ...], run_all: bool,
-        files: tuple[str, ...]) -> None:
+def run(
+    ctx: click.Context, datasets: tuple[str, ...], run_all: bool, files: tuple[str, ...]
+) -> None:
     """Run publishers now and print the outcome of each run."""
     from portal.pipeline.run import run_dataset
 
@@ -142,9 +149,11 @@ def candidates(ctx: click.Context) -> None:
             click.echo("no candidates awaiting review")
         for candidate in pending:
             rows = sum(f["rows"] or 0 for f in candidate.files if f["media_type"] == "text/csv")
-            click.echo(f"{candidate.dataset.slug}\tcandidate {candidate.id}\trun "
-                       f"{candidate.run_id}\t{rows} rows\tstaged "
-                       f"{candidate.created_at:%Y-%m-%d %H:%M} UTC")
+            click.echo(
+                f"{candidate.dataset.slug}\tcandidate {candidate.id}\trun "
+                f"{candidate.run_id}\t{rows} rows\tstaged "
+                f"{candidate.created_at:%Y-%m-%d %H:%M} UTC"
+            )
 
 
 @main.command()
@@ -191,8 +200,10 @@ def validate(schema: Path, file: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:
-        click.echo(f"{file}: {report['rowCount']} rows, "
-                   f"{'valid' if report['valid'] else str(report['errorCount']) + ' errors'}")
+        click.echo(
+            f"{file}: {report['rowCount']} rows, "
+            f"{'valid' if report['valid'] else str(report['errorCount']) + ' errors'}"
+        )
         for group in report["groups"]:
             click.echo(f"  {group['title']} ({group['type']}): {group['count']}")
             for finding in group["sample"]:
@@ -219,9 +230,26 @@ def demo(ctx: click.Context, serve: bool, bind: str) -> None:
         from portal.config import REPO_ROOT
 
         # The workers must see the same folder, database and key as this process.
-        os.environ.update(PORTAL_DEMO="1", SECRET_KEY=portal.config.secret_key,
-                          PORTAL_DATA_DIR=str(portal.config.data_dir),
-                          DATABASE_URL=portal.config.database_url)
-        os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", bind,
-                                   "--chdir", str(REPO_ROOT), "--workers", "2",
-                                   "--access-logfile", "-", "wsgi:app"])
+        os.environ.update(
+            PORTAL_DEMO="1",
+            SECRET_KEY=portal.config.secret_key,
+            PORTAL_DATA_DIR=str(portal.config.data_dir),
+            DATABASE_URL=portal.config.database_url,
+        )
+        os.execvp(  # noqa: S606 — replaces this process with gunicorn, no shell involved
+            sys.executable,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                bind,
+                "--chdir",
+                str(REPO_ROOT),
+                "--workers",
+                "2",
+                "--access-logfile",
+                "-",
+                "wsgi:app",
+            ],
+        )

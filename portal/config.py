@@ -19,13 +19,14 @@ class Config:
     """Everything the portal needs to know about its surroundings.
 
     Environment variables (all optional):
-    DATABASE_URL     SQLAlchemy URL; default: SQLite file `portal.db` in the data folder (WAL mode)
-    PORTAL_DATA_DIR  folder for the database, staged candidates and published versions; default ./instance
-    SECRET_KEY       signs sessions and CSRF tokens; required unless PORTAL_DEMO or PORTAL_DEBUG is set
+    DATABASE_URL     SQLAlchemy URL; default: SQLite `portal.db` in the data folder (WAL mode)
+    PORTAL_DATA_DIR  database, staged candidates and published versions; default ./instance
+    SECRET_KEY       signs sessions and CSRF tokens; required unless PORTAL_DEMO/PORTAL_DEBUG
     PORTAL_BASE_URL  absolute URL the public reaches the portal at; default http://127.0.0.1:8000
     PORTAL_DEMO      "1" for the demo portal: a random SECRET_KEY is made up when none is given
     PORTAL_DEBUG     "1" for development: same leniency as the demo
-    PORTAL_SCHEMAS_DIR / PORTAL_PUBLISHERS_DIR  dataset definitions; default: the repository's folders
+    PORTAL_SCHEMAS_DIR, PORTAL_PUBLISHERS_DIR  dataset definitions; default: the repo's folders
+    PORTAL_SOURCE_<NAME>  the value of ${NAME} in publisher entries (source secrets)
     """
 
     data_dir: Path
@@ -66,8 +67,11 @@ class Config:
             debug=debug,
             schemas_dir=Path(env.get("PORTAL_SCHEMAS_DIR", REPO_ROOT / "schemas")),
             publishers_dir=Path(env.get("PORTAL_PUBLISHERS_DIR", REPO_ROOT / "publishers")),
-            source_variables={k[len("PORTAL_SOURCE_"):]: v for k, v in env.items()
-                              if k.startswith("PORTAL_SOURCE_")},
+            source_variables={
+                k[len("PORTAL_SOURCE_") :]: v
+                for k, v in env.items()
+                if k.startswith("PORTAL_SOURCE_")
+            },
         )
         return replace(config, **overrides) if overrides else config
 

@@ -25,8 +25,9 @@ class Portal:
     @property
     def definitions(self) -> dict[str, DatasetDefinition]:
         if self._definitions is None:
-            self._definitions = load_definitions(self.config.publishers_dir,
-                                                 self.config.schemas_dir)
+            self._definitions = load_definitions(
+                self.config.publishers_dir, self.config.schemas_dir
+            )
         return self._definitions
 
     def definition(self, slug: str) -> DatasetDefinition:

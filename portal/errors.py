@@ -1,4 +1,4 @@
-"""Domain errors: raised by the core, turned into a page, a JSON error or an exit code at the edge."""
+"""Domain errors: raised by the core, turned into a page, JSON or an exit code at the edge."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class SourceUnavailable(PortalError):
 
 
 class SourceUnreadable(PortalError):
-    """A source was fetched but its content cannot be read as a table (encoding, format, ragged rows)."""
+    """A fetched source cannot be read as a table (encoding, format, ragged rows)."""
 
 
 class ValidationFailed(PortalError):

@@ -28,9 +28,16 @@ def use_of_force(files: dict[str, Path]) -> list[dict]:
     path = files.get("incidents")
     if path is None:
         return []
-    table = pl.scan_csv(path, infer_schema=False).select(
-        pl.col("incident_id"), pl.col("incident_date").str.to_date("%Y-%m-%d"),
-        pl.col("subject_injury"), pl.col("most_serious_force")).collect()
+    table = (
+        pl.scan_csv(path, infer_schema=False)
+        .select(
+            pl.col("incident_id"),
+            pl.col("incident_date").str.to_date("%Y-%m-%d"),
+            pl.col("subject_injury"),
+            pl.col("most_serious_force"),
+        )
+        .collect()
+    )
     if table.is_empty():
         return []
     latest = table.get_column("incident_date").max()
@@ -41,21 +48,48 @@ def use_of_force(files: dict[str, Path]) -> list[dict]:
     period = f"{start:%B %Y} to {_months_back(end, 1):%B %Y}"
     incidents = recent.get_column("incident_id").n_unique()
     previous = earlier.get_column("incident_id").n_unique()
-    figures = [_figure("incidents_12m", "Use-of-force incidents in the last 12 months",
-                       incidents, previous=previous, previous_label="the 12 months before",
-                       period=period, resource="incidents",
-                       change=None if not previous else round((incidents - previous) / previous, 4))]
+    figures = [
+        _figure(
+            "incidents_12m",
+            "Use-of-force incidents in the last 12 months",
+            incidents,
+            previous=previous,
+            previous_label="the 12 months before",
+            period=period,
+            resource="incidents",
+            change=None if not previous else round((incidents - previous) / previous, 4),
+        )
+    ]
     if recent.height:
         injured = recent.filter(pl.col("subject_injury").is_in(["serious", "death"])).height
-        figures.append(_figure("serious_injury_share_12m",
-                               "Subjects seriously injured or killed, last 12 months",
-                               round(injured / recent.height, 4), unit="share",
-                               count=injured, of=recent.height, period=period,
-                               resource="incidents"))
-        top = (recent.group_by("most_serious_force").len().sort(["len", "most_serious_force"],
-               descending=[True, False]).row(0))
-        figures.append(_figure("top_force_type_12m", "Most common most-serious force type",
-                               top[0], count=top[1], period=period, resource="incidents"))
+        figures.append(
+            _figure(
+                "serious_injury_share_12m",
+                "Subjects seriously injured or killed, last 12 months",
+                round(injured / recent.height, 4),
+                unit="share",
+                count=injured,
+                of=recent.height,
+                period=period,
+                resource="incidents",
+            )
+        )
+        top = (
+            recent.group_by("most_serious_force")
+            .len()
+            .sort(["len", "most_serious_force"], descending=[True, False])
+            .row(0)
+        )
+        figures.append(
+            _figure(
+                "top_force_type_12m",
+                "Most common most-serious force type",
+                top[0],
+                count=top[1],
+                period=period,
+                resource="incidents",
+            )
+        )
     return figures
 
 
@@ -64,8 +98,11 @@ def _monthly_windows(table: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, s
     months = sorted(table.get_column("month").unique().to_list())
     recent, earlier = months[-12:], months[-24:-12]
     period = f"{_label(recent[0])} to {_label(recent[-1])}"
-    return (table.filter(pl.col("month").is_in(recent)),
-            table.filter(pl.col("month").is_in(earlier)), period)
+    return (
+        table.filter(pl.col("month").is_in(recent)),
+        table.filter(pl.col("month").is_in(earlier)),
+        period,
+    )
 
 
 def _label(month: str) -> str:
@@ -81,8 +118,13 @@ def body_worn_cameras(files: dict[str, Path]) -> list[dict]:
     if path is None:
         return []
     table = pl.read_csv(path, infer_schema_length=0).with_columns(
-        pl.col("activations_required", "activations_made", "footage_requests_received",
-               "footage_requests_fulfilled").cast(pl.Int64))
+        pl.col(
+            "activations_required",
+            "activations_made",
+            "footage_requests_received",
+            "footage_requests_fulfilled",
+        ).cast(pl.Int64)
+    )
     if table.is_empty():
         return []
     recent, earlier, period = _monthly_windows(table)
@@ -91,14 +133,28 @@ def body_worn_cameras(files: dict[str, Path]) -> list[dict]:
     received = recent["footage_requests_received"].sum()
     fulfilled = recent["footage_requests_fulfilled"].sum()
     return [
-        _figure("activation_compliance_12m",
-                "Camera activations made when policy required one, last 12 months",
-                _ratio(made, required), unit="share", count=made, of=required,
-                previous=before, previous_label="the 12 months before", period=period,
-                resource="monthly-usage"),
-        _figure("footage_requests_fulfilled_12m", "Footage requests fulfilled, last 12 months",
-                _ratio(fulfilled, received), unit="share", count=fulfilled, of=received,
-                period=period, resource="monthly-usage"),
+        _figure(
+            "activation_compliance_12m",
+            "Camera activations made when policy required one, last 12 months",
+            _ratio(made, required),
+            unit="share",
+            count=made,
+            of=required,
+            previous=before,
+            previous_label="the 12 months before",
+            period=period,
+            resource="monthly-usage",
+        ),
+        _figure(
+            "footage_requests_fulfilled_12m",
+            "Footage requests fulfilled, last 12 months",
+            _ratio(fulfilled, received),
+            unit="share",
+            count=fulfilled,
+            of=received,
+            period=period,
+            resource="monthly-usage",
+        ),
     ]
 
 
@@ -106,36 +162,67 @@ def resource_allocation(files: dict[str, Path]) -> list[dict]:
     figures = []
     if "budget" in files:
         budget = pl.read_csv(files["budget"], infer_schema_length=0).with_columns(
-            pl.col("fiscal_year").cast(pl.Int64), pl.col("adopted_amount").cast(pl.Float64))
-        totals = budget.group_by("fiscal_year").agg(pl.col("adopted_amount").sum()) \
-            .sort("fiscal_year")
+            pl.col("fiscal_year").cast(pl.Int64), pl.col("adopted_amount").cast(pl.Float64)
+        )
+        totals = (
+            budget.group_by("fiscal_year").agg(pl.col("adopted_amount").sum()).sort("fiscal_year")
+        )
         if totals.height:
             year, amount = totals.row(-1)
             previous = totals.row(-2)[1] if totals.height > 1 else None
-            figures.append(_figure("adopted_budget", f"Adopted budget, fiscal year {year}",
-                                   round(amount), unit="USD", previous=None if previous is None
-                                   else round(previous), previous_label="the year before",
-                                   resource="budget"))
+            figures.append(
+                _figure(
+                    "adopted_budget",
+                    f"Adopted budget, fiscal year {year}",
+                    round(amount),
+                    unit="USD",
+                    previous=None if previous is None else round(previous),
+                    previous_label="the year before",
+                    resource="budget",
+                )
+            )
     if "staffing" in files:
         staffing = pl.read_csv(files["staffing"], infer_schema_length=0).with_columns(
-            pl.col("authorised_positions", "filled_positions").cast(pl.Int64))
-        sworn = staffing.filter(pl.col("employee_type") == "sworn").group_by("as_of").agg(
-            pl.col("authorised_positions").sum(), pl.col("filled_positions").sum()).sort("as_of")
+            pl.col("authorised_positions", "filled_positions").cast(pl.Int64)
+        )
+        sworn = (
+            staffing.filter(pl.col("employee_type") == "sworn")
+            .group_by("as_of")
+            .agg(pl.col("authorised_positions").sum(), pl.col("filled_positions").sum())
+            .sort("as_of")
+        )
         if sworn.height:
             as_of, authorised, filled = sworn.row(-1)
             previous = sworn.row(-2)[2] if sworn.height > 1 else None
-            figures.append(_figure("sworn_filled", f"Sworn officers on {as_of}", filled,
-                                   of=authorised, of_label="authorised positions", previous=previous,
-                                   previous_label="a year earlier", resource="staffing"))
+            figures.append(
+                _figure(
+                    "sworn_filled",
+                    f"Sworn officers on {as_of}",
+                    filled,
+                    of=authorised,
+                    of_label="authorised positions",
+                    previous=previous,
+                    previous_label="a year earlier",
+                    resource="staffing",
+                )
+            )
     if "calls-for-service" in files:
         calls = pl.read_csv(files["calls-for-service"], infer_schema_length=0).with_columns(
-            pl.col("calls").cast(pl.Int64))
+            pl.col("calls").cast(pl.Int64)
+        )
         if calls.height:
             recent, earlier, period = _monthly_windows(calls)
-            figures.append(_figure("calls_12m", "Calls for service, last 12 months",
-                                   recent["calls"].sum(), previous=earlier["calls"].sum(),
-                                   previous_label="the 12 months before", period=period,
-                                   resource="calls-for-service"))
+            figures.append(
+                _figure(
+                    "calls_12m",
+                    "Calls for service, last 12 months",
+                    recent["calls"].sum(),
+                    previous=earlier["calls"].sum(),
+                    previous_label="the 12 months before",
+                    period=period,
+                    resource="calls-for-service",
+                )
+            )
     return figures
 
 

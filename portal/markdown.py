@@ -1,4 +1,4 @@
-"""Markdown from dataset definitions and users, rendered and then sanitised (no raw HTML survives)."""
+"""Markdown from definitions and users, rendered then sanitised: no raw HTML survives."""
 
 from __future__ import annotations
 
@@ -7,12 +7,38 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
-ALLOWED_TAGS = {"p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "blockquote", "a",
-                "h2", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td", "hr"}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "a",
+    "h2",
+    "h3",
+    "h4",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+}
 
 
 def render_markdown(source: str) -> Markup:
     html = _markdown.render(source or "")
-    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}},
-                      url_schemes={"http", "https", "mailto"}, link_rel="nofollow noopener")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener",
+    )
     return Markup(clean)  # noqa: S704 — sanitised by nh3 just above

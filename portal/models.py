@@ -56,7 +56,9 @@ class Role(enum.StrEnum):
 
 def _enum(cls: type[enum.Enum]) -> types.Enum:
     # Stored as plain strings so new values need no database enum migration.
-    return types.Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    return types.Enum(
+        cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 class Dataset(Base):
@@ -75,8 +77,9 @@ class Dataset(Base):
     resources: Mapped[list[Resource]] = relationship(
         back_populates="dataset", order_by="Resource.position", cascade="all, delete-orphan"
     )
-    current_version: Mapped[Version | None] = relationship(foreign_keys=[current_version_id],
-                                                           post_update=True)
+    current_version: Mapped[Version | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
 
 
 class Resource(Base):
@@ -131,8 +134,9 @@ class Candidate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), unique=True)
-    status: Mapped[CandidateStatus] = mapped_column(_enum(CandidateStatus),
-                                                    default=CandidateStatus.PENDING)
+    status: Mapped[CandidateStatus] = mapped_column(
+        _enum(CandidateStatus), default=CandidateStatus.PENDING
+    )
     staged_dir: Mapped[str] = mapped_column(String(200))
     # [{"filename", "resource", "media_type", "size", "sha256", "rows"}]
     files: Mapped[list] = mapped_column(JSON, default=list)
@@ -169,8 +173,9 @@ class Version(Base):
     dataset: Mapped[Dataset] = relationship(foreign_keys=[dataset_id])
     candidate: Mapped[Candidate] = relationship()
     approved_by: Mapped[User | None] = relationship()
-    files: Mapped[list[VersionFile]] = relationship(back_populates="version",
-                                                    order_by="VersionFile.id")
+    files: Mapped[list[VersionFile]] = relationship(
+        back_populates="version", order_by="VersionFile.id"
+    )
 
     def file(self, filename: str) -> VersionFile | None:
         return next((f for f in self.files if f.filename == filename), None)

@@ -16,8 +16,7 @@ from portal.catalog import get_dataset
 from portal.config import Config
 from portal.errors import NothingToApprove, PermissionDenied, PortalError
 from portal.figures import compute_figures
-from portal.models import (Candidate, CandidateStatus, Dataset, User, Version, VersionFile,
-                           utcnow)
+from portal.models import Candidate, CandidateStatus, Dataset, User, Version, VersionFile, utcnow
 from portal.storage import LocalStorage, sha256_of
 
 log = logging.getLogger(__name__)
@@ -28,15 +27,23 @@ class StagedFilesChanged(PortalError):
 
 
 def pending_candidates(session: Session) -> list[Candidate]:
-    return list(session.scalars(select(Candidate).where(
-        Candidate.status == CandidateStatus.PENDING).order_by(Candidate.created_at)))
+    return list(
+        session.scalars(
+            select(Candidate)
+            .where(Candidate.status == CandidateStatus.PENDING)
+            .order_by(Candidate.created_at)
+        )
+    )
 
 
 def pending_candidate(session: Session, slug: str) -> Candidate:
     dataset = get_dataset(session, slug)
-    candidate = session.scalar(select(Candidate).where(
-        Candidate.dataset_id == dataset.id, Candidate.status == CandidateStatus.PENDING)
-        .order_by(Candidate.id.desc()).limit(1))
+    candidate = session.scalar(
+        select(Candidate)
+        .where(Candidate.dataset_id == dataset.id, Candidate.status == CandidateStatus.PENDING)
+        .order_by(Candidate.id.desc())
+        .limit(1)
+    )
     if candidate is None:
         raise NothingToApprove(f"{slug} has no candidate awaiting review")
     return candidate
@@ -47,8 +54,9 @@ def _reviewer(user: User) -> None:
         raise PermissionDenied(f"{user.email} is not an active user")
 
 
-def reject(session: Session, slug: str, user: User, note: str,
-           candidate_id: int | None = None) -> Candidate:
+def reject(
+    session: Session, slug: str, user: User, note: str, candidate_id: int | None = None
+) -> Candidate:
     _reviewer(user)
     if not note.strip():
         raise PortalError("a rejection needs a note saying why")
@@ -57,8 +65,15 @@ def reject(session: Session, slug: str, user: User, note: str,
     candidate.decided_at = utcnow()
     candidate.decided_by = user
     candidate.note = note.strip()
-    audit.record(session, user.email, "candidate.reject", "candidate", candidate.id,
-                 dataset=slug, note=candidate.note)
+    audit.record(
+        session,
+        user.email,
+        "candidate.reject",
+        "candidate",
+        candidate.id,
+        dataset=slug,
+        note=candidate.note,
+    )
     return candidate
 
 
@@ -70,8 +85,14 @@ def _the_candidate(session: Session, slug: str, candidate_id: int | None) -> Can
     return candidate
 
 
-def approve(session: Session, config: Config, slug: str, user: User, note: str = "",
-            candidate_id: int | None = None) -> Version:
+def approve(
+    session: Session,
+    config: Config,
+    slug: str,
+    user: User,
+    note: str = "",
+    candidate_id: int | None = None,
+) -> Version:
     """Approve the pending candidate and publish it as the dataset's next version."""
     _reviewer(user)
     candidate = _the_candidate(session, slug, candidate_id)
@@ -80,14 +101,27 @@ def approve(session: Session, config: Config, slug: str, user: User, note: str =
     candidate.decided_by = user
     candidate.note = note.strip() or None
     version = publish(session, config, candidate, approved_by=user, note=candidate.note)
-    audit.record(session, user.email, "candidate.approve", "candidate", candidate.id,
-                 dataset=slug, version=version.number,
-                 files={f.filename: f.sha256 for f in version.files})
+    audit.record(
+        session,
+        user.email,
+        "candidate.approve",
+        "candidate",
+        candidate.id,
+        dataset=slug,
+        version=version.number,
+        files={f.filename: f.sha256 for f in version.files},
+    )
     return version
 
 
-def publish(session: Session, config: Config, candidate: Candidate, *,
-            approved_by: User | None, note: str | None) -> Version:
+def publish(
+    session: Session,
+    config: Config,
+    candidate: Candidate,
+    *,
+    approved_by: User | None,
+    note: str | None,
+) -> Version:
     """Move the staged files into place as version N and flip the current pointer.
 
     The files are in place (fsynced, one rename) before the transaction that makes
@@ -100,22 +134,42 @@ def publish(session: Session, config: Config, candidate: Candidate, *,
         path = staged / recorded["filename"]
         if not path.is_file() or sha256_of(path) != recorded["sha256"]:
             raise StagedFilesChanged(f"staged file {recorded['filename']} changed since review")
-    number = (session.scalar(select(func.max(Version.number))
-                             .where(Version.dataset_id == dataset.id)) or 0) + 1
-    version = Version(dataset_id=dataset.id, number=number, candidate=candidate,
-                      approved_by=approved_by, note=note, published_at=utcnow())
+    number = (
+        session.scalar(select(func.max(Version.number)).where(Version.dataset_id == dataset.id))
+        or 0
+    ) + 1
+    version = Version(
+        dataset_id=dataset.id,
+        number=number,
+        candidate=candidate,
+        approved_by=approved_by,
+        note=note,
+        published_at=utcnow(),
+    )
     _write_package(staged, dataset, number, version, candidate.files, config)
     stored = storage.publish(staged, dataset.slug, number)
     rows = {f["filename"]: f for f in candidate.files}
     for item in stored:
         recorded = rows.get(item.filename, {})
-        version.files.append(VersionFile(
-            resource_name=recorded.get("resource"), filename=item.filename,
-            media_type=recorded.get("media_type") or _media_type(item.filename),
-            path=item.path, size=item.size, sha256=item.sha256, row_count=recorded.get("rows")))
-    version.figures = compute_figures(dataset, {
-        f.resource_name: storage.path(f.path) for f in version.files
-        if f.resource_name and f.media_type == "text/csv"})
+        version.files.append(
+            VersionFile(
+                resource_name=recorded.get("resource"),
+                filename=item.filename,
+                media_type=recorded.get("media_type") or _media_type(item.filename),
+                path=item.path,
+                size=item.size,
+                sha256=item.sha256,
+                row_count=recorded.get("rows"),
+            )
+        )
+    version.figures = compute_figures(
+        dataset,
+        {
+            f.resource_name: storage.path(f.path)
+            for f in version.files
+            if f.resource_name and f.media_type == "text/csv"
+        },
+    )
     session.add(version)
     try:
         session.flush()
@@ -128,12 +182,14 @@ def publish(session: Session, config: Config, candidate: Candidate, *,
 
 
 def _media_type(filename: str) -> str:
-    return {".csv": "text/csv", ".json": "application/json",
-            ".zip": "application/zip"}.get(Path(filename).suffix, "application/octet-stream")
+    return {".csv": "text/csv", ".json": "application/json", ".zip": "application/zip"}.get(
+        Path(filename).suffix, "application/octet-stream"
+    )
 
 
-def _write_package(staged: Path, dataset: Dataset, number: int, version: Version,
-                   files: list[dict], config: Config) -> None:
+def _write_package(
+    staged: Path, dataset: Dataset, number: int, version: Version, files: list[dict], config: Config
+) -> None:
     """Add datapackage.json and the whole-version zip to the staged folder."""
     meta = dataset.meta
     schemas = {resource.name: resource for resource in dataset.resources}
@@ -142,21 +198,30 @@ def _write_package(staged: Path, dataset: Dataset, number: int, version: Version
         if item["media_type"] != "text/csv":
             continue
         resource = schemas[item["resource"]]
-        resources.append({
-            "name": item["resource"], "title": resource.title, "path": item["filename"],
-            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-            "bytes": item["size"], "hash": f"sha256:{item['sha256']}",
-            "dialect": {"lineTerminator": "\r\n"}, "schema": resource.table_schema,
-        })
+        resources.append(
+            {
+                "name": item["resource"],
+                "title": resource.title,
+                "path": item["filename"],
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": item["size"],
+                "hash": f"sha256:{item['sha256']}",
+                "dialect": {"lineTerminator": "\r\n"},
+                "schema": resource.table_schema,
+            }
+        )
     package = {
-        "name": dataset.slug, "title": dataset.title, "version": str(number),
+        "name": dataset.slug,
+        "title": dataset.title,
+        "version": str(number),
         "description": meta.get("description", ""),
         "homepage": f"{config.base_url}/datasets/{dataset.slug}/",
         "created": version.published_at.isoformat(timespec="seconds"),
         "keywords": meta.get("keywords", []),
         "licenses": [meta["license"]] if meta.get("license") else [],
-        "contributors": [{"title": meta.get("publisher", {}).get("name", ""),
-                          "role": "publisher"}],
+        "contributors": [{"title": meta.get("publisher", {}).get("name", ""), "role": "publisher"}],
         "resources": resources,
     }
     (staged / "datapackage.json").write_text(json.dumps(package, indent=2), encoding="utf-8")
@@ -177,5 +242,8 @@ def staged_rows(staged: Path, files: list[dict], rows: int = 20) -> dict[str, ob
     """The first rows of each staged table, for the reviewer."""
     import polars as pl
 
-    return {f["resource"]: pl.read_csv(staged / f["filename"], n_rows=rows, infer_schema=False)
-            for f in files if f["media_type"] == "text/csv"}
+    return {
+        f["resource"]: pl.read_csv(staged / f["filename"], n_rows=rows, infer_schema=False)
+        for f in files
+        if f["media_type"] == "text/csv"
+    }

@@ -1,4 +1,4 @@
-"""Where candidate and version files live: a local folder, written so it can be swapped for an object store.
+"""Where candidate and version files live: a local folder, swappable for an object store.
 
 Requests never name a path: views look a file up in the database and ask the
 storage for it by the relative path recorded at publish time.
@@ -74,8 +74,14 @@ class LocalStorage:
             shutil.copyfile(source, target)
             with target.open("rb+") as handle:
                 os.fsync(handle.fileno())
-            stored.append(StoredFile(source.name, f"{slug}/v{number}/{source.name}",
-                                     target.stat().st_size, sha256_of(target)))
+            stored.append(
+                StoredFile(
+                    source.name,
+                    f"{slug}/v{number}/{source.name}",
+                    target.stat().st_size,
+                    sha256_of(target),
+                )
+            )
         _fsync_dir(temporary)
         if final.exists():
             shutil.rmtree(final)

@@ -40,8 +40,9 @@ def get_user(session: Session, email: str) -> User:
     return user
 
 
-def create_user(session: Session, email: str, password: str, role: Role | str,
-                actor: str = "cli") -> User:
+def create_user(
+    session: Session, email: str, password: str, role: Role | str, actor: str = "cli"
+) -> User:
     email = normalise_email(email)
     if "@" not in email:
         raise PortalError(f"{email!r} is not an e-mail address")
@@ -65,8 +66,9 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        audit.record(session, normalise_email(email), "login.failed", "user",
-                     user.id if user else None)
+        audit.record(
+            session, normalise_email(email), "login.failed", "user", user.id if user else None
+        )
         return None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)

@@ -38,8 +38,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def config(tmp_path: Path, database_url: str) -> Config:
-    return Config.from_env({}, data_dir=tmp_path / "data", database_url=database_url,
-                           secret_key="test-secret-key", testing=True)
+    return Config.from_env(
+        {},
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        secret_key="test-secret-key",
+        testing=True,
+    )
 
 
 @pytest.fixture
@@ -67,9 +72,13 @@ def client(app):  # noqa: ANN001, ANN201
 @pytest.fixture
 def runner(config: Config) -> CliRunner:
     """Runs `portal ...` with this test's configuration in the environment."""
-    runner = CliRunner(env={"PORTAL_DATA_DIR": str(config.data_dir),
-                            "DATABASE_URL": config.database_url,
-                            "SECRET_KEY": config.secret_key})
+    runner = CliRunner(
+        env={
+            "PORTAL_DATA_DIR": str(config.data_dir),
+            "DATABASE_URL": config.database_url,
+            "SECRET_KEY": config.secret_key,
+        }
+    )
     return runner
 
 
@@ -87,8 +96,9 @@ def uof_source(portal: Portal) -> Path:
     """The use-of-force demo export, as the records-management system writes it."""
     from portal.demo import use_of_force
 
-    return use_of_force.generate(portal.config.data_dir / "demo-sources" / "use-of-force",
-                                 until=DEMO_UNTIL)["incidents"]
+    return use_of_force.generate(
+        portal.config.data_dir / "demo-sources" / "use-of-force", until=DEMO_UNTIL
+    )["incidents"]
 
 
 def login(client, email: str = OFFICER[0], password: str = OFFICER[1]):  # noqa: ANN001, ANN201
@@ -96,10 +106,12 @@ def login(client, email: str = OFFICER[0], password: str = OFFICER[1]):  # noqa:
     import re
 
     page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
-        re.search(r'name="csrf_token" value="([^"]+)"', page)
-    return client.post("/login", data={"email": email, "password": password,
-                                       "csrf_token": token.group(1)})
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token.group(1)}
+    )
 
 
 def csrf_token(client, path: str) -> str:  # noqa: ANN001

@@ -9,8 +9,11 @@ from tests.conftest import OFFICER
 
 
 def _create_officer(runner):
-    return runner.invoke(main, ["users", "create", OFFICER[0], "--role", "officer",
-                                "--password-stdin"], input=OFFICER[1] + "\n")
+    return runner.invoke(
+        main,
+        ["users", "create", OFFICER[0], "--role", "officer", "--password-stdin"],
+        input=OFFICER[1] + "\n",
+    )
 
 
 def test_db_upgrade_then_users_create(runner):
@@ -30,8 +33,9 @@ def test_db_upgrade_then_users_create(runner):
 
 def test_a_short_password_is_refused(runner):
     runner.invoke(main, ["db", "upgrade"])
-    result = runner.invoke(main, ["users", "create", "x@example.org", "--password-stdin"],
-                           input="short\n")
+    result = runner.invoke(
+        main, ["users", "create", "x@example.org", "--password-stdin"], input="short\n"
+    )
     assert result.exit_code == 1
     assert "at least 12 characters" in result.output
 
@@ -41,8 +45,7 @@ def test_run_candidates_approve_from_the_shell(runner, portal, uof_source):
 
     ran = runner.invoke(main, ["run", "use-of-force"])
     listed = runner.invoke(main, ["candidates"])
-    approved = runner.invoke(main, ["approve", "use-of-force", "--by", OFFICER[0],
-                                    "--note", "ok"])
+    approved = runner.invoke(main, ["approve", "use-of-force", "--by", OFFICER[0], "--note", "ok"])
     again = runner.invoke(main, ["run", "use-of-force"])
     nothing = runner.invoke(main, ["approve", "use-of-force", "--by", OFFICER[0]])
 
@@ -61,8 +64,9 @@ def test_reject_from_the_shell_needs_a_note(runner, portal, uof_source):
     runner.invoke(main, ["run", "use-of-force"])
 
     missing = runner.invoke(main, ["reject", "use-of-force", "--by", OFFICER[0]])
-    rejected = runner.invoke(main, ["reject", "use-of-force", "--by", OFFICER[0],
-                                    "--note", "wrong month"])
+    rejected = runner.invoke(
+        main, ["reject", "use-of-force", "--by", OFFICER[0], "--note", "wrong month"]
+    )
 
     assert missing.exit_code == 2
     assert rejected.exit_code == 0

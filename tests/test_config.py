@@ -1,4 +1,4 @@
-"""Configuration comes from the environment, with documented defaults and a hard stop without a key."""
+"""Configuration comes from the environment, with defaults and a hard stop without a key."""
 
 from __future__ import annotations
 
@@ -20,10 +20,15 @@ def test_defaults_put_a_sqlite_database_in_the_data_folder(tmp_path, monkeypatch
 
 
 def test_environment_variables_are_read(tmp_path):
-    config = Config.from_env({"SECRET_KEY": "k", "PORTAL_DATA_DIR": str(tmp_path),
-                              "DATABASE_URL": "postgresql+psycopg://db/portal",
-                              "PORTAL_BASE_URL": "https://data.police.example.gov/",
-                              "PORTAL_SOURCE_RMS_TOKEN": "t0ken"})
+    config = Config.from_env(
+        {
+            "SECRET_KEY": "k",
+            "PORTAL_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": "postgresql+psycopg://db/portal",
+            "PORTAL_BASE_URL": "https://data.police.example.gov/",
+            "PORTAL_SOURCE_RMS_TOKEN": "t0ken",
+        }
+    )
 
     assert config.data_dir == Path(tmp_path)
     assert config.database_url == "postgresql+psycopg://db/portal"

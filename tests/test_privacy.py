@@ -23,8 +23,12 @@ def _secrets(source) -> dict[str, set[str]]:
     names = {r["SubjectName"] for r in rows}
     names |= {n.strip() for r in rows for n in r["OfficerNames"].split(";")}
     badges = {b for r in rows for b in r["BadgeNumbers"].split(";")}
-    return {"names": names, "addresses": {r["StreetAddress"] for r in rows},
-            "births": {r["SubjectDOB"] for r in rows}, "badges": badges}
+    return {
+        "names": names,
+        "addresses": {r["StreetAddress"] for r in rows},
+        "births": {r["SubjectDOB"] for r in rows},
+        "badges": badges,
+    }
 
 
 def _public_texts(portal, client, version) -> dict[str, str]:
@@ -38,9 +42,16 @@ def _public_texts(portal, client, version) -> dict[str, str]:
                     texts[f"zip:{name}"] = bundle.read(name).decode("utf-8")
         else:
             texts[file.filename] = content.decode("utf-8")
-    for url in ("/", "/datasets/", "/datasets/use-of-force/", "/datasets/use-of-force/versions/",
-                "/api/v1/", "/api/v1/datasets", "/api/v1/datasets/use-of-force",
-                "/api/v1/datasets/use-of-force/versions"):
+    for url in (
+        "/",
+        "/datasets/",
+        "/datasets/use-of-force/",
+        "/datasets/use-of-force/versions/",
+        "/api/v1/",
+        "/api/v1/datasets",
+        "/api/v1/datasets/use-of-force",
+        "/api/v1/datasets/use-of-force/versions",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         texts[url] = response.get_data(as_text=True)
@@ -81,10 +92,12 @@ def test_a_mapping_that_would_leak_a_secret_column_fails_the_run(portal, uof_sou
     schema = copy.deepcopy(incidents.table_schema)
     schema["fields"][0]["constraints"] = {"required": True}
     schema["primaryKey"] = []
-    leaking = replace(incidents, table_schema=schema,
-                      columns={**incidents.columns, "incident_id": "SubjectName"})
+    leaking = replace(
+        incidents, table_schema=schema, columns={**incidents.columns, "incident_id": "SubjectName"}
+    )
     portal._definitions["use-of-force"] = replace(
-        definition, resources=(leaking, definition.resource("monthly-summary")))
+        definition, resources=(leaking, definition.resource("monthly-summary"))
+    )
 
     result = run(portal)
 

@@ -21,8 +21,14 @@ def test_approval_publishes_version_one_with_recorded_hashes(portal, uof_source,
     assert version.number == 1
     storage = LocalStorage(portal.config.data_dir)
     names = {f.filename for f in version.files}
-    assert names == {"incidents.csv", "incidents.json", "monthly-summary.csv",
-                     "monthly-summary.json", "datapackage.json", "use-of-force.zip"}
+    assert names == {
+        "incidents.csv",
+        "incidents.json",
+        "monthly-summary.csv",
+        "monthly-summary.json",
+        "datapackage.json",
+        "use-of-force.zip",
+    }
     for file in version.files:
         content = storage.path(file.path).read_bytes()
         assert hashlib.sha256(content).hexdigest() == file.sha256
@@ -80,8 +86,7 @@ def test_a_new_source_month_becomes_version_two(portal, uof_source, officer):
     assert storage.path(first.file("incidents.csv").path).exists()
 
 
-def test_a_crash_before_the_commit_leaves_the_previous_version_current(portal, uof_source,
-                                                                       officer):
+def test_a_crash_before_the_commit_leaves_the_previous_version_current(portal, uof_source, officer):
     from datetime import date
 
     from portal.demo import use_of_force
@@ -98,8 +103,10 @@ def test_a_crash_before_the_commit_leaves_the_previous_version_current(portal, u
     with portal.db.session() as session:
         dataset = session.scalar(select(Dataset))
         assert dataset.current_version_id == first.id
-        assert session.scalar(select(Candidate).order_by(Candidate.id.desc())).status == \
-            CandidateStatus.PENDING
+        assert (
+            session.scalar(select(Candidate).order_by(Candidate.id.desc())).status
+            == CandidateStatus.PENDING
+        )
     # Retrying publishes cleanly over the orphaned folder.
     second = approve(portal, officer)
     assert second.number == 2

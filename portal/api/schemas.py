@@ -55,10 +55,12 @@ class DatasetSummarySchema(Schema):
     description = fields.Function(lambda d: d.meta.get("description", ""))
     keywords = fields.Function(lambda d: d.meta.get("keywords", []))
     update_frequency = fields.Function(lambda d: d.meta.get("update_frequency"))
-    current_version = fields.Function(lambda d: d.current_version.number
-                                      if d.current_version else None)
-    last_published = fields.Function(lambda d: d.current_version.published_at.isoformat()
-                                     if d.current_version else None)
+    current_version = fields.Function(
+        lambda d: d.current_version.number if d.current_version else None
+    )
+    last_published = fields.Function(
+        lambda d: d.current_version.published_at.isoformat() if d.current_version else None
+    )
     url = fields.Method("_url")
 
     def _url(self, dataset: Any) -> str:

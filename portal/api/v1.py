@@ -19,16 +19,16 @@ def _base() -> str:
 @api.get("/")
 def index() -> dict:
     datasets = browse.published_datasets(db_session())
-    return {"datasets": dump(DatasetSummarySchema(many=True), datasets, _base()),
-            "figures": {d.slug: (d.current_version.figures or {}).get("figures", [])
-                        for d in datasets}}
+    return {
+        "datasets": dump(DatasetSummarySchema(many=True), datasets, _base()),
+        "figures": {d.slug: (d.current_version.figures or {}).get("figures", []) for d in datasets},
+    }
 
 
 @api.get("/datasets")
 def datasets() -> dict:
     found = browse.published_datasets(db_session())
-    return {"datasets": dump(DatasetSummarySchema(many=True), found, _base()),
-            "count": len(found)}
+    return {"datasets": dump(DatasetSummarySchema(many=True), found, _base()), "count": len(found)}
 
 
 @api.get("/datasets/<slug>")
@@ -46,6 +46,7 @@ def versions(slug: str) -> dict:
         found = browse.published_dataset(db_session(), slug)
     except UnknownDataset:
         abort(404)
-    return {"dataset": slug,
-            "versions": dump(VersionSchema(many=True), browse.versions(db_session(), found),
-                             _base())}
+    return {
+        "dataset": slug,
+        "versions": dump(VersionSchema(many=True), browse.versions(db_session(), found), _base()),
+    }

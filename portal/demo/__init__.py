@@ -1,4 +1,4 @@
-"""`portal demo`: deterministic demo sources, first versions of every dataset, one candidate to review."""
+"""`portal demo`: deterministic demo sources, first versions of each dataset, one to review."""
 
 from __future__ import annotations
 
@@ -81,6 +81,7 @@ def _run_and_approve(portal: Portal, slug: str, officer: User) -> Iterator[str]:
     with portal.db.session() as session:
         candidate = releases.pending_candidate(session, slug)
         if candidate.status == CandidateStatus.PENDING:
-            version = releases.approve(session, portal.config, slug, session.merge(officer),
-                                       note="First release (demo).")
+            version = releases.approve(
+                session, portal.config, slug, session.merge(officer), note="First release (demo)."
+            )
             yield f"{slug}: published version {version.number}"

@@ -16,28 +16,104 @@ from pathlib import Path
 
 FILE_NAME = "rms-use-of-force-export.csv"
 FIRST_MONTH = date(2019, 1, 1)
-HEADER = ["IncidentNo", "SubjectSeq", "OccurredAt", "District", "Beat", "StreetAddress",
-          "ContactReason", "ForceUsed", "SubjectName", "SubjectDOB", "SubjectSex", "SubjectRace",
-          "SubjectEthnicity", "SubjectInjury", "OfficerInjured", "OfficerCount", "OfficerNames",
-          "BadgeNumbers", "Disposition", "Narrative"]
+HEADER = [
+    "IncidentNo",
+    "SubjectSeq",
+    "OccurredAt",
+    "District",
+    "Beat",
+    "StreetAddress",
+    "ContactReason",
+    "ForceUsed",
+    "SubjectName",
+    "SubjectDOB",
+    "SubjectSex",
+    "SubjectRace",
+    "SubjectEthnicity",
+    "SubjectInjury",
+    "OfficerInjured",
+    "OfficerCount",
+    "OfficerNames",
+    "BadgeNumbers",
+    "Disposition",
+    "Narrative",
+]
 # District weights: busier districts see more force.
 DISTRICTS = {"1": 1.6, "2": 1.2, "3": 1.0, "4": 0.9, "5": 0.7, "6": 0.6}
 # FBI NUFDC 2021 split of reasons for initial contact.
-REASONS = {"SUSP": 56.8, "TRAF": 11.0, "WARR": 10.1, "WELF": 7.6, "PATR": 3.2, "FOLL": 2.7,
-           "OTHR": 8.6}
-FORCE = {"HANDS": 45, "TAKEDOWN": 30, "RESTRAINT": 20, "TASER": 12, "OC": 6, "BATON": 4,
-         "K9": 3, "FIREARM": 1.2, "OTHER": 2}
+REASONS = {
+    "SUSP": 56.8,
+    "TRAF": 11.0,
+    "WARR": 10.1,
+    "WELF": 7.6,
+    "PATR": 3.2,
+    "FOLL": 2.7,
+    "OTHR": 8.6,
+}
+FORCE = {
+    "HANDS": 45,
+    "TAKEDOWN": 30,
+    "RESTRAINT": 20,
+    "TASER": 12,
+    "OC": 6,
+    "BATON": 4,
+    "K9": 3,
+    "FIREARM": 1.2,
+    "OTHER": 2,
+}
 SEXES = {"M": 82, "F": 17, "X": 0.5, "U": 0.5}
 RACES = {"W": 38, "B": 44, "A": 5, "I": 1.5, "O": 6, "U": 5.5}
 ETHNICITIES = {"H": 22, "N": 70, "U": 8}
 INJURIES = {"NONE": 52, "MINOR": 38, "SERIOUS": 8.5, "FATAL": 1.5}
 DISPOSITIONS = {"ARREST": 70, "CITE": 8, "RELEASE": 7, "HOSP": 12, "OTHER": 3}
-STREETS = ["Main St", "Oak Ave", "Maple Dr", "Cedar Ln", "Lincoln Blvd", "Washington St",
-           "Park Ave", "Lake Shore Dr", "Elm St", "Grand Ave", "Jefferson Ave", "Pine St"]
-FIRST_NAMES = ["James", "Maria", "Robert", "Aisha", "Michael", "Linh", "David", "Fatima",
-               "Carlos", "Emily", "Darnell", "Sofia", "Tyrone", "Hannah", "Jose", "Keisha"]
-LAST_NAMES = ["Okafor", "Hernandez", "Kowalski", "Nguyen", "Washington", "Schmidt", "Patel",
-              "Johnson", "Garcia", "O'Brien", "Haddad", "Williams", "Moreau", "Tanaka"]
+STREETS = [
+    "Main St",
+    "Oak Ave",
+    "Maple Dr",
+    "Cedar Ln",
+    "Lincoln Blvd",
+    "Washington St",
+    "Park Ave",
+    "Lake Shore Dr",
+    "Elm St",
+    "Grand Ave",
+    "Jefferson Ave",
+    "Pine St",
+]
+FIRST_NAMES = [
+    "James",
+    "Maria",
+    "Robert",
+    "Aisha",
+    "Michael",
+    "Linh",
+    "David",
+    "Fatima",
+    "Carlos",
+    "Emily",
+    "Darnell",
+    "Sofia",
+    "Tyrone",
+    "Hannah",
+    "Jose",
+    "Keisha",
+]
+LAST_NAMES = [
+    "Okafor",
+    "Hernandez",
+    "Kowalski",
+    "Nguyen",
+    "Washington",
+    "Schmidt",
+    "Patel",
+    "Johnson",
+    "Garcia",
+    "O'Brien",
+    "Haddad",
+    "Williams",
+    "Moreau",
+    "Tanaka",
+]
 
 
 def _pick(rng: random.Random, weights: dict[str, float]) -> str:
@@ -59,11 +135,14 @@ def _month_rows(seed: int, month: date, officers: list[tuple[str, str]]) -> list
     rows = []
     for number in range(1, incidents + 1):
         incident_id = f"UOF-{month.year}-{month.month:02d}{number:04d}"
-        occurred = datetime(month.year, month.month, rng.randint(1, days),
-                            rng.randint(0, 23), rng.randint(0, 59))
+        occurred = datetime(
+            month.year, month.month, rng.randint(1, days), rng.randint(0, 23), rng.randint(0, 59)
+        )
         district = _pick(rng, DISTRICTS)
-        address = f"{rng.randint(1, 98) * 100 + rng.randint(0, 99)} {rng.choice('NSEW')} " \
-                  f"{rng.choice(STREETS)}"
+        address = (
+            f"{rng.randint(1, 98) * 100 + rng.randint(0, 99)} {rng.choice('NSEW')} "
+            f"{rng.choice(STREETS)}"
+        )
         reason = _pick(rng, REASONS)
         crew = rng.sample(officers, k=min(len(officers), 1 + int(rng.expovariate(1.3))))
         subjects = 1 if rng.random() < 0.87 else rng.randint(2, 3)
@@ -74,23 +153,43 @@ def _month_rows(seed: int, month: date, officers: list[tuple[str, str]]) -> list
             injury = _pick(rng, INJURIES)
             disposition = "DECEASED" if injury == "FATAL" else _pick(rng, DISPOSITIONS)
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-            rows.append([
-                incident_id, str(seq), occurred.strftime("%Y-%m-%d %H:%M"), district,
-                f"{district}{rng.randint(1, 4)}{rng.randint(0, 9)}", address, reason,
-                "|".join(force), name, born.isoformat(), _pick(rng, SEXES), _pick(rng, RACES),
-                _pick(rng, ETHNICITIES), injury, "Y" if rng.random() < 0.11 else "N",
-                str(len(crew)), "; ".join(o[0] for o in crew), ";".join(o[1] for o in crew),
-                disposition,
-                f"{crew[0][0]} (#{crew[0][1]}) responded to {address}; {name} "
-                f"{'resisted arrest' if rng.random() < 0.6 else 'fled on foot'}.",
-            ])
+            rows.append(
+                [
+                    incident_id,
+                    str(seq),
+                    occurred.strftime("%Y-%m-%d %H:%M"),
+                    district,
+                    f"{district}{rng.randint(1, 4)}{rng.randint(0, 9)}",
+                    address,
+                    reason,
+                    "|".join(force),
+                    name,
+                    born.isoformat(),
+                    _pick(rng, SEXES),
+                    _pick(rng, RACES),
+                    _pick(rng, ETHNICITIES),
+                    injury,
+                    "Y" if rng.random() < 0.11 else "N",
+                    str(len(crew)),
+                    "; ".join(o[0] for o in crew),
+                    ";".join(o[1] for o in crew),
+                    disposition,
+                    f"{crew[0][0]} (#{crew[0][1]}) responded to {address}; {name} "
+                    f"{'resisted arrest' if rng.random() < 0.6 else 'fled on foot'}.",
+                ]
+            )
     return rows
 
 
 def _roster(seed: int) -> list[tuple[str, str]]:
     rng = random.Random(seed)
-    return [(f"Ofc. {rng.choice(FIRST_NAMES)[0]}. {rng.choice(LAST_NAMES)}",
-             str(rng.randint(1000, 9999))) for _ in range(180)]
+    return [
+        (
+            f"Ofc. {rng.choice(FIRST_NAMES)[0]}. {rng.choice(LAST_NAMES)}",
+            str(rng.randint(1000, 9999)),
+        )
+        for _ in range(180)
+    ]
 
 
 def generate(dest: Path, *, until: date, seed: int = 20261124) -> dict[str, Path]:

@@ -16,8 +16,12 @@ class PrivacyGuardFailed(PortalError):
     """A value of a never-publish column would reach a public file."""
 
 
-def check_never_publish(source: pl.LazyFrame, never_publish: tuple[str, ...],
-                        tables: dict[str, Path], text_fields: dict[str, list[str]]) -> dict:
+def check_never_publish(
+    source: pl.LazyFrame,
+    never_publish: tuple[str, ...],
+    tables: dict[str, Path],
+    text_fields: dict[str, list[str]],
+) -> dict:
     """Fail if a value of any never-publish source column appears as a cell of a staged table.
 
     Returns the disclosure summary for the candidate's report.
@@ -27,9 +31,14 @@ def check_never_publish(source: pl.LazyFrame, never_publish: tuple[str, ...],
     if not checked:
         return {"neverPublish": list(never_publish), "checked": [], "valuesChecked": 0}
     secrets = pl.concat([source.select(pl.col(name).alias("value")) for name in checked])
-    values = (secrets.drop_nulls().with_columns(pl.col("value").str.strip_chars())
-              .filter(pl.col("value").str.len_chars() >= MIN_SECRET_LENGTH)
-              .unique().collect().get_column("value"))
+    values = (
+        secrets.drop_nulls()
+        .with_columns(pl.col("value").str.strip_chars())
+        .filter(pl.col("value").str.len_chars() >= MIN_SECRET_LENGTH)
+        .unique()
+        .collect()
+        .get_column("value")
+    )
     for resource, path in tables.items():
         fields = text_fields.get(resource) or []
         if not fields or values.is_empty():
@@ -40,5 +49,6 @@ def check_never_publish(source: pl.LazyFrame, never_publish: tuple[str, ...],
             if hits.get_column(field)[0]:
                 raise PrivacyGuardFailed(
                     f"{resource}.{field} contains values of a never-publish column "
-                    f"({', '.join(checked)}); check the publisher entry's column mapping")
+                    f"({', '.join(checked)}); check the publisher entry's column mapping"
+                )
     return {"neverPublish": list(never_publish), "checked": checked, "valuesChecked": len(values)}

@@ -15,12 +15,27 @@ import polars as pl
 from portal.errors import DefinitionError
 
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d")
-DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
-                    "%Y-%m-%dT%H:%M", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S",
-                    "%m/%d/%Y %I:%M %p")
-AGE_BANDS = ((18, "under-18"), (25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54"),
-             (65, "55-64"), (111, "65-plus"))
-AGE_LABELS = {age: next(label for upper, label in AGE_BANDS if age < upper) for age in range(10, 111)}
+DATETIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %I:%M %p",
+)
+AGE_BANDS = (
+    (18, "under-18"),
+    (25, "18-24"),
+    (35, "25-34"),
+    (45, "35-44"),
+    (55, "45-54"),
+    (65, "55-64"),
+    (111, "65-plus"),
+)
+AGE_LABELS = {
+    age: next(label for upper, label in AGE_BANDS if age < upper) for age in range(10, 111)
+}
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -29,8 +44,10 @@ def parse_date(column: pl.Expr) -> pl.Expr:
     """A Date parsed from the usual export formats, null where none fits."""
     text = column.str.strip_chars()
     attempts = [text.str.strptime(pl.Date, fmt, strict=False, exact=True) for fmt in DATE_FORMATS]
-    attempts += [text.str.strptime(pl.Datetime, fmt, strict=False, exact=True).dt.date()
-                 for fmt in DATETIME_FORMATS]
+    attempts += [
+        text.str.strptime(pl.Datetime, fmt, strict=False, exact=True).dt.date()
+        for fmt in DATETIME_FORMATS
+    ]
     return pl.coalesce(attempts)
 
 
@@ -49,7 +66,8 @@ def _age_band(column: pl.Expr, at: pl.Expr | None) -> pl.Expr:
     else:
         born, on = parse_date(column), parse_date(at)
         before_birthday = (on.dt.month() < born.dt.month()) | (
-            (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day()))
+            (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day())
+        )
         age = on.dt.year() - born.dt.year() - before_birthday.cast(pl.Int32)
     # Stanford Open Policing rule: ages outside 10-110 are recording errors.
     return age.replace_strict(AGE_LABELS, default="unknown", return_dtype=pl.String)
@@ -58,12 +76,18 @@ def _age_band(column: pl.Expr, at: pl.Expr | None) -> pl.Expr:
 def _list(column: pl.Expr, spec: dict) -> pl.Expr:
     values: dict[str, str] = {str(k): str(v) for k, v in (spec.get("values") or {}).items()}
     order = {label: rank for rank, label in enumerate(dict.fromkeys(values.values()))}
-    items = (column.str.split(spec.get("separator", ";")).list.eval(
-        pl.element().str.strip_chars().replace(values)).list.unique(maintain_order=True)
-        .list.filter(pl.element() != ""))
+    items = (
+        column.str.split(spec.get("separator", ";"))
+        .list.eval(pl.element().str.strip_chars().replace(values))
+        .list.unique(maintain_order=True)
+        .list.filter(pl.element() != "")
+    )
     # Sorted by the order the mapping names them (most serious first), unknown codes last.
-    ranked = items.list.eval(pl.element().sort_by(
-        pl.element().replace_strict(order, default=len(order), return_dtype=pl.Int32)))
+    ranked = items.list.eval(
+        pl.element().sort_by(
+            pl.element().replace_strict(order, default=len(order), return_dtype=pl.Int32)
+        )
+    )
     if spec.get("take") == "first":
         return ranked.list.first()
     return ranked.list.join(spec.get("join", ";"))
@@ -129,7 +153,8 @@ def normalise(source: pl.LazyFrame, columns: dict[str, Any], schema: dict) -> pl
         if missing:
             raise DefinitionError(
                 f"the source has no column {missing[0]!r} (needed for {target}); "
-                f"its columns are: {', '.join(sorted(available))}")
+                f"its columns are: {', '.join(sorted(available))}"
+            )
     expressions = []
     for field in schema["fields"]:
         expression = column_expression(field["name"], columns[field["name"]])
@@ -157,8 +182,9 @@ def aggregate(table: pl.LazyFrame, spec: dict, schema: dict) -> pl.LazyFrame:
         elif "count_distinct" in measure:
             measures.append(pl.col(measure["count_distinct"]).n_unique().alias(target))
         elif "sum" in measure:
-            measures.append(pl.col(measure["sum"]).cast(pl.Float64, strict=False).sum()
-                            .alias(target))
+            measures.append(
+                pl.col(measure["sum"]).cast(pl.Float64, strict=False).sum().alias(target)
+            )
         else:
             raise DefinitionError(f"measure {target}: use count: rows, count_distinct or sum")
     if not keys or not measures:

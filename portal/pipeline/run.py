@@ -32,41 +32,63 @@ CSV_OPTIONS = {"line_terminator": "\r\n", "null_value": ""}
 
 def fingerprint(definition: DatasetDefinition) -> str:
     """A hash of everything in the definition that shapes the published files."""
-    shape = [definition.meta, [(r.name, r.table_schema, r.columns, r.aggregate, r.never_publish)
-                               for r in definition.resources]]
+    shape = [
+        definition.meta,
+        [
+            (r.name, r.table_schema, r.columns, r.aggregate, r.never_publish)
+            for r in definition.resources
+        ],
+    ]
     return hashlib.sha256(json.dumps(shape, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def last_completed_run(session: Session, dataset: Dataset) -> Run | None:
     """The latest run that ended with the source read (succeeded or unchanged)."""
     return session.scalar(
-        select(Run).where(Run.dataset_id == dataset.id,
-                          Run.status.in_([RunStatus.SUCCEEDED, RunStatus.UNCHANGED]))
-        .order_by(Run.id.desc()).limit(1))
+        select(Run)
+        .where(
+            Run.dataset_id == dataset.id, Run.status.in_([RunStatus.SUCCEEDED, RunStatus.UNCHANGED])
+        )
+        .order_by(Run.id.desc())
+        .limit(1)
+    )
 
 
-def run_dataset(db: Database, definition: DatasetDefinition, *, trigger: str = "cli",
-                requested_by: str | None = None,
-                uploads: Mapping[str, Path] | None = None) -> Run:
+def run_dataset(
+    db: Database,
+    definition: DatasetDefinition,
+    *,
+    trigger: str = "cli",
+    requested_by: str | None = None,
+    uploads: Mapping[str, Path] | None = None,
+) -> Run:
     """Run a publisher now and return its finished run; failures are recorded, not raised."""
     with db.session() as session:
         dataset = sync_dataset(session, definition)
-        busy = session.scalar(select(Run.id).where(Run.dataset_id == dataset.id,
-                                                   Run.status == RunStatus.RUNNING))
+        busy = session.scalar(
+            select(Run.id).where(Run.dataset_id == dataset.id, Run.status == RunStatus.RUNNING)
+        )
         if busy:
             raise RunInProgress(f"{definition.slug} already has run {busy} in progress")
-        run = Run(dataset=dataset, status=RunStatus.RUNNING, trigger=trigger,
-                  requested_by=requested_by, started_at=utcnow())
+        run = Run(
+            dataset=dataset,
+            status=RunStatus.RUNNING,
+            trigger=trigger,
+            requested_by=requested_by,
+            started_at=utcnow(),
+        )
         session.add(run)
         session.flush()
-        audit.record(session, requested_by or trigger, "run.start", "run", run.id,
-                     dataset=definition.slug)
+        audit.record(
+            session, requested_by or trigger, "run.start", "run", run.id, dataset=definition.slug
+        )
         run_id = run.id
     return execute_run(db, definition, run_id, uploads or {})
 
 
-def execute_run(db: Database, definition: DatasetDefinition, run_id: int,
-                uploads: Mapping[str, Path]) -> Run:
+def execute_run(
+    db: Database, definition: DatasetDefinition, run_id: int, uploads: Mapping[str, Path]
+) -> Run:
     config = db.config
     workdir = config.runs_dir / str(run_id)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -84,11 +106,26 @@ def execute_run(db: Database, definition: DatasetDefinition, run_id: int,
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         run.finished_at = utcnow()
-        audit.record(session, "pipeline", f"run.{run.status.value}", "run", run.id,
-                     dataset=definition.slug, source_hash=run.source_hash, error=run.error)
-    log.info("run finished", extra={"run": run.id, "dataset": definition.slug,
-                                    "status": run.status.value, "rows": run.row_count,
-                                    "seconds": run.duration_seconds})
+        audit.record(
+            session,
+            "pipeline",
+            f"run.{run.status.value}",
+            "run",
+            run.id,
+            dataset=definition.slug,
+            source_hash=run.source_hash,
+            error=run.error,
+        )
+    log.info(
+        "run finished",
+        extra={
+            "run": run.id,
+            "dataset": definition.slug,
+            "status": run.status.value,
+            "rows": run.row_count,
+            "seconds": run.duration_seconds,
+        },
+    )
     return run
 
 
@@ -98,8 +135,14 @@ def _fail(run: Run, message: str, report: dict | None) -> None:
     run.report = report or {}
 
 
-def _execute(session: Session, config: Config, definition: DatasetDefinition, run: Run,
-             workdir: Path, uploads: Mapping[str, Path]) -> None:
+def _execute(
+    session: Session,
+    config: Config,
+    definition: DatasetDefinition,
+    run: Run,
+    workdir: Path,
+    uploads: Mapping[str, Path],
+) -> None:
     previous = last_completed_run(session, run.dataset)
     previous_states = (previous.source_state or {}) if previous else {}
     fetched = _fetch_all(config, definition, workdir, previous_states, uploads)
@@ -107,9 +150,10 @@ def _execute(session: Session, config: Config, definition: DatasetDefinition, ru
     for name in sorted(fetched):
         digest.update(f"{name}:{fetched[name].sha256 or previous_states[name]['sha256']}".encode())
     run.source_hash = digest.hexdigest()
-    run.source_state = {name: {**item.state,
-                               "sha256": item.sha256 or previous_states[name]["sha256"]}
-                        for name, item in fetched.items()}
+    run.source_state = {
+        name: {**item.state, "sha256": item.sha256 or previous_states[name]["sha256"]}
+        for name, item in fetched.items()
+    }
     if previous is not None and previous.source_hash == run.source_hash:
         run.status = RunStatus.UNCHANGED
         return
@@ -118,8 +162,10 @@ def _execute(session: Session, config: Config, definition: DatasetDefinition, ru
         fetched = _fetch_all(config, definition, workdir, {}, uploads)
 
     tables, sources = _normalise_all(definition, fetched, workdir, uploads)
-    reports = {name: validate_table(definition.resource(name).table_schema, path)
-               for name, path in tables.items()}
+    reports = {
+        name: validate_table(definition.resource(name).table_schema, path)
+        for name, path in tables.items()
+    }
     run.row_count = sum(report["rowCount"] for report in reports.values())
     report = {"valid": all(r["valid"] for r in reports.values()), "resources": reports}
     run.report = report
@@ -127,13 +173,16 @@ def _execute(session: Session, config: Config, definition: DatasetDefinition, ru
         raise ValidationFailed(_summary(reports), report)
 
     report["privacy"] = {}
-    text_fields = {r.name: [f["name"] for f in r.table_schema["fields"]
-                            if f.get("type", "string") == "string"] for r in definition.resources}
+    text_fields = {
+        r.name: [f["name"] for f in r.table_schema["fields"] if f.get("type", "string") == "string"]
+        for r in definition.resources
+    }
     for resource in definition.resources:
         if resource.source is None or not resource.never_publish:
             continue
         report["privacy"][resource.name] = check_never_publish(
-            sources[resource.name], resource.never_publish, tables, text_fields)
+            sources[resource.name], resource.never_publish, tables, text_fields
+        )
     run.report = report
 
     storage = LocalStorage(config.data_dir)
@@ -141,12 +190,18 @@ def _execute(session: Session, config: Config, definition: DatasetDefinition, ru
     files = []
     for name, path in tables.items():
         files += stage_resource(name, path, definition.resource(name).table_schema, staging)
-    for older in session.scalars(select(Candidate).where(
-            Candidate.dataset_id == run.dataset_id, Candidate.status == CandidateStatus.PENDING)):
+    for older in session.scalars(
+        select(Candidate).where(
+            Candidate.dataset_id == run.dataset_id, Candidate.status == CandidateStatus.PENDING
+        )
+    ):
         older.status = CandidateStatus.SUPERSEDED
         older.decided_at = utcnow()
-    session.add(Candidate(dataset_id=run.dataset_id, run=run, staged_dir=staging.name,
-                          files=files, report=report))
+    session.add(
+        Candidate(
+            dataset_id=run.dataset_id, run=run, staged_dir=staging.name, files=files, report=report
+        )
+    )
     run.status = RunStatus.SUCCEEDED
 
 
@@ -158,9 +213,13 @@ def effective_source(resource: ResourceDefinition, uploads: Mapping[str, Path]) 
     return {**kept, "type": "upload"}
 
 
-def _fetch_all(config: Config, definition: DatasetDefinition, workdir: Path,
-               previous_states: Mapping[str, dict], uploads: Mapping[str, Path]
-               ) -> dict[str, Fetched]:
+def _fetch_all(
+    config: Config,
+    definition: DatasetDefinition,
+    workdir: Path,
+    previous_states: Mapping[str, dict],
+    uploads: Mapping[str, Path],
+) -> dict[str, Fetched]:
     fetched = {}
     for resource in definition.resources:
         if resource.source is None:
@@ -169,14 +228,22 @@ def _fetch_all(config: Config, definition: DatasetDefinition, workdir: Path,
         target.mkdir(parents=True, exist_ok=True)
         state = previous_states.get(resource.name)
         fetched[resource.name] = fetch(
-            effective_source(resource, uploads), target, base_dir=config.data_dir,
+            effective_source(resource, uploads),
+            target,
+            base_dir=config.data_dir,
             previous_state=state if state and "sha256" in state else None,
-            upload=uploads.get(resource.name), variables=config.source_variables)
+            upload=uploads.get(resource.name),
+            variables=config.source_variables,
+        )
     return fetched
 
 
-def _normalise_all(definition: DatasetDefinition, fetched: Mapping[str, Fetched], workdir: Path,
-                   uploads: Mapping[str, Path]) -> tuple[dict[str, Path], dict[str, pl.LazyFrame]]:
+def _normalise_all(
+    definition: DatasetDefinition,
+    fetched: Mapping[str, Fetched],
+    workdir: Path,
+    uploads: Mapping[str, Path],
+) -> tuple[dict[str, Path], dict[str, pl.LazyFrame]]:
     out = workdir / "normalised"
     out.mkdir(parents=True, exist_ok=True)
     tables: dict[str, Path] = {}
@@ -184,12 +251,14 @@ def _normalise_all(definition: DatasetDefinition, fetched: Mapping[str, Fetched]
     for resource in definition.resources:
         if resource.source is None:
             continue
-        source = read_table(fetched[resource.name].path, effective_source(resource, uploads),
-                            workdir)
+        source = read_table(
+            fetched[resource.name].path, effective_source(resource, uploads), workdir
+        )
         sources[resource.name] = source
         tables[resource.name] = out / f"{resource.name}.csv"
         normalise(source, resource.columns, resource.table_schema).sink_csv(
-            tables[resource.name], **CSV_OPTIONS)
+            tables[resource.name], **CSV_OPTIONS
+        )
     for resource in definition.resources:
         if resource.aggregate is None:
             continue
@@ -197,8 +266,9 @@ def _normalise_all(definition: DatasetDefinition, fetched: Mapping[str, Fetched]
         if origin is None:
             raise PortalError(f"{resource.name} aggregates an unknown resource")
         tables[resource.name] = out / f"{resource.name}.csv"
-        aggregate(pl.scan_csv(origin, infer_schema=False), resource.aggregate,
-                  resource.table_schema).sink_csv(tables[resource.name], **CSV_OPTIONS)
+        aggregate(
+            pl.scan_csv(origin, infer_schema=False), resource.aggregate, resource.table_schema
+        ).sink_csv(tables[resource.name], **CSV_OPTIONS)
     return tables, sources
 
 

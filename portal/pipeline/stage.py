@@ -33,8 +33,14 @@ def read_typed(path: Path, schema: dict) -> pl.LazyFrame:
 
 
 def describe(path: Path, resource: str | None, media_type: str, rows: int | None) -> dict:
-    return {"filename": path.name, "resource": resource, "media_type": media_type,
-            "size": path.stat().st_size, "sha256": sha256_of(path), "rows": rows}
+    return {
+        "filename": path.name,
+        "resource": resource,
+        "media_type": media_type,
+        "size": path.stat().st_size,
+        "sha256": sha256_of(path),
+        "rows": rows,
+    }
 
 
 def stage_resource(name: str, table_csv: Path, schema: dict, staging: Path) -> list[dict]:
@@ -45,5 +51,7 @@ def stage_resource(name: str, table_csv: Path, schema: dict, staging: Path) -> l
     json_path = staging / f"{name}.json"
     typed.write_json(json_path)
     rows = typed.height
-    return [describe(csv_path, name, "text/csv", rows),
-            describe(json_path, name, "application/json", rows)]
+    return [
+        describe(csv_path, name, "text/csv", rows),
+        describe(json_path, name, "application/json", rows),
+    ]

@@ -24,8 +24,12 @@ class LoginForm(FlaskForm):
 
 def _safe_next(target: str | None) -> str:
     """Only redirect within the site after sign-in (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//") \
-            and not urlsplit(target).netloc:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("office.index")
 

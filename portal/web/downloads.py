@@ -32,14 +32,21 @@ def _send(slug: str, number: int | None, filename: str) -> Response:
         return Response(body, status=410, mimetype="text/html")
     # Werkzeug adds "; charset=utf-8" to text/* types itself.
     response = send_file(
-        found.path, mimetype=found.file.media_type, as_attachment=found.file.media_type not in INLINE_TYPES,
-        download_name=found.download_name, conditional=True, etag=found.file.sha256,
-        last_modified=found.version.published_at, max_age=None)
+        found.path,
+        mimetype=found.file.media_type,
+        as_attachment=found.file.media_type not in INLINE_TYPES,
+        download_name=found.download_name,
+        conditional=True,
+        etag=found.file.sha256,
+        last_modified=found.version.published_at,
+        max_age=None,
+    )
     if number is None:
         # `latest` changes meaning with each release: caches must ask again.
         response.headers["Cache-Control"] = "no-cache"
-        response.headers["Link"] = (f'</datasets/{slug}/v{found.version.number}/{filename}>; '
-                                    f'rel="canonical"')
+        response.headers["Link"] = (
+            f'</datasets/{slug}/v{found.version.number}/{filename}>; rel="canonical"'
+        )
     else:
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     response.headers["X-Content-SHA256"] = found.file.sha256

@@ -44,8 +44,9 @@ def _never_cache(response: Response) -> Response:
 def index() -> str:
     session = db_session()
     runs = session.scalars(select(Run).order_by(Run.id.desc()).limit(20))
-    return render_template("office/index.html", candidates=releases.pending_candidates(session),
-                           runs=list(runs))
+    return render_template(
+        "office/index.html", candidates=releases.pending_candidates(session), runs=list(runs)
+    )
 
 
 @office.get("/candidates/<int:candidate_id>")
@@ -75,8 +76,9 @@ def _decide(candidate_id: int, decision: str) -> Response:
     slug, note = found.dataset.slug, request.form.get("note", "")
     try:
         if decision == "approve":
-            version = releases.approve(session, portal().config, slug, current_user, note,
-                                       candidate_id=candidate_id)
+            version = releases.approve(
+                session, portal().config, slug, current_user, note, candidate_id=candidate_id
+            )
             message = f"Published {found.dataset.title} version {version.number}."
         else:
             releases.reject(session, slug, current_user, note, candidate_id=candidate_id)

@@ -32,11 +32,19 @@ def dataset(slug: str) -> str:
     except UnknownDataset:
         abort(404)
     version = found.current_version
-    previews = {f.resource_name: browse.preview(storage(), f) for f in version.files
-                if f.resource_name and f.media_type == "text/csv"}
-    return render_template("dataset.html", dataset=found, version=version, previews=previews,
-                           methodology=render_markdown(found.meta.get("methodology", "")),
-                           caveats=render_markdown(found.meta.get("caveats", "")))
+    previews = {
+        f.resource_name: browse.preview(storage(), f)
+        for f in version.files
+        if f.resource_name and f.media_type == "text/csv"
+    }
+    return render_template(
+        "dataset.html",
+        dataset=found,
+        version=version,
+        previews=previews,
+        methodology=render_markdown(found.meta.get("methodology", "")),
+        caveats=render_markdown(found.meta.get("caveats", "")),
+    )
 
 
 @public.get("/datasets/<slug>/versions/")
@@ -45,8 +53,9 @@ def versions(slug: str) -> str:
         found = browse.published_dataset(db_session(), slug)
     except UnknownDataset:
         abort(404)
-    return render_template("versions.html", dataset=found,
-                           versions=browse.versions(db_session(), found))
+    return render_template(
+        "versions.html", dataset=found, versions=browse.versions(db_session(), found)
+    )
 
 
 @public.get("/healthz")

@@ -1,4 +1,4 @@
-"""`portal demo`: every dataset published from its differently formatted source, one left to review."""
+"""`portal demo`: every dataset published from its own source format, one left to review."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from portal.releases import pending_candidates
 from portal.storage import LocalStorage
 
 TODAY = date(2026, 11, 24)
-RESOURCES = {"use-of-force": {"incidents", "monthly-summary"},
-             "body-worn-cameras": {"monthly-usage"},
-             "resource-allocation": {"budget", "staffing", "calls-for-service"}}
+RESOURCES = {
+    "use-of-force": {"incidents", "monthly-summary"},
+    "body-worn-cameras": {"monthly-usage"},
+    "resource-allocation": {"budget", "staffing", "calls-for-service"},
+}
 
 
 def test_demo_publishes_every_dataset_and_leaves_one_candidate(portal, client):
@@ -41,8 +43,10 @@ def test_demo_is_idempotent(portal):
     again = list(load_demo(portal, today=TODAY))
 
     assert [line for line in again if "already published" in line] == [
-        "use-of-force: already published", "body-worn-cameras: already published",
-        "resource-allocation: already published"]
+        "use-of-force: already published",
+        "body-worn-cameras: already published",
+        "resource-allocation: already published",
+    ]
     with portal.db.session() as session:
         assert session.query(Version).count() == 3
         candidates = session.scalars(select(Candidate)).all()
@@ -60,16 +64,20 @@ def _rows(portal, slug: str, resource: str) -> list[dict]:
 
 def test_index_figures_match_a_recomputation_from_the_published_files(portal, client):
     list(load_demo(portal, today=TODAY))
-    figures = {f["key"]: f for figs in client.get("/api/v1/").json["figures"].values()
-               for f in figs}
+    figures = {
+        f["key"]: f for figs in client.get("/api/v1/").json["figures"].values() for f in figs
+    }
 
     incidents = _rows(portal, "use-of-force", "incidents")
     last = max(r["incident_date"] for r in incidents)[:7]
     year, month = int(last[:4]), int(last[5:7])
-    window = {f"{(year * 12 + month - 1 - k) // 12}-{(year * 12 + month - 1 - k) % 12 + 1:02d}"
-              for k in range(12)}
+    window = {
+        f"{(year * 12 + month - 1 - k) // 12}-{(year * 12 + month - 1 - k) % 12 + 1:02d}"
+        for k in range(12)
+    }
     assert figures["incidents_12m"]["value"] == len(
-        {r["incident_id"] for r in incidents if r["incident_date"][:7] in window})
+        {r["incident_id"] for r in incidents if r["incident_date"][:7] in window}
+    )
 
     usage = _rows(portal, "body-worn-cameras", "monthly-usage")
     months = sorted({r["month"] for r in usage})[-12:]

@@ -23,8 +23,12 @@ def test_a_valid_export_stages_a_candidate_with_hashed_files(portal, uof_source)
         assert candidate.status == CandidateStatus.PENDING
         staged = LocalStorage(portal.config.data_dir).staged(candidate.staged_dir)
         names = {f["filename"] for f in candidate.files}
-        assert names == {"incidents.csv", "incidents.json", "monthly-summary.csv",
-                         "monthly-summary.json"}
+        assert names == {
+            "incidents.csv",
+            "incidents.json",
+            "monthly-summary.csv",
+            "monthly-summary.json",
+        }
         for recorded in candidate.files:
             content = (staged / recorded["filename"]).read_bytes()
             assert len(content) == recorded["size"]
@@ -39,11 +43,23 @@ def test_the_normalised_table_uses_the_schema_vocabulary(portal, uof_source):
     with (staged / "incidents.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     first = rows[0]
-    assert list(first) == ["incident_id", "subject_number", "incident_date", "district",
-                           "reason_for_contact", "force_types", "most_serious_force",
-                           "subject_age_band", "subject_sex", "subject_race",
-                           "subject_ethnicity", "subject_injury", "officer_injured",
-                           "officers_involved", "outcome"]
+    assert list(first) == [
+        "incident_id",
+        "subject_number",
+        "incident_date",
+        "district",
+        "reason_for_contact",
+        "force_types",
+        "most_serious_force",
+        "subject_age_band",
+        "subject_sex",
+        "subject_race",
+        "subject_ethnicity",
+        "subject_injury",
+        "officer_injured",
+        "officers_involved",
+        "outcome",
+    ]
     assert {row["district"] for row in rows} == {"D1", "D2", "D3", "D4", "D5", "D6"}
     assert all(len(row["incident_date"]) == 10 for row in rows)
     assert all(row["force_types"].split(";")[0] == row["most_serious_force"] for row in rows)
@@ -63,8 +79,9 @@ def test_the_monthly_summary_counts_each_force_type_of_a_subject(portal, uof_sou
         for force in row["force_types"].split(";"):
             key = (row["incident_date"][:7], row["district"], force)
             expected[key] = expected.get(key, 0) + 1
-    assert {(r["month"], r["district"], r["force_type"]): int(r["subjects"])
-            for r in summary} == expected
+    assert {
+        (r["month"], r["district"], r["force_type"]): int(r["subjects"]) for r in summary
+    } == expected
 
 
 def test_the_same_source_again_is_unchanged_and_stages_nothing(portal, uof_source):

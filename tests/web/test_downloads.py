@@ -8,13 +8,14 @@ from portal.storage import LocalStorage
 from tests.flow import publish
 
 
-def test_latest_and_versioned_csv_serve_the_published_bytes(portal, client, uof_source,
-                                                            officer):
+def test_latest_and_versioned_csv_serve_the_published_bytes(portal, client, uof_source, officer):
     version = publish(portal, officer)
     stored = LocalStorage(portal.config.data_dir).path(version.file("incidents.csv").path)
 
-    for url in ("/datasets/use-of-force/v1/incidents.csv",
-                "/datasets/use-of-force/latest/incidents.csv"):
+    for url in (
+        "/datasets/use-of-force/v1/incidents.csv",
+        "/datasets/use-of-force/latest/incidents.csv",
+    ):
         response = client.get(url)
         assert response.status_code == 200
         assert response.data == stored.read_bytes()
@@ -23,20 +24,27 @@ def test_latest_and_versioned_csv_serve_the_published_bytes(portal, client, uof_
         assert "use-of-force-v1-incidents.csv" in response.headers["Content-Disposition"]
         assert response.headers["ETag"].strip('"') == hashlib.sha256(response.data).hexdigest()
         assert response.headers["Last-Modified"]
-    assert "immutable" in client.get("/datasets/use-of-force/v1/incidents.csv") \
-        .headers["Cache-Control"]
-    assert client.get("/datasets/use-of-force/latest/incidents.csv") \
-        .headers["Cache-Control"] == "no-cache"
+    assert (
+        "immutable"
+        in client.get("/datasets/use-of-force/v1/incidents.csv").headers["Cache-Control"]
+    )
+    assert (
+        client.get("/datasets/use-of-force/latest/incidents.csv").headers["Cache-Control"]
+        == "no-cache"
+    )
 
 
 def test_conditional_get_answers_304(portal, client, uof_source, officer):
     publish(portal, officer)
     first = client.get("/datasets/use-of-force/v1/incidents.csv")
 
-    by_etag = client.get("/datasets/use-of-force/v1/incidents.csv",
-                         headers={"If-None-Match": first.headers["ETag"]})
-    by_date = client.get("/datasets/use-of-force/v1/incidents.csv",
-                         headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    by_etag = client.get(
+        "/datasets/use-of-force/v1/incidents.csv", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    by_date = client.get(
+        "/datasets/use-of-force/v1/incidents.csv",
+        headers={"If-Modified-Since": first.headers["Last-Modified"]},
+    )
 
     assert by_etag.status_code == 304
     assert by_etag.data == b""
@@ -47,8 +55,9 @@ def test_range_requests_answer_206_with_the_slice(portal, client, uof_source, of
     publish(portal, officer)
     whole = client.get("/datasets/use-of-force/v1/incidents.csv").data
 
-    partial = client.get("/datasets/use-of-force/v1/incidents.csv",
-                         headers={"Range": "bytes=100-199"})
+    partial = client.get(
+        "/datasets/use-of-force/v1/incidents.csv", headers={"Range": "bytes=100-199"}
+    )
 
     assert partial.status_code == 206
     assert partial.data == whole[100:200]
@@ -69,16 +78,17 @@ def test_other_files_of_a_version(portal, client, uof_source, officer):
     assert archive.headers["Content-Type"] == "application/zip"
 
 
-def test_unknown_files_versions_and_traversal_attempts_are_404(portal, client, uof_source,
-                                                               officer):
+def test_unknown_files_versions_and_traversal_attempts_are_404(portal, client, uof_source, officer):
     publish(portal, officer)
 
-    for url in ("/datasets/use-of-force/v2/incidents.csv",
-                "/datasets/use-of-force/v1/secrets.csv",
-                "/datasets/use-of-force/v1/..%2f..%2fportal.db",
-                "/datasets/use-of-force/latest/%2e%2e%2f%2e%2e%2fportal.db",
-                "/datasets/nope/latest/incidents.csv",
-                "/datasets/use-of-force/v1/../../portal.db"):
+    for url in (
+        "/datasets/use-of-force/v2/incidents.csv",
+        "/datasets/use-of-force/v1/secrets.csv",
+        "/datasets/use-of-force/v1/..%2f..%2fportal.db",
+        "/datasets/use-of-force/latest/%2e%2e%2f%2e%2e%2fportal.db",
+        "/datasets/nope/latest/incidents.csv",
+        "/datasets/use-of-force/v1/../../portal.db",
+    ):
         assert client.get(url).status_code == 404, url
 
 

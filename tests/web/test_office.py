@@ -37,8 +37,10 @@ def test_wrong_password_is_refused_and_audited(portal, client, officer):
     assert "do not match" in response.get_data(as_text=True)
     assert client.get("/office/").status_code == 302
     with portal.db.session() as session:
-        assert session.scalar(select(AuditEvent.action).where(
-            AuditEvent.action == "login.failed")) == "login.failed"
+        assert (
+            session.scalar(select(AuditEvent.action).where(AuditEvent.action == "login.failed"))
+            == "login.failed"
+        )
 
 
 def test_login_is_rate_limited(portal, client, officer):
@@ -56,8 +58,10 @@ def test_an_officer_reviews_and_approves_a_candidate(portal, client, uof_source,
     queue = client.get("/office/").get_data(as_text=True)
     page = client.get(f"/office/candidates/{candidate}").get_data(as_text=True)
     token = csrf_token(client, f"/office/candidates/{candidate}")
-    response = client.post(f"/office/candidates/{candidate}/approve",
-                           data={"note": "Checked against the RMS", "csrf_token": token})
+    response = client.post(
+        f"/office/candidates/{candidate}/approve",
+        data={"note": "Checked against the RMS", "csrf_token": token},
+    )
 
     assert f"candidate {candidate}" in queue
     assert "valid against its schema" in page
@@ -90,10 +94,14 @@ def test_reject_needs_a_reason(portal, client, uof_source, officer):
     login(client)
     token = csrf_token(client, f"/office/candidates/{candidate}")
 
-    empty = client.post(f"/office/candidates/{candidate}/reject",
-                        data={"note": "", "csrf_token": token}, follow_redirects=True)
-    given = client.post(f"/office/candidates/{candidate}/reject",
-                        data={"note": "Wrong month", "csrf_token": token})
+    empty = client.post(
+        f"/office/candidates/{candidate}/reject",
+        data={"note": "", "csrf_token": token},
+        follow_redirects=True,
+    )
+    given = client.post(
+        f"/office/candidates/{candidate}/reject", data={"note": "Wrong month", "csrf_token": token}
+    )
 
     assert "needs a note" in empty.get_data(as_text=True)
     assert given.status_code == 302

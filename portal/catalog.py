@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal.errors import DefinitionError, UnknownDataset
 from portal.models import Dataset, Resource
+from publishers.connectors import check_source
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,10 @@ def _check_resource(slug: str, resource: ResourceDefinition) -> None:
     if (resource.source is None) == (resource.aggregate is None):
         raise DefinitionError(f"{where}: give either a source or an aggregate, not both or neither")
     if resource.source is not None:
+        try:
+            check_source(resource.source)
+        except DefinitionError as error:
+            raise DefinitionError(f"{where}: {error}") from error
         missing = [name for name in resource.field_names if name not in resource.columns]
         if missing:
             raise DefinitionError(f"{where}: no column mapping for schema fields {missing}")

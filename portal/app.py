@@ -49,6 +49,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(blueprint)
     csrf.exempt(api)
 
+    app.context_processor(lambda: {"base_url": config.base_url})
     app.teardown_appcontext(_close_session)
     app.after_request(_security_headers)
     _register_errors(app)

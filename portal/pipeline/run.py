@@ -23,7 +23,7 @@ from portal.pipeline.guard import check_never_publish
 from portal.pipeline.normalise import aggregate, normalise
 from portal.pipeline.stage import stage_resource
 from portal.storage import LocalStorage
-from portal.validation import validate_table
+from portal.validation import validate_package
 from publishers.connectors import Fetched, fetch, read_table
 
 log = logging.getLogger(__name__)
@@ -162,10 +162,10 @@ def _execute(
         fetched = _fetch_all(config, definition, workdir, {}, uploads)
 
     tables, sources = _normalise_all(definition, fetched, workdir, uploads)
-    reports = {
-        name: validate_table(definition.resource(name).table_schema, path)
-        for name, path in tables.items()
-    }
+    # As one package, so foreign keys between the dataset's resources are checked too.
+    reports = validate_package(
+        {name: (definition.resource(name).table_schema, path) for name, path in tables.items()}
+    )
     run.row_count = sum(report["rowCount"] for report in reports.values())
     report = {"valid": all(r["valid"] for r in reports.values()), "resources": reports}
     run.report = report

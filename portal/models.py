@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, types
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text, types
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base
@@ -81,6 +81,12 @@ class Dataset(Base):
         foreign_keys=[current_version_id], post_update=True
     )
 
+    def freshness(self, now: datetime | None = None) -> Any:
+        """Last published, next expected, overdue: see portal.freshness (templates call this)."""
+        from portal.freshness import dataset_freshness
+
+        return dataset_freshness(self, now or utcnow())
+
 
 class Resource(Base):
     __tablename__ = "resources"
@@ -124,6 +130,15 @@ class Run(Base):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+    # Scheduling (portal.scheduler): liveness, retries, which cron fire time, uploads to use.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempt: Mapped[int] = mapped_column(default=1, server_default="1")
+    worker: Mapped[str | None] = mapped_column(String(200))
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # {resource: path relative to the data folder} of files uploaded for this run.
+    uploads: Mapped[dict | None] = mapped_column(JSON)
+    error_type: Mapped[str | None] = mapped_column(String(100))
 
 
 class Candidate(Base):
@@ -238,3 +253,22 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(50))
     object_id: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class SchedulerLease(Base):
+    """Who the one active `portal scheduler` is, until when (renewed every few seconds)."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(200))
+    acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# A dataset never has two runs at once, whoever starts them: the database refuses a second
+# "running" row (a partial unique index, on SQLite and PostgreSQL alike).
+Index("uq_runs_one_running_per_dataset", Run.dataset_id, unique=True,
+      sqlite_where=text("status = 'running'"), postgresql_where=text("status = 'running'"))
+# A cron fire time is queued once per attempt, however many schedulers think they lead.
+Index("uq_runs_scheduled_attempt", Run.dataset_id, Run.scheduled_for, Run.attempt, unique=True)

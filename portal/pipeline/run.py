@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal import audit
@@ -22,6 +23,7 @@ from portal.models import Candidate, CandidateStatus, Dataset, Run, RunStatus, u
 from portal.pipeline.guard import check_never_publish
 from portal.pipeline.normalise import aggregate, normalise
 from portal.pipeline.stage import stage_resource
+from portal.scheduler.heartbeat import Heartbeat
 from portal.storage import LocalStorage
 from portal.validation import validate_package
 from publishers.connectors import Fetched, fetch, read_table
@@ -70,20 +72,22 @@ def run_dataset(
         )
         if busy:
             raise RunInProgress(f"{definition.slug} already has run {busy} in progress")
-        run = Run(
-            dataset=dataset,
-            status=RunStatus.RUNNING,
-            trigger=trigger,
-            requested_by=requested_by,
-            started_at=utcnow(),
-        )
-        session.add(run)
-        session.flush()
-        audit.record(
-            session, requested_by or trigger, "run.start", "run", run.id, dataset=definition.slug
-        )
-        run_id = run.id
+        run_id = _start_run(session, dataset, definition, trigger, requested_by)
     return execute_run(db, definition, run_id, uploads or {})
+
+
+def _start_run(session: Session, dataset: Dataset, definition: DatasetDefinition, trigger: str,
+               requested_by: str | None) -> int:
+    run = Run(dataset=dataset, status=RunStatus.RUNNING, trigger=trigger,
+              requested_by=requested_by, started_at=utcnow(), heartbeat_at=utcnow())
+    session.add(run)
+    try:
+        session.flush()  # the partial unique index on running runs settles any race
+    except IntegrityError as error:
+        raise RunInProgress(f"{definition.slug} already has a run in progress") from error
+    audit.record(session, requested_by or trigger, "run.start", "run", run.id,
+                 dataset=definition.slug)
+    return run.id
 
 
 def execute_run(
@@ -95,11 +99,13 @@ def execute_run(
     with db.session() as session:
         run = session.get(Run, run_id)
         try:
-            _execute(session, config, definition, run, workdir, uploads)
+            with Heartbeat(db, run_id):
+                _execute(session, config, definition, run, workdir, uploads)
         except ValidationFailed as error:
             _fail(run, str(error), error.report)
         except PortalError as error:
             _fail(run, str(error), run.report)
+            run.error_type = type(error).__name__  # the scheduler retries SourceUnavailable
         except Exception as error:  # a bug must still end the run, never leave it "running"
             log.exception("run %s of %s crashed", run_id, definition.slug)
             _fail(run, f"internal error ({type(error).__name__}): {error}", run.report)

@@ -1,0 +1,95 @@
+"""What changed between two versions of a table: rows by primary key, columns, per-column summaries.
+
+Shown to the records officer on the candidate page, and kept on each published
+version as its changelog ("412 rows added, 3 corrected").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+SAMPLE = 10
+NUMERIC = {"integer", "number", "date", "datetime", "year", "yearmonth"}
+
+
+def _summary(table: pl.DataFrame, schema: dict) -> dict[str, dict]:
+    kinds = {f["name"]: f.get("type", "string") for f in schema.get("fields", [])}
+    out = {}
+    for name in table.columns:
+        column = table[name]
+        entry = {"filled": int(column.is_not_null().sum()), "distinct": column.n_unique()}
+        if kinds.get(name) in NUMERIC and entry["filled"]:
+            values = column.drop_nulls()
+            if kinds[name] in {"integer", "number"}:
+                values = values.cast(pl.Float64, strict=False).drop_nulls()
+            if len(values):
+                entry["min"], entry["max"] = str(values.min()), str(values.max())
+        out[name] = entry
+    return out
+
+
+def diff_tables(old_path: Path | None, new_path: Path, schema: dict) -> dict:
+    """Rows added, removed and changed (matched on the primary key) and column changes."""
+    new = pl.read_csv(new_path, infer_schema=False)
+    if old_path is None:
+        return {"first": True, "added": new.height, "removed": 0, "changed": 0,
+                "columnsAdded": new.columns, "columnsRemoved": [],
+                "summary": {"new": _summary(new, schema)}}
+    old = pl.read_csv(old_path, infer_schema=False)
+    key = schema.get("primaryKey") or []
+    key = [key] if isinstance(key, str) else list(key)
+    shared = [c for c in new.columns if c in old.columns]
+    result = {
+        "first": False,
+        "columnsAdded": [c for c in new.columns if c not in old.columns],
+        "columnsRemoved": [c for c in old.columns if c not in new.columns],
+        "summary": {"old": _summary(old, schema), "new": _summary(new, schema)},
+    }
+    if not key or not all(k in shared for k in key):
+        # Without a key, rows can only be compared whole.
+        key = shared
+    added = new.join(old, on=key, how="anti", nulls_equal=True)
+    removed = old.join(new, on=key, how="anti", nulls_equal=True)
+    values = [c for c in shared if c not in key]
+    changed_rows = pl.DataFrame()
+    if values:
+        both = new.select(shared).join(old.select(shared), on=key, how="inner",
+                                       suffix="__old", nulls_equal=True)
+        differs = pl.any_horizontal(
+            [pl.col(c).ne_missing(pl.col(f"{c}__old")) for c in values])
+        changed_rows = both.filter(differs)
+    result.update({
+        "key": key,
+        "added": added.height, "removed": removed.height, "changed": changed_rows.height,
+        "sampleAdded": added.head(SAMPLE).to_dicts(),
+        "sampleRemoved": removed.head(SAMPLE).to_dicts(),
+        "sampleChanged": [_changes(row, key, values) for row in changed_rows.head(SAMPLE)
+                          .to_dicts()],
+    })
+    return result
+
+
+def _changes(row: dict, key: list[str], values: list[str]) -> dict:
+    return {"key": {k: row[k] for k in key},
+            "fields": {c: {"old": row[f"{c}__old"], "new": row[c]} for c in values
+                       if row[c] != row[f"{c}__old"]}}
+
+
+def changelog_text(resources: dict[str, dict]) -> str:
+    """A one-line summary in plain words: "412 rows added, 3 corrected"."""
+    if all(d.get("first") for d in resources.values()):
+        return "First release."
+    added = sum(d.get("added", 0) for d in resources.values())
+    removed = sum(d.get("removed", 0) for d in resources.values())
+    changed = sum(d.get("changed", 0) for d in resources.values())
+    parts = [f"{n:,} {'row' if n == 1 else 'rows'} {word}"
+             for n, word in ((added, "added"), (removed, "removed")) if n]
+    if changed:
+        parts.append(f"{changed:,} corrected")
+    columns = sum(len(d.get("columnsAdded", [])) + len(d.get("columnsRemoved", []))
+                  for d in resources.values())
+    if columns:
+        parts.append(f"{columns} column{'s' if columns != 1 else ''} added or removed")
+    return ", ".join(parts) + "." if parts else "No change to the data."

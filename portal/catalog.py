@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal.errors import DefinitionError, UnknownDataset
 from portal.models import Dataset, Resource
+from portal.pipeline.privacy import check_declaration
 from publishers.connectors import check_source
 
 
@@ -26,6 +27,9 @@ class ResourceDefinition:
     columns: dict[str, Any] = field(default_factory=dict)
     aggregate: dict | None = None
     never_publish: tuple[str, ...] = ()
+    privacy: dict = field(default_factory=dict)
+    # "aggregate" for tables of counts with no row per person: the only kind that may auto-publish.
+    table_kind: str = "records"
 
     @property
     def field_names(self) -> list[str]:
@@ -39,6 +43,7 @@ class DatasetDefinition:
     resources: tuple[ResourceDefinition, ...]
     schedule: dict = field(default_factory=dict)
     cadence: str | None = None
+    auto_publish: bool = False
 
     @property
     def title(self) -> str:
@@ -90,22 +95,32 @@ def load_definition(entry_path: Path, schemas_dir: Path) -> DatasetDefinition:
             columns=spec.get("columns") or {},
             aggregate=spec.get("aggregate"),
             never_publish=tuple(spec.get("never_publish") or ()),
+            privacy=spec.get("privacy") or {},
+            table_kind="aggregate" if spec.get("aggregate") else spec.get("table_kind", "records"),
         )
         _check_resource(slug, resource)
         resources.append(resource)
     if not resources:
         raise DefinitionError(f"{entry_path}: the publisher entry lists no resources")
+    auto_publish = bool(entry.get("auto_publish"))
+    if auto_publish and any(r.table_kind != "aggregate" for r in resources):
+        raise DefinitionError(
+            f"{entry_path}: auto_publish is only allowed when every resource is an aggregate "
+            "table (table_kind: aggregate, or derived with aggregate:)"
+        )
     return DatasetDefinition(
         slug=slug,
         meta=meta,
         resources=tuple(resources),
         schedule=entry.get("schedule") or {},
         cadence=entry.get("cadence"),
+        auto_publish=auto_publish,
     )
 
 
 def _check_resource(slug: str, resource: ResourceDefinition) -> None:
     where = f"{slug}/{resource.name}"
+    check_declaration(where, resource.privacy, resource.field_names)
     if (resource.source is None) == (resource.aggregate is None):
         raise DefinitionError(f"{where}: give either a source or an aggregate, not both or neither")
     if resource.source is not None:

@@ -92,6 +92,60 @@ def users_list(ctx: click.Context) -> None:
             click.echo(f"{user.email}\t{user.role.value}\t{state}")
 
 
+@users.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def users_set_password(ctx: click.Context, email: str, password_stdin: bool) -> None:
+    """Reset a user's password."""
+    from portal.users import set_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with _portal(ctx).db.session() as session:
+        set_password(session, email, password, actor="cli")
+        click.echo(f"password of {email} reset")
+
+
+@users.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["officer", "admin"]))
+@click.pass_context
+def users_set_role(ctx: click.Context, email: str, role: str) -> None:
+    """Change a user's role."""
+    from portal.users import set_role
+
+    with _portal(ctx).db.session() as session:
+        user = set_role(session, email, role, actor="cli")
+        click.echo(f"{user.email} is now {user.role.value}")
+
+
+@users.command("disable")
+@click.argument("email")
+@click.pass_context
+def users_disable(ctx: click.Context, email: str) -> None:
+    """Disable an account; its sessions stop working at once."""
+    from portal.users import set_active
+
+    with _portal(ctx).db.session() as session:
+        set_active(session, email, False, actor="cli")
+        click.echo(f"{email} disabled")
+
+
+@users.command("enable")
+@click.argument("email")
+@click.pass_context
+def users_enable(ctx: click.Context, email: str) -> None:
+    """Enable a disabled account again."""
+    from portal.users import set_active
+
+    with _portal(ctx).db.session() as session:
+        set_active(session, email, True, actor="cli")
+        click.echo(f"{email} enabled")
+
+
 @main.command()
 @click.argument("datasets", nargs=-1)
 @click.option("--all", "run_all", is_flag=True, help="Run every publisher.")
@@ -188,6 +242,26 @@ def reject(ctx: click.Context, dataset: str, email: str, note: str) -> None:
 
 
 @main.command()
+@click.argument("dataset")
+@click.argument("version", type=int)
+@click.option("--by", "email", required=True, help="E-mail of the records officer.")
+@click.option("--reason", required=True, help="The public notice: why it is withdrawn.")
+@click.pass_context
+def retract(ctx: click.Context, dataset: str, version: int, email: str, reason: str) -> None:
+    """Retract a published version with a public notice."""
+    from portal import releases
+    from portal.users import get_user
+
+    with _portal(ctx).db.session() as session:
+        user = get_user(session, email)
+        releases.retract(session, dataset, version, user, reason)
+        session.flush()
+        current = releases.current_version(session, dataset)
+        click.echo(f"{dataset}: version {version} retracted; latest is now "
+                   f"{'version ' + str(current.number) if current else 'nothing'}")
+
+
+@main.command()
 @click.argument("schema", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -253,3 +327,34 @@ def demo(ctx: click.Context, serve: bool, bind: str) -> None:
                 "wsgi:app",
             ],
         )
+
+
+@main.command()
+@click.option("--lease-seconds", type=click.FloatRange(min=1), default=15.0, show_default=True,
+              help="A standby scheduler takes over this long after the active one stops.")
+@click.option("--poll-seconds", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
+              help="How often the run queue is polled and the lease renewed.")
+@click.option("--stale-seconds", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="A running run without a heartbeat for this long is marked interrupted.")
+@click.option("--grace-seconds", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="On SIGTERM, how long a running run may take to finish.")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Runs executed at the same time (never two of one dataset).")
+@click.pass_context
+def scheduler(ctx: click.Context, lease_seconds: float, poll_seconds: float,
+              stale_seconds: float, grace_seconds: float, jobs: int) -> None:
+    """Run the scheduler process: cron schedules, queued runs, retries (one active at a time)."""
+    from portal.scheduler.logs import log_json_lines
+    from portal.scheduler.service import Scheduler, Settings
+
+    from portal.scheduler.heartbeat import HEARTBEAT_SECONDS
+
+    if lease_seconds <= poll_seconds:
+        raise click.UsageError("--lease-seconds must be longer than --poll-seconds")
+    if stale_seconds < 2 * HEARTBEAT_SECONDS:
+        raise click.UsageError(f"--stale-seconds must be at least {2 * HEARTBEAT_SECONDS:.0f} "
+                               f"(runs beat every {HEARTBEAT_SECONDS:.0f} s)")
+    log_json_lines(sys.stderr)
+    settings = Settings(lease_seconds=lease_seconds, poll_seconds=poll_seconds,
+                        stale_seconds=stale_seconds, grace_seconds=grace_seconds, jobs=jobs)
+    Scheduler(_portal(ctx), settings=settings).serve()

@@ -34,9 +34,15 @@ def diff_tables(old_path: Path | None, new_path: Path, schema: dict) -> dict:
     """Rows added, removed and changed (matched on the primary key) and column changes."""
     new = pl.read_csv(new_path, infer_schema=False)
     if old_path is None:
-        return {"first": True, "added": new.height, "removed": 0, "changed": 0,
-                "columnsAdded": new.columns, "columnsRemoved": [],
-                "summary": {"new": _summary(new, schema)}}
+        return {
+            "first": True,
+            "added": new.height,
+            "removed": 0,
+            "changed": 0,
+            "columnsAdded": new.columns,
+            "columnsRemoved": [],
+            "summary": {"new": _summary(new, schema)},
+        }
     old = pl.read_csv(old_path, infer_schema=False)
     key = schema.get("primaryKey") or []
     key = [key] if isinstance(key, str) else list(key)
@@ -55,26 +61,36 @@ def diff_tables(old_path: Path | None, new_path: Path, schema: dict) -> dict:
     values = [c for c in shared if c not in key]
     changed_rows = pl.DataFrame()
     if values:
-        both = new.select(shared).join(old.select(shared), on=key, how="inner",
-                                       suffix="__old", nulls_equal=True)
-        differs = pl.any_horizontal(
-            [pl.col(c).ne_missing(pl.col(f"{c}__old")) for c in values])
+        both = new.select(shared).join(
+            old.select(shared), on=key, how="inner", suffix="__old", nulls_equal=True
+        )
+        differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}__old")) for c in values])
         changed_rows = both.filter(differs)
-    result.update({
-        "key": key,
-        "added": added.height, "removed": removed.height, "changed": changed_rows.height,
-        "sampleAdded": added.head(SAMPLE).to_dicts(),
-        "sampleRemoved": removed.head(SAMPLE).to_dicts(),
-        "sampleChanged": [_changes(row, key, values) for row in changed_rows.head(SAMPLE)
-                          .to_dicts()],
-    })
+    result.update(
+        {
+            "key": key,
+            "added": added.height,
+            "removed": removed.height,
+            "changed": changed_rows.height,
+            "sampleAdded": added.head(SAMPLE).to_dicts(),
+            "sampleRemoved": removed.head(SAMPLE).to_dicts(),
+            "sampleChanged": [
+                _changes(row, key, values) for row in changed_rows.head(SAMPLE).to_dicts()
+            ],
+        }
+    )
     return result
 
 
 def _changes(row: dict, key: list[str], values: list[str]) -> dict:
-    return {"key": {k: row[k] for k in key},
-            "fields": {c: {"old": row[f"{c}__old"], "new": row[c]} for c in values
-                       if row[c] != row[f"{c}__old"]}}
+    return {
+        "key": {k: row[k] for k in key},
+        "fields": {
+            c: {"old": row[f"{c}__old"], "new": row[c]}
+            for c in values
+            if row[c] != row[f"{c}__old"]
+        },
+    }
 
 
 def changelog_text(resources: dict[str, dict]) -> str:
@@ -84,12 +100,17 @@ def changelog_text(resources: dict[str, dict]) -> str:
     added = sum(d.get("added", 0) for d in resources.values())
     removed = sum(d.get("removed", 0) for d in resources.values())
     changed = sum(d.get("changed", 0) for d in resources.values())
-    parts = [f"{n:,} {'row' if n == 1 else 'rows'} {word}"
-             for n, word in ((added, "added"), (removed, "removed")) if n]
+    parts = [
+        f"{n:,} {'row' if n == 1 else 'rows'} {word}"
+        for n, word in ((added, "added"), (removed, "removed"))
+        if n
+    ]
     if changed:
         parts.append(f"{changed:,} corrected")
-    columns = sum(len(d.get("columnsAdded", [])) + len(d.get("columnsRemoved", []))
-                  for d in resources.values())
+    columns = sum(
+        len(d.get("columnsAdded", [])) + len(d.get("columnsRemoved", []))
+        for d in resources.values()
+    )
     if columns:
         parts.append(f"{columns} column{'s' if columns != 1 else ''} added or removed")
     return ", ".join(parts) + "." if parts else "No change to the data."

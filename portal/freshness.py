@@ -73,6 +73,25 @@ class Freshness:
             return "no-cadence"
         return "overdue" if self.overdue else "on-time"
 
+    @property
+    def cadence_words(self) -> str:
+        """The cadence in words: "month", "3 months", "week", "12 hours"."""
+        if not self.cadence:
+            return ""
+        cadence = parse_cadence(self.cadence)
+        months, span = cadence.months, cadence.span
+        if months and not span:
+            count, unit = (months // 12, "year") if months % 12 == 0 else (months, "month")
+        elif not months and span % timedelta(weeks=1) == timedelta(0):
+            count, unit = span // timedelta(weeks=1), "week"
+        elif not months and span % timedelta(days=1) == timedelta(0):
+            count, unit = span.days, "day"
+        elif not months and span % timedelta(hours=1) == timedelta(0):
+            count, unit = span // timedelta(hours=1), "hour"
+        else:
+            return self.cadence
+        return unit if count == 1 else f"{count} {unit}s"
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of the API's `freshness` object."""
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from portal import audit
 from portal.catalog import get_dataset
 from portal.config import Config
+from portal.diff import changelog_text, diff_tables
 from portal.errors import NothingToApprove, PermissionDenied, PortalError
 from portal.figures import compute_figures
 from portal.models import Candidate, CandidateStatus, Dataset, User, Version, VersionFile, utcnow
@@ -162,14 +163,13 @@ def publish(
                 row_count=recorded.get("rows"),
             )
         )
-    version.figures = compute_figures(
-        dataset,
-        {
-            f.resource_name: storage.path(f.path)
-            for f in version.files
-            if f.resource_name and f.media_type == "text/csv"
-        },
-    )
+    tables = {
+        f.resource_name: storage.path(f.path)
+        for f in version.files
+        if f.resource_name and f.media_type == "text/csv"
+    }
+    version.figures = compute_figures(dataset, tables)
+    version.changelog = changelog(session, storage, dataset, tables)
     session.add(version)
     try:
         session.flush()
@@ -179,6 +179,23 @@ def publish(
         storage.discard_version(dataset.slug, number)
         raise
     return version
+
+
+def changelog(session: Session, storage: LocalStorage, dataset: Dataset,
+              tables: dict[str, Path]) -> dict:
+    """The diff summary of a new version against the one the public saw until now."""
+    previous = session.get(Version, dataset.current_version_id) if dataset.current_version_id \
+        else None
+    schemas = {resource.name: resource.table_schema for resource in dataset.resources}
+    resources = {}
+    for name, path in tables.items():
+        old = previous.file(f"{name}.csv") if previous else None
+        full = diff_tables(storage.path(old.path) if old else None, path, schemas.get(name, {}))
+        resources[name] = {key: full[key] for key in
+                           ("first", "added", "removed", "changed", "columnsAdded",
+                            "columnsRemoved") if key in full}
+    return {"previous": previous.number if previous else None,
+            "text": changelog_text(resources), "resources": resources}
 
 
 def _media_type(filename: str) -> str:
@@ -231,6 +248,40 @@ def _write_package(
         for path in sorted(staged.iterdir()):
             if path != archive:
                 bundle.write(path, arcname=path.name)
+
+
+def retract(session: Session, slug: str, number: int, user: User, reason: str) -> Version:
+    """Withdraw a published version with a public notice; "latest" falls back to the one before.
+
+    The files stay on disk (the ledger and audit trail refer to them) but are no
+    longer served: their URLs answer 410 Gone with the notice.
+    """
+    _reviewer(user)
+    if not reason.strip():
+        raise PortalError("a retraction needs a public reason")
+    dataset = get_dataset(session, slug)
+    version = session.scalar(
+        select(Version).where(Version.dataset_id == dataset.id, Version.number == number)
+    )
+    if version is None:
+        raise PortalError(f"{slug} has no version {number}")
+    if version.retracted_at is not None:
+        raise PortalError(f"version {number} of {slug} is already retracted")
+    version.retracted_at = utcnow()
+    version.retraction_reason = reason.strip()
+    if dataset.current_version_id == version.id:
+        fallback = session.scalar(
+            select(Version)
+            .where(Version.dataset_id == dataset.id, Version.retracted_at.is_(None),
+                   Version.id != version.id)
+            .order_by(Version.number.desc())
+            .limit(1)
+        )
+        dataset.current_version_id = fallback.id if fallback else None
+    audit.record(session, user.email, "version.retract", "version", version.id, dataset=slug,
+                 version=number, reason=version.retraction_reason,
+                 files={f.filename: f.sha256 for f in version.files})
+    return version
 
 
 def current_version(session: Session, slug: str) -> Version | None:

@@ -79,3 +79,33 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 def count_users(session: Session) -> int:
     return session.scalar(select(func.count(User.id))) or 0
+
+
+def set_password(session: Session, email: str, password: str, actor: str) -> User:
+    """An admin's password reset (or the user's own change)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+    user = get_user(session, email)
+    user.password_hash = hasher.hash(password)
+    audit.record(session, actor, "user.password_reset", "user", user.id, email=user.email)
+    return user
+
+
+def set_role(session: Session, email: str, role: Role | str, actor: str) -> User:
+    user = get_user(session, email)
+    old, user.role = user.role, Role(role)
+    audit.record(session, actor, "user.role", "user", user.id, email=user.email,
+                 old=old.value, new=user.role.value)
+    return user
+
+
+def set_active(session: Session, email: str, active: bool, actor: str) -> User:
+    user = get_user(session, email)
+    user.active = active
+    audit.record(session, actor, "user.enable" if active else "user.disable", "user", user.id,
+                 email=user.email)
+    return user
+
+
+def all_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))

@@ -61,6 +61,8 @@ class DatasetSummarySchema(Schema):
     last_published = fields.Function(
         lambda d: d.current_version.published_at.isoformat() if d.current_version else None
     )
+    # Last published, next expected and overdue against the declared cadence (portal.freshness).
+    freshness = fields.Function(lambda d: d.freshness().as_dict())
     url = fields.Method("_url")
 
     def _url(self, dataset: Any) -> str:

@@ -144,9 +144,29 @@ def neutralise_formulas(column: pl.Expr) -> pl.Expr:
     return pl.when(risky).then(pl.lit("'") + column).otherwise(column)
 
 
+def _source_columns(columns: dict[str, Any]) -> list[str]:
+    """The source columns a `columns` mapping reads, in mapping order."""
+    names = []
+    for spec in columns.values():
+        if isinstance(spec, str):
+            names.append(spec)
+        elif isinstance(spec, dict):
+            names += [str(spec[key]) for key in ("from", "at") if spec.get(key)]
+    return names
+
+
 def normalise(source: pl.LazyFrame, columns: dict[str, Any], schema: dict) -> pl.LazyFrame:
     """Map a source table onto the schema's fields, in schema order, all as text."""
     available = set(source.collect_schema().names())
+    wanted = list(dict.fromkeys(_source_columns(columns)))
+    if len(wanted) > 1 and available.isdisjoint(wanted):
+        # Not one column renamed: a different file, or an export without its header row.
+        shown = ", ".join(wanted[:4]) + (f" … {len(wanted)} in all" if len(wanted) > 4 else "")
+        raise DefinitionError(
+            f"the source has none of the columns the publisher entry reads ({shown}): is it "
+            "the right export, and does its first row hold the column names? "
+            f"Its columns are: {', '.join(sorted(available))}"
+        )
     for target, spec in columns.items():
         needed = [spec] if isinstance(spec, str) else [spec.get(k) for k in ("from", "at")]
         missing = [name for name in needed if name and name not in available]

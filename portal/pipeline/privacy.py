@@ -29,7 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
-from portal.errors import DefinitionError, PortalError
+from portal.errors import DefinitionError, ValidationFailed
 
 ACTIONS = {"coarsen", "hundred_block", "bin", "scrub", "suppress"}
 PERIODS = {"month", "quarter", "year"}
@@ -44,8 +44,8 @@ ADDRESS_NUMBER = re.compile(r"^\s*(\d+)(\s+.+)$")
 MIN_NAME_LENGTH = 3
 
 
-class PrivacyGuardFailed(PortalError):
-    """The guard could not make the table safe to publish; the candidate is blocked."""
+class PrivacyGuardFailed(ValidationFailed):
+    """The guard's output is not a valid table: the candidate is blocked, the report says why."""
 
 
 def check_declaration(resource: str, privacy: dict, field_names: list[str]) -> None:
@@ -60,8 +60,9 @@ def check_declaration(resource: str, privacy: dict, field_names: list[str]) -> N
         if not suppress.get("counts") or not suppress.get("flag"):
             raise DefinitionError(f"{resource}: suppress needs `counts` and `flag`")
         named += suppress["counts"] + suppress.get("also", []) + [suppress["flag"]]
-        named += suppress.get("by", []) + [d for d in (suppress.get("rows"),
-                                                       suppress.get("columns")) if d]
+        named += suppress.get("by", []) + [
+            d for d in (suppress.get("rows"), suppress.get("columns")) if d
+        ]
     missing = [name for name in named if name not in field_names]
     if missing:
         raise DefinitionError(f"{resource}: privacy names fields the schema lacks: {missing}")
@@ -99,8 +100,11 @@ def guard_table(path: Path, privacy: dict, names: Iterable[str] = ()) -> dict:
 
 def _coarsen(table: pl.DataFrame, field: str, period: str) -> tuple[pl.DataFrame, int]:
     day = pl.col(field).str.to_date("%Y-%m-%d", strict=False)
-    start = {"month": day.dt.truncate("1mo"), "quarter": day.dt.truncate("1q"),
-             "year": day.dt.truncate("1y")}[period]
+    start = {
+        "month": day.dt.truncate("1mo"),
+        "quarter": day.dt.truncate("1q"),
+        "year": day.dt.truncate("1y"),
+    }[period]
     coarse = pl.coalesce(start.dt.to_string("%Y-%m-%d"), pl.col(field))
     changed = table.select((coarse != pl.col(field)).sum()).item() or 0
     return table.with_columns(coarse.alias(field)), changed
@@ -143,14 +147,18 @@ def _bin(table: pl.DataFrame, field: str, spec: dict) -> tuple[pl.DataFrame, int
 
 
 def _scrub(table: pl.DataFrame, spec: dict, names: Iterable[str]) -> tuple[pl.DataFrame, dict]:
-    known = sorted({n.strip() for n in names if n and len(n.strip()) >= MIN_NAME_LENGTH},
-                   key=len, reverse=True)
+    known = sorted(
+        {n.strip() for n in names if n and len(n.strip()) >= MIN_NAME_LENGTH}, key=len, reverse=True
+    )
     rules: list[tuple[str, re.Pattern, str]] = []
     if known:
         pattern = re.compile("|".join(rf"\b{re.escape(n)}\b" for n in known), re.IGNORECASE)
         rules.append(("names", pattern, "[name]"))
-    rules += [("e-mail addresses", EMAIL, "[e-mail]"), ("phone numbers", PHONE, "[phone]"),
-              ("street addresses", STREET, "[address]")]
+    rules += [
+        ("e-mail addresses", EMAIL, "[e-mail]"),
+        ("phone numbers", PHONE, "[phone]"),
+        ("street addresses", STREET, "[address]"),
+    ]
     for label, regex in (spec.get("patterns") or {}).items():
         try:
             rules.append((label, re.compile(regex), f"[{label}]"))

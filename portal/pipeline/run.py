@@ -18,11 +18,14 @@ from portal import audit
 from portal.catalog import DatasetDefinition, ResourceDefinition, sync_dataset
 from portal.config import Config
 from portal.db import Database
+from portal.diff import diff_tables
 from portal.errors import PortalError, RunInProgress, ValidationFailed
-from portal.models import Candidate, CandidateStatus, Dataset, Run, RunStatus, utcnow
-from portal.pipeline.guard import check_never_publish
+from portal.models import Candidate, CandidateStatus, Dataset, Run, RunStatus, Version, utcnow
+from portal.pipeline.guard import guard_dataset
 from portal.pipeline.normalise import aggregate, normalise
+from portal.pipeline.privacy import PrivacyGuardFailed
 from portal.pipeline.stage import stage_resource
+from portal.releases import publish
 from portal.scheduler.heartbeat import Heartbeat
 from portal.storage import LocalStorage
 from portal.validation import validate_package
@@ -37,7 +40,15 @@ def fingerprint(definition: DatasetDefinition) -> str:
     shape = [
         definition.meta,
         [
-            (r.name, r.table_schema, r.columns, r.aggregate, r.never_publish)
+            (
+                r.name,
+                r.table_schema,
+                r.columns,
+                r.aggregate,
+                r.never_publish,
+                r.privacy,
+                r.table_kind,
+            )
             for r in definition.resources
         ],
     ]
@@ -76,17 +87,29 @@ def run_dataset(
     return execute_run(db, definition, run_id, uploads or {})
 
 
-def _start_run(session: Session, dataset: Dataset, definition: DatasetDefinition, trigger: str,
-               requested_by: str | None) -> int:
-    run = Run(dataset=dataset, status=RunStatus.RUNNING, trigger=trigger,
-              requested_by=requested_by, started_at=utcnow(), heartbeat_at=utcnow())
+def _start_run(
+    session: Session,
+    dataset: Dataset,
+    definition: DatasetDefinition,
+    trigger: str,
+    requested_by: str | None,
+) -> int:
+    run = Run(
+        dataset=dataset,
+        status=RunStatus.RUNNING,
+        trigger=trigger,
+        requested_by=requested_by,
+        started_at=utcnow(),
+        heartbeat_at=utcnow(),
+    )
     session.add(run)
     try:
         session.flush()  # the partial unique index on running runs settles any race
     except IntegrityError as error:
         raise RunInProgress(f"{definition.slug} already has a run in progress") from error
-    audit.record(session, requested_by or trigger, "run.start", "run", run.id,
-                 dataset=definition.slug)
+    audit.record(
+        session, requested_by or trigger, "run.start", "run", run.id, dataset=definition.slug
+    )
     return run.id
 
 
@@ -178,17 +201,18 @@ def _execute(
     if not report["valid"]:
         raise ValidationFailed(_summary(reports), report)
 
-    report["privacy"] = {}
-    text_fields = {
-        r.name: [f["name"] for f in r.table_schema["fields"] if f.get("type", "string") == "string"]
-        for r in definition.resources
-    }
-    for resource in definition.resources:
-        if resource.source is None or not resource.never_publish:
-            continue
-        report["privacy"][resource.name] = check_never_publish(
-            sources[resource.name], resource.never_publish, tables, text_fields
+    report["privacy"] = guard_dataset(definition, tables, sources)
+    guarded = validate_package(
+        {name: (definition.resource(name).table_schema, path) for name, path in tables.items()}
+    )
+    if not all(r["valid"] for r in guarded.values()):
+        report["guarded"] = guarded
+        raise PrivacyGuardFailed(
+            "after the privacy guard the data no longer matches its schema "
+            f"({_summary(guarded).split(': ', 1)[1]}); check the privacy declaration",
+            report,
         )
+    report["diff"] = diff_against_current(session, run.dataset, definition, tables, config)
     run.report = report
 
     storage = LocalStorage(config.data_dir)
@@ -209,6 +233,49 @@ def _execute(
         )
     )
     run.status = RunStatus.SUCCEEDED
+    if definition.auto_publish:
+        session.flush()
+        candidate = run.candidate
+        version = publish(
+            session,
+            config,
+            candidate,
+            approved_by=None,
+            note="Published automatically: aggregate tables, valid, privacy guard passed.",
+        )
+        candidate.status = CandidateStatus.APPROVED
+        candidate.decided_at = utcnow()
+        audit.record(
+            session,
+            "pipeline",
+            "candidate.auto_publish",
+            "candidate",
+            candidate.id,
+            dataset=definition.slug,
+            version=version.number,
+            files={f.filename: f.sha256 for f in version.files},
+        )
+
+
+def diff_against_current(
+    session: Session,
+    dataset: Dataset,
+    definition: DatasetDefinition,
+    tables: Mapping[str, Path],
+    config: Config,
+) -> dict[str, dict]:
+    """Each table compared with the same resource of the version the public sees now."""
+    current = (
+        session.get(Version, dataset.current_version_id) if dataset.current_version_id else None
+    )
+    storage = LocalStorage(config.data_dir)
+    diffs = {}
+    for name, path in tables.items():
+        old = current.file(f"{name}.csv") if current else None
+        diffs[name] = diff_tables(
+            storage.path(old.path) if old else None, path, definition.resource(name).table_schema
+        )
+    return diffs
 
 
 def effective_source(resource: ResourceDefinition, uploads: Mapping[str, Path]) -> dict:

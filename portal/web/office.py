@@ -90,3 +90,68 @@ def _decide(candidate_id: int, decision: str) -> Response:
         return redirect(url_for("office.candidate", candidate_id=candidate_id))
     flash(message, "success")
     return redirect(url_for("office.index"))
+
+
+# -- publishers: freshness, "run now", run history (the scheduler executes queued runs) -------
+
+
+@office.context_processor
+def _publishers() -> dict:
+    from portal.models import utcnow
+    from portal.scheduler.status import publisher_statuses
+
+    # A callable, so only the pages that list publishers pay for the queries.
+    return {"publisher_statuses": lambda: publisher_statuses(db_session(), portal().definitions,
+                                                             utcnow())}
+
+
+@office.post("/datasets/<slug>/run")
+@reviewer_required
+def run_now(slug: str) -> Response:
+    from portal.errors import UnknownDataset
+    from portal.scheduler.queue import request_run
+
+    try:
+        definition = portal().definition(slug)
+    except UnknownDataset:
+        abort(404)
+    files = {}
+    for resource in definition.resources:
+        upload = request.files.get(f"upload-{resource.name}")
+        if upload is not None and upload.filename:
+            files[resource.name] = (upload.filename, upload.stream)
+    session = db_session()
+    try:
+        queued = request_run(session, portal().config, definition,
+                             requested_by=current_user.email, files=files)
+        session.commit()
+    except PortalError as error:
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("office.index"))
+    flash(f"Run {queued.id} of {definition.title} is queued; the scheduler starts it within "
+          "a few seconds.", "success")
+    return redirect(url_for("office.dataset_runs", slug=slug))
+
+
+@office.get("/datasets/<slug>/runs")
+@reviewer_required
+def dataset_runs(slug: str) -> str:
+    from portal.catalog import get_dataset
+    from portal.errors import UnknownDataset
+    from portal.scheduler.status import run_history
+
+    session = db_session()
+    try:
+        dataset = get_dataset(session, slug)
+    except UnknownDataset:
+        abort(404)
+    return render_template("office/runs.html", dataset=dataset,
+                           runs=run_history(session, dataset))
+
+
+@office.get("/runs/<int:run_id>")
+@reviewer_required
+def run_report(run_id: int) -> str:
+    found = db_session().get(Run, run_id) or abort(404)
+    return render_template("office/run.html", run=found)

@@ -32,6 +32,20 @@ _LATIN_FAMILY = {
     "mac_latin2", "mac_iceland", "mac_turkish", "hp_roman8",
 }  # fmt: skip
 _NON_ASCII_LINE = re.compile(rb"[^\r\n]*[\x80-\xff][^\r\n]*")
+# Files that end up where an export should be; named so the officer knows what was found instead.
+_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF-": "a PDF document",
+    b"\x1f\x8b": "a gzip-compressed file",
+    b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive",
+    b"Rar!\x1a\x07": "a RAR archive",
+    b"SQLite format 3\x00": "an SQLite database",
+}
+# Control characters no text export contains (tab, line and page breaks excepted).
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+_HEAD_BYTES = 4096
 
 
 class _NotUtf8(Exception):
@@ -84,7 +98,8 @@ def _normalise(
     path: Path, target: Path, encoding: str, delimiter: str | None, *, strict_encoding: bool
 ) -> None:
     with path.open("rb") as handle:
-        start = handle.read(4)
+        head = handle.read(_HEAD_BYTES)
+        start = head[:4]
         if start.startswith(b"PK\x03\x04") or start.startswith(b"\xd0\xcf\x11\xe0"):
             raise SourceUnreadable(
                 "this is a spreadsheet or zip file, not CSV text: set the source's `format` "
@@ -93,6 +108,8 @@ def _normalise(
         bom = next((b for b in _BOMS if start.startswith(b)), None)
         if bom is not None:
             encoding = _BOMS[bom]
+        elif not encoding.startswith(("utf-16", "utf-32")):
+            _refuse_binary(head)
         if encoding.startswith(("utf-16", "utf-32")):
             handle.seek(0)
             lines = _wide_lines(handle, encoding)
@@ -103,6 +120,32 @@ def _normalise(
         delimiter = delimiter or sniff_delimiter(sample)
         reader = csv.reader(itertools.chain(sample, lines), delimiter=delimiter, strict=True)
         _copy_rows(reader, target, delimiter)
+
+
+def _refuse_binary(head: bytes) -> None:
+    """Say what the file is when its first bytes are plainly not text in a byte encoding."""
+    kind = next((name for magic, name in _SIGNATURES.items() if head.startswith(magic)), None)
+    if kind is not None:
+        raise SourceUnreadable(
+            f"this is {kind}, not CSV text: check that the source points at the export itself"
+        )
+    # UTF-16 text of Latin script has a zero in every other byte; without a byte-order mark
+    # nothing else says so, and every line would "contain NUL bytes".
+    even, odd = head[0::2], head[1::2]
+    if len(head) >= 16:
+        for zeros, others, order in ((odd, even, "le"), (even, odd, "be")):
+            if zeros.count(0) >= 0.9 * len(zeros) and others.count(0) <= 0.1 * len(others):
+                raise SourceUnreadable(
+                    "the file looks like UTF-16 text without a byte-order mark (every other "
+                    "byte is zero): save the export as UTF-8, or set the source's `encoding` "
+                    f"to utf-16-{order}"
+                )
+    # A stray control byte is reported with its line below; a file full of them is not text.
+    if len(head) >= 256 and len(_CONTROL.findall(head)) > 0.02 * len(head):
+        raise SourceUnreadable(
+            "this is binary data, not CSV text (its first bytes are full of control "
+            "characters): check that the source points at the export itself"
+        )
 
 
 def _copy_rows(reader: Any, target: Path, delimiter: str) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,8 @@ from portal.errors import SourceUnreadable
 # A field this long is a broken export (an unclosed quote swallowing the file, a blob column), not
 # data a portal publishes; refusing it keeps memory bounded.
 MAX_FIELD_CHARS = 1024 * 1024
+# A number, an amount or a date: what a first row of data holds, and a header rarely does.
+_DATA_LIKE = re.compile(r"[-+$]?\d[\d,.:/ -]*")
 
 # The csv module refuses fields above its limit; make sure that limit is at least ours so that our
 # own check (with a line number) is the one that speaks.
@@ -31,20 +34,33 @@ def check_header(names: Sequence[str], where: str) -> None:
     seen: dict[str, int] = {}
     for number, name in enumerate(names, start=1):
         if not name.strip():
-            raise SourceUnreadable(f"{where}: column {number} has no name")
+            raise SourceUnreadable(f"{where}: column {number} has no name{_data_hint(names)}")
         if name in seen:
             raise SourceUnreadable(
                 f"{where}: the column name {name!r} appears twice "
-                f"(columns {seen[name]} and {number})"
+                f"(columns {seen[name]} and {number}){_data_hint(names)}"
             )
         seen[name] = number
 
 
-def check_field_sizes(values: Sequence[str | None], where: str) -> None:
+def _data_hint(names: Sequence[str]) -> str:
+    """When the "header" holds numbers and dates, the export most likely has no header row."""
+    data_like = sum(1 for name in names if _DATA_LIKE.fullmatch(name.strip()))
+    if data_like >= 2 and data_like * 4 >= len(names):
+        return "; the first row looks like data, not column names: does the export have a header?"
+    return ""
+
+
+def check_field_sizes(
+    values: Sequence[str | None], where: str, names: Sequence[str] | None = None
+) -> None:
     for number, value in enumerate(values, start=1):
         if value is not None and len(value) > MAX_FIELD_CHARS:
+            column = (
+                f"{number} ({names[number - 1]})" if number <= len(names or ()) else str(number)
+            )
             raise SourceUnreadable(
-                f"{where}: the value in column {number} is {len(value):,} characters long, "
+                f"{where}: the value in column {column} is {len(value):,} characters long, "
                 f"over the {MAX_FIELD_CHARS:,} allowed; the file is probably malformed "
                 "(an unclosed quote?)"
             )
@@ -90,6 +106,7 @@ class TableWriter:
     def __init__(self, path: Path, header: Sequence[str], where: str) -> None:
         check_header(header, where)
         self.path = path
+        self.header = list(header)
         self.width = len(header)
         self._file = path.open("w", encoding="utf-8", newline="")
         # \r\n: the csv module quotes a value holding any character of the line terminator, so a
@@ -98,7 +115,7 @@ class TableWriter:
         self._csv.writerow(header)
 
     def write(self, values: Sequence[str | None], where: str) -> None:
-        check_field_sizes(values, where)
+        check_field_sizes(values, where, self.header)
         self._csv.writerow(["" if v is None else v for v in values])
 
     def close(self) -> None:

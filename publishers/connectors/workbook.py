@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ def read_workbook(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.La
     try:
         book = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError) as exc:
-        raise SourceUnreadable(f"the workbook could not be opened: {exc}") from exc
+        raise SourceUnreadable(
+            f"the workbook could not be opened: {_open_problem(path, exc)}"
+        ) from exc
     names = list(book.sheet_names)
     wanted = source.get("sheet")
     if wanted is None:
@@ -63,6 +66,26 @@ def read_workbook(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.La
     if writer is None:
         raise SourceUnreadable(f"the sheet {wanted!r} is empty: it has no header row")
     return scan(target)
+
+
+def _open_problem(path: Path, exc: Exception) -> str:
+    """Why a workbook would not open, in words a records officer can act on."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(4096)
+    except OSError:
+        return str(exc)
+    if not start:
+        return "the file is empty"
+    if start.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        # The container of an Excel or OpenDocument file is there, its contents are not whole.
+        return f"the file is damaged or incomplete (was the copy or download cut short?): {exc}"
+    if re.search(rb"[\x00-\x08\x0e-\x1f\x7f]", start):  # control bytes: not text either
+        return f"it is not an Excel or OpenDocument spreadsheet ({exc})"
+    return (
+        "the file is text (CSV?), not a spreadsheet: set the source's `format` to csv, "
+        "or save the sheet as .xlsx"
+    )
 
 
 def _text(value: Any) -> str | None:

@@ -1,0 +1,450 @@
+"""Query engine for published tables: filter, sort, page, count and export a resource version.
+
+Each published CSV gets a DuckDB file at publish time, under `<data_dir>/query/` (never in
+the immutable version folder): typed columns per the Table Schema for filtering and sorting,
+the published text of every cell for exports, and the row count and facet value lists. A
+columnar store answers filter + sort + count on a million rows in milliseconds. A missing
+index (a version published before this code) is built on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from portal.errors import PortalError
+from portal.models import Dataset, Version, VersionFile
+from portal.storage import LocalStorage, StoredFile
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1  # bump when the layout of the index files changes: old files are then rebuilt
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+RANGE_TYPES = {"integer", "number", "year", "date", "datetime", "yearmonth"}
+OPEN_TABLES = 32  # DuckDB files kept open per process
+EXPORT_BATCH = 5000
+INT64 = 2**63
+DEFAULT_TRUE = ("true", "True", "TRUE", "1")
+DEFAULT_FALSE = ("false", "False", "FALSE", "0")
+YEARMONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+class UnknownResource(PortalError):
+    """The version has no table of that name."""
+
+
+class BadQuery(PortalError):
+    """A filter, sort, field list or page parameter does not fit the table."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items()))
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a reader asks of a table; every name is checked against the table's schema.
+
+    filters: `{"district": ["D1", "D2"], "incident_date__min": ["2024-01-01"]}`; several
+    values of one field match any of them; an empty value matches missing cells.
+    sort: `["-incident_date", "district"]`; ties keep the published file's order.
+    """
+
+    filters: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    q: str | None = None
+    sort: Sequence[str] = ()
+    fields: Sequence[str] | None = None
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Page:
+    total: int
+    limit: int
+    offset: int
+    fields: list[str]
+    rows: list[dict[str, Any]]
+
+
+def index_path(data_dir: Path, slug: str, number: int, resource: str, sha256: str) -> Path:
+    # The file's hash is in the name: a version folder replaced after a crashed publish
+    # can never be answered from the index of its predecessor.
+    return data_dir / "query" / slug / f"v{number}" / f"{resource}.{sha256[:16]}.q{FORMAT}.duckdb"
+
+
+def prepare_version(
+    data_dir: Path, dataset: Dataset, number: int, stored: list[StoredFile], recorded: list[dict]
+) -> None:
+    """Build the query index of every table of a version being published (the publish hook).
+
+    An index is a cache: if building one fails, publishing carries on and the first query
+    builds it again.
+    """
+    schemas = {resource.name: resource.table_schema for resource in dataset.resources}
+    tables = {f["filename"]: f["resource"] for f in recorded if f.get("media_type") == "text/csv"}
+    storage = LocalStorage(data_dir)
+    for item in stored:
+        resource = tables.get(item.filename)
+        if resource not in schemas:
+            continue
+        target = index_path(data_dir, dataset.slug, number, resource, item.sha256)
+        try:
+            build_index(storage.path(item.path), schemas[resource], target)
+        except (duckdb.Error, OSError):
+            log.warning("query index of %s v%d %s not built", dataset.slug, number, resource,
+                        exc_info=True)
+
+
+def build_index(csv_path: Path, table_schema: dict, target: Path) -> Path:
+    """Load a published CSV into a new DuckDB file at `target` (written aside, then renamed)."""
+    fields = table_schema["fields"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    columns = "{" + ", ".join(f"'t{i}': 'VARCHAR'" for i in range(len(fields))) + "}"
+    selected = []
+    for i, spec in enumerate(fields):
+        selected.append(f"{_typed(spec, f't{i}')} AS f{i}")
+        if _type(spec) != "string":
+            selected.append(f"t{i}")
+    try:
+        with duckdb.connect(str(temporary)) as con:
+            # Insertion order is kept, so rowid is the row's position in the published file.
+            con.execute(
+                f"CREATE TABLE rows AS SELECT {', '.join(selected)} FROM read_csv(?, "
+                "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+                f"allow_quoted_nulls = false, columns = {columns})",
+                [str(csv_path)],
+            )
+            total = con.execute("SELECT count(*) FROM rows").fetchone()[0]
+            facets = {}
+            for i, spec in enumerate(fields):
+                if _faceted(spec):
+                    counts = dict(con.execute(f"SELECT f{i}, count(*) FROM rows GROUP BY 1").fetchall())
+                    facets[spec["name"]] = _facet_list(spec, counts)
+            meta = {"format": FORMAT, "rows": total, "schema": table_schema, "facets": facets}
+            con.execute("CREATE TABLE meta AS SELECT ? AS value", [json.dumps(meta)])
+            con.execute("CHECKPOINT")
+        temporary.rename(target)
+    finally:
+        temporary.unlink(missing_ok=True)
+        temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
+    for stale in target.parent.glob(f"{target.name.split('.')[0]}.*.duckdb"):
+        if stale != target:
+            stale.unlink(missing_ok=True)
+    return target
+
+
+def open_table(data_dir: Path, version: Version, resource: str) -> Table:
+    """The queryable table of one resource of a published version (index built if missing)."""
+    file = next(
+        (f for f in version.files if f.resource_name == resource and f.media_type == "text/csv"),
+        None,
+    )
+    if file is None:
+        raise UnknownResource(f"version {version.number} has no table named {resource!r}")
+    path = index_path(data_dir, version.dataset.slug, version.number, resource, file.sha256)
+    with _lock:
+        table = _open.get(path)
+        if table is not None:
+            _open.move_to_end(path)
+            return table
+        if not path.exists():
+            log.info("building the missing query index of %s v%d %s (first use)",
+                     version.dataset.slug, version.number, resource)
+            storage = LocalStorage(data_dir)
+            build_index(storage.path(file.path), _schema_of(storage, version, file), path)
+        table = _open[path] = Table(path, file)
+        if len(_open) > OPEN_TABLES:
+            # Dropped, not closed: a request still reading it keeps the database alive.
+            _open.popitem(last=False)
+        return table
+
+
+_lock = threading.Lock()
+_open: OrderedDict[Path, Table] = OrderedDict()
+
+
+def _schema_of(storage: LocalStorage, version: Version, file: VersionFile) -> dict:
+    """The table schema published with the version (the definition may have changed since)."""
+    package = version.file("datapackage.json")
+    if package is not None:
+        described = json.loads(storage.path(package.path).read_text(encoding="utf-8"))
+        for item in described.get("resources", []):
+            if item.get("name") == file.resource_name and item.get("schema"):
+                return item["schema"]
+    resources = {r.name: r.table_schema for r in version.dataset.resources}
+    return resources[file.resource_name]
+
+
+class Table:
+    """One published table, open read-only; safe to share between threads."""
+
+    def __init__(self, path: Path, file: VersionFile) -> None:
+        self.path = path
+        self.sha256 = file.sha256
+        self._db = duckdb.connect(str(path), read_only=True)
+        meta = json.loads(self._db.execute("SELECT value FROM meta").fetchone()[0])
+        self.schema: dict = meta["schema"]
+        self.row_count: int = meta["rows"]
+        self.facets: dict[str, list[dict]] = meta["facets"]
+        self.fields: list[dict] = self.schema["fields"]
+        self._index = {spec["name"]: i for i, spec in enumerate(self.fields)}
+        self._counts: OrderedDict[tuple, int] = OrderedDict()
+        self._counts_lock = threading.Lock()
+
+    @property
+    def names(self) -> list[str]:
+        return [spec["name"] for spec in self.fields]
+
+    def page(self, query: Query) -> Page:
+        """One page of matching rows, typed per the schema, and how many rows match in all."""
+        names, where, params, order = self._compile(query)
+        errors = {}
+        if not 1 <= query.limit <= MAX_LIMIT:
+            errors["limit"] = [f"must be between 1 and {MAX_LIMIT}"]
+        if query.offset < 0:
+            errors["offset"] = ["must be 0 or more"]
+        if errors:
+            raise BadQuery(errors)
+        columns = ", ".join(f"f{self._index[n]}" for n in names)
+        sql = f"SELECT {columns} FROM rows WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+        with self._db.cursor() as cursor:
+            found = cursor.execute(sql, [*params, query.limit, query.offset]).fetchall()
+            total = self._total(cursor, query, where, params)
+        convert = [_to_json(self.fields[self._index[n]]) for n in names]
+        rows = [{n: c(v) for n, c, v in zip(names, convert, row, strict=True)} for row in found]
+        return Page(total, query.limit, query.offset, names, rows)
+
+    def count(self, query: Query) -> int:
+        _, where, params, _ = self._compile(query)
+        with self._db.cursor() as cursor:
+            return self._total(cursor, query, where, params)
+
+    def export(self, query: Query) -> Iterator[bytes]:
+        """Every matching row as RFC 4180 CSV (UTF-8, CRLF), cells exactly as published.
+
+        The query is checked before the first chunk, so a bad one raises here, not mid-stream.
+        """
+        names, where, params, order = self._compile(query)
+        cells = " || ',' || ".join(_quoted(self._text(n)) for n in names)
+        sql = f"SELECT {cells} FROM rows WHERE {where} ORDER BY {order}"
+        header = (",".join(_quote_cell(n) for n in names) + "\r\n").encode()
+        return self._stream(sql, params, header)
+
+    def _stream(self, sql: str, params: list, header: bytes) -> Iterator[bytes]:
+        yield header
+        with self._db.cursor() as cursor:
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(EXPORT_BATCH):
+                yield ("".join(line + "\r\n" for (line,) in batch)).encode()
+
+    def _text(self, name: str) -> str:
+        i = self._index[name]
+        return f"f{i}" if _type(self.fields[i]) == "string" else f"t{i}"
+
+    def _total(self, cursor: Any, query: Query, where: str, params: list) -> int:
+        if where == "true":
+            return self.row_count
+        key = (where, tuple(params))
+        with self._counts_lock:
+            if key in self._counts:
+                self._counts.move_to_end(key)
+                return self._counts[key]
+        total = cursor.execute(f"SELECT count(*) FROM rows WHERE {where}", params).fetchone()[0]
+        with self._counts_lock:
+            self._counts[key] = total
+            if len(self._counts) > 512:
+                self._counts.popitem(last=False)
+        return total
+
+    def _compile(self, query: Query) -> tuple[list[str], str, list, str]:
+        errors: dict[str, list[str]] = {}
+        clauses: list[str] = []
+        params: list = []
+        for key, values in query.filters.items():
+            try:
+                clause, values_ = self._filter(key, list(values))
+            except BadQuery as bad:
+                errors.update(bad.fields)
+                continue
+            clauses.append(clause)
+            params += values_
+        if query.q and query.q.strip():
+            clause, values_ = self._search(query.q.strip().lower())
+            clauses.append(clause)
+            params += values_
+        order = []
+        for item in query.sort:
+            name = item.strip().lstrip("+-")
+            if name not in self._index:
+                errors.setdefault("sort", []).append(self._unknown(name))
+            else:
+                descending = item.strip().startswith("-")
+                order.append(f"f{self._index[name]}{' DESC' if descending else ''}")
+        names = list(dict.fromkeys(n.strip() for n in query.fields or self.names if n.strip()))
+        for name in names:
+            if name not in self._index:
+                errors.setdefault("fields", []).append(self._unknown(name))
+        if errors:
+            raise BadQuery(errors)
+        where = " AND ".join(f"({c})" for c in clauses) or "true"
+        return names or self.names, where, params, ", ".join([*order, "rowid"])
+
+    def _filter(self, key: str, values: list[str]) -> tuple[str, list]:
+        name, bound = key, None
+        for suffix in ("__min", "__max"):
+            if key.endswith(suffix) and key[: -len(suffix)] in self._index:
+                name, bound = key[: -len(suffix)], suffix
+        if name not in self._index:
+            raise BadQuery({key: [self._unknown(name)]})
+        i = self._index[name]
+        spec = self.fields[i]
+        if bound is not None:
+            if _type(spec) not in RANGE_TYPES:
+                raise BadQuery({key: [f"{name} is {_type(spec)}: ranges work on numbers and dates"]})
+            if len(values) != 1 or not values[0].strip():
+                raise BadQuery({key: ["give exactly one value"]})
+            return f"f{i} {'>=' if bound == '__min' else '<='} ?", [_parse(spec, key, values[0])]
+        present = [_parse(spec, key, v) for v in values if v != ""]
+        tests = [f"f{i} IN ({', '.join('?' for _ in present)})"] if present else []
+        if "" in values:
+            tests.append(f"f{i} IS NULL")
+        return " OR ".join(tests), present
+
+    def _search(self, needle: str) -> tuple[str, list]:
+        """Case-insensitive substring over text fields; enum fields are matched in Python."""
+        tests, params = [], []
+        for i, spec in enumerate(self.fields):
+            if _type(spec) != "string":
+                continue
+            enum = spec.get("constraints", {}).get("enum")
+            if enum:
+                hits = [v for v in enum if needle in str(v).lower()]
+                if hits:
+                    tests.append(f"f{i} IN ({', '.join('?' for _ in hits)})")
+                    params += hits
+            else:
+                tests.append(f"contains(lower(f{i}), ?)")
+                params.append(needle)
+        return " OR ".join(tests) or "false", params
+
+    def _unknown(self, name: str) -> str:
+        return f"no field named {name!r}; fields are {', '.join(self.names)}"
+
+
+def _type(spec: dict) -> str:
+    return spec.get("type", "string")
+
+
+def _faceted(spec: dict) -> bool:
+    return _type(spec) == "boolean" or bool(spec.get("constraints", {}).get("enum"))
+
+
+def _facet_list(spec: dict, counts: dict) -> list[dict]:
+    """Enum values in the schema's order (zero counts included), then anything else, then missing."""
+    values = list(spec.get("constraints", {}).get("enum") or [])
+    if _type(spec) == "boolean":
+        values = [True, False]
+    values += sorted((v for v in counts if v is not None and v not in values), key=str)
+    facet = [{"value": v, "count": counts.get(v, 0)} for v in values]
+    if counts.get(None):
+        facet.append({"value": None, "count": counts[None]})
+    return facet
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _typed(spec: dict, column: str) -> str:
+    kind, fmt = _type(spec), spec.get("format", "default")
+    if kind == "integer":
+        return f"TRY_CAST({column} AS BIGINT)"
+    if kind == "number":
+        return f"TRY_CAST({column} AS DOUBLE)"
+    if kind == "year":
+        return f"TRY_CAST({column} AS INTEGER)"
+    if kind == "boolean":
+        trues = ", ".join(map(_literal, spec.get("trueValues", DEFAULT_TRUE)))
+        falses = ", ".join(map(_literal, spec.get("falseValues", DEFAULT_FALSE)))
+        return f"CASE WHEN {column} IN ({trues}) THEN true WHEN {column} IN ({falses}) THEN false END"
+    if kind in ("date", "datetime"):
+        target = "DATE" if kind == "date" else "TIMESTAMP"
+        if fmt in ("default", "any"):
+            return f"TRY_CAST({column} AS {target})"
+        return f"CAST(try_strptime({column}, {_literal(fmt)}) AS {target})"
+    return column  # string, yearmonth (sorts as text) and the rarer types stay as published
+
+
+def _parse(spec: dict, key: str, value: str) -> Any:
+    """A filter value as the field's type, or a BadQuery naming the parameter."""
+    kind, text = _type(spec), value.strip()
+    try:
+        if kind in ("integer", "year"):
+            number = int(text)
+            if not -INT64 <= number < INT64:
+                raise ValueError
+            return number
+        if kind == "number":
+            number = float(text)
+            if not math.isfinite(number):
+                raise ValueError
+            return number
+        if kind == "date":
+            return date.fromisoformat(text)
+        if kind == "datetime":
+            return datetime.fromisoformat(text)
+        if kind == "yearmonth":
+            if not YEARMONTH.fullmatch(text):
+                raise ValueError
+            return text
+        if kind == "boolean":
+            if text in spec.get("trueValues", DEFAULT_TRUE) or text.lower() == "true":
+                return True
+            if text in spec.get("falseValues", DEFAULT_FALSE) or text.lower() == "false":
+                return False
+            raise ValueError
+    except ValueError:
+        example = {"date": "2024-01-31", "datetime": "2024-01-31T08:00:00", "yearmonth": "2024-01",
+                   "boolean": "true or false", "number": "12.5"}.get(kind, "42")
+        raise BadQuery({key: [f"{value!r} is not a {kind} (for example {example})"]}) from None
+    return value
+
+
+def _to_json(spec: dict) -> Any:
+    kind = _type(spec)
+    if kind in ("date", "datetime"):
+        return lambda v: None if v is None else v.isoformat()
+    if kind == "number":
+        return lambda v: v if v is None or math.isfinite(v) else None
+    return lambda v: v
+
+
+def _quoted(column: str) -> str:
+    """SQL for a cell as polars writes it: quoted only when it holds a comma, quote or line end."""
+    return (
+        f"CASE WHEN {column} IS NULL THEN '' "
+        f"WHEN {column} = '' OR contains({column}, ',') OR contains({column}, '\"') "
+        f"OR contains({column}, chr(10)) OR contains({column}, chr(13)) "
+        f"THEN '\"' || replace({column}, '\"', '\"\"') || '\"' ELSE {column} END"
+    )
+
+
+def _quote_cell(text: str) -> str:
+    if text == "" or any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text

@@ -344,10 +344,9 @@ def demo(ctx: click.Context, serve: bool, bind: str) -> None:
 def scheduler(ctx: click.Context, lease_seconds: float, poll_seconds: float,
               stale_seconds: float, grace_seconds: float, jobs: int) -> None:
     """Run the scheduler process: cron schedules, queued runs, retries (one active at a time)."""
+    from portal.scheduler.heartbeat import HEARTBEAT_SECONDS
     from portal.scheduler.logs import log_json_lines
     from portal.scheduler.service import Scheduler, Settings
-
-    from portal.scheduler.heartbeat import HEARTBEAT_SECONDS
 
     if lease_seconds <= poll_seconds:
         raise click.UsageError("--lease-seconds must be longer than --poll-seconds")

@@ -46,8 +46,13 @@ def parse_cadence(text: str) -> Cadence:
     if match is None or not any(match.groupdict().values()):
         raise DefinitionError(f"cadence {text!r} is not an ISO 8601 duration such as P1M or P7D")
     n = {name: int(value or 0) for name, value in match.groupdict().items()}
-    span = timedelta(weeks=n["weeks"], days=n["days"], hours=n["hours"], minutes=n["minutes"],
-                     seconds=n["seconds"])
+    span = timedelta(
+        weeks=n["weeks"],
+        days=n["days"],
+        hours=n["hours"],
+        minutes=n["minutes"],
+        seconds=n["seconds"],
+    )
     cadence = Cadence(text.strip().upper(), n["years"] * 12 + n["months"], span)
     if cadence.months == 0 and span == timedelta(0):
         raise DefinitionError(f"cadence {text!r} is zero")
@@ -98,21 +103,27 @@ class Freshness:
         def iso(moment: datetime | None) -> str | None:
             return moment.isoformat() if moment else None
 
-        return {"status": self.status, "cadence": self.cadence,
-                "last_published": iso(self.last_published),
-                "next_expected": iso(self.next_expected),
-                "overdue_after": iso(self.overdue_after), "overdue": self.overdue,
-                "grace_days": self.grace / timedelta(days=1)}
+        return {
+            "status": self.status,
+            "cadence": self.cadence,
+            "last_published": iso(self.last_published),
+            "next_expected": iso(self.next_expected),
+            "overdue_after": iso(self.overdue_after),
+            "overdue": self.overdue,
+            "grace_days": self.grace / timedelta(days=1),
+        }
 
 
-def freshness(cadence: str | None, last_published: datetime | None, now: datetime,
-              grace: timedelta = GRACE) -> Freshness:
+def freshness(
+    cadence: str | None, last_published: datetime | None, now: datetime, grace: timedelta = GRACE
+) -> Freshness:
     """How fresh data published at `last_published` is at `now` against the cadence."""
     if last_published is None or not cadence:
         return Freshness(cadence or None, last_published, None, None, False, grace)
     expected = parse_cadence(cadence).after(last_published)
-    return Freshness(cadence, last_published, expected, expected + grace,
-                     now > expected + grace, grace)
+    return Freshness(
+        cadence, last_published, expected, expected + grace, now > expected + grace, grace
+    )
 
 
 def dataset_freshness(dataset: Any, now: datetime, grace: timedelta = GRACE) -> Freshness:

@@ -167,7 +167,7 @@ def open_table(data_dir: Path, version: Version, resource: str) -> Table:
                      version.dataset.slug, version.number, resource)
             storage = LocalStorage(data_dir)
             build_index(storage.path(file.path), _schema_of(storage, version, file), path)
-        table = _open[path] = Table(path, file)
+        table = _open[path] = Table(path)
         if len(_open) > OPEN_TABLES:
             # Dropped, not closed: a request still reading it keeps the database alive.
             _open.popitem(last=False)
@@ -193,9 +193,8 @@ def _schema_of(storage: LocalStorage, version: Version, file: VersionFile) -> di
 class Table:
     """One published table, open read-only; safe to share between threads."""
 
-    def __init__(self, path: Path, file: VersionFile) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.sha256 = file.sha256
         self._db = duckdb.connect(str(path), read_only=True)
         meta = json.loads(self._db.execute("SELECT value FROM meta").fetchone()[0])
         self.schema: dict = meta["schema"]
@@ -221,7 +220,7 @@ class Table:
         if errors:
             raise BadQuery(errors)
         columns = ", ".join(f"f{self._index[n]}" for n in names)
-        sql = f"SELECT {columns} FROM rows WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+        sql = f"SELECT {columns} FROM rows WHERE {where}{order} LIMIT ? OFFSET ?"
         with self._db.cursor() as cursor:
             found = cursor.execute(sql, [*params, query.limit, query.offset]).fetchall()
             total = self._total(cursor, query, where, params)
@@ -241,7 +240,7 @@ class Table:
         """
         names, where, params, order = self._compile(query)
         cells = " || ',' || ".join(_quoted(self._text(n)) for n in names)
-        sql = f"SELECT {cells} FROM rows WHERE {where} ORDER BY {order}"
+        sql = f"SELECT {cells} FROM rows WHERE {where}{order}"
         header = (",".join(_quote_cell(n) for n in names) + "\r\n").encode()
         return self._stream(sql, params, header)
 
@@ -302,7 +301,10 @@ class Table:
         if errors:
             raise BadQuery(errors)
         where = " AND ".join(f"({c})" for c in clauses) or "true"
-        return names or self.names, where, params, ", ".join([*order, "rowid"])
+        # Without a sort, DuckDB returns rows in insertion (file) order, which an ORDER BY
+        # rowid would only slow down; with one, rowid breaks ties so pages never overlap.
+        order_by = f" ORDER BY {', '.join([*order, 'rowid'])}" if order else ""
+        return names or self.names, where, params, order_by
 
     def _filter(self, key: str, values: list[str]) -> tuple[str, list]:
         name, bound = key, None
@@ -313,6 +315,8 @@ class Table:
             raise BadQuery({key: [self._unknown(name)]})
         i = self._index[name]
         spec = self.fields[i]
+        if not values:
+            raise BadQuery({key: ["give a value"]})
         if bound is not None:
             if _type(spec) not in RANGE_TYPES:
                 raise BadQuery({key: [f"{name} is {_type(spec)}: ranges work on numbers and dates"]})
@@ -328,6 +332,8 @@ class Table:
     def _search(self, needle: str) -> tuple[str, list]:
         """Case-insensitive substring over text fields; enum fields are matched in Python."""
         tests, params = [], []
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
         for i, spec in enumerate(self.fields):
             if _type(spec) != "string":
                 continue
@@ -338,8 +344,8 @@ class Table:
                     tests.append(f"f{i} IN ({', '.join('?' for _ in hits)})")
                     params += hits
             else:
-                tests.append(f"contains(lower(f{i}), ?)")
-                params.append(needle)
+                tests.append(f"f{i} ILIKE ? ESCAPE '\\'")
+                params.append(pattern)
         return " OR ".join(tests) or "false", params
 
     def _unknown(self, name: str) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from portal import audit
+from portal import audit, query
 from portal.catalog import get_dataset
 from portal.config import Config
 from portal.diff import changelog_text, diff_tables
@@ -149,6 +149,7 @@ def publish(
     )
     _write_package(staged, dataset, number, version, candidate.files, config)
     stored = storage.publish(staged, dataset.slug, number)
+    query.prepare_version(config.data_dir, dataset, number, stored, candidate.files)
     rows = {f["filename"]: f for f in candidate.files}
     for item in stored:
         recorded = rows.get(item.filename, {})
@@ -215,10 +216,13 @@ def _write_package(
         if item["media_type"] != "text/csv":
             continue
         resource = schemas[item["resource"]]
+        described = (meta.get("resources") or {}).get(item["resource"]) or {}
         resources.append(
             {
+                "profile": "tabular-data-resource",
                 "name": item["resource"],
                 "title": resource.title,
+                "description": (described.get("description") or "").strip(),
                 "path": item["filename"],
                 "format": "csv",
                 "mediatype": "text/csv",
@@ -229,16 +233,24 @@ def _write_package(
                 "schema": resource.table_schema,
             }
         )
+    # Data Package v1 (https://specs.frictionlessdata.io/data-package/), tabular profile.
+    given_license = meta.get("license") or {}
+    license_ = {k: given_license[k] for k in ("name", "path", "title") if given_license.get(k)}
+    publisher = meta.get("publisher") or {}
+    contributor = {"title": publisher.get("name"), "email": publisher.get("email")}
+    contributor = {"role": "publisher", **{k: v for k, v in contributor.items() if v}}
     package = {
+        "profile": "tabular-data-package",
+        "id": f"{config.base_url}/datasets/{dataset.slug}/v{number}/datapackage.json",
         "name": dataset.slug,
         "title": dataset.title,
         "version": str(number),
-        "description": meta.get("description", ""),
+        "description": (meta.get("description") or "").strip(),
         "homepage": f"{config.base_url}/datasets/{dataset.slug}/",
         "created": version.published_at.isoformat(timespec="seconds"),
         "keywords": meta.get("keywords", []),
-        "licenses": [meta["license"]] if meta.get("license") else [],
-        "contributors": [{"title": meta.get("publisher", {}).get("name", ""), "role": "publisher"}],
+        "licenses": [license_] if license_.get("name") or license_.get("path") else [],
+        "contributors": [contributor] if "title" in contributor else [],
         "resources": resources,
     }
     (staged / "datapackage.json").write_text(json.dumps(package, indent=2), encoding="utf-8")

@@ -9,6 +9,7 @@ import io
 import re
 import zipfile
 
+import polars as pl
 import pytest
 
 from portal.storage import LocalStorage
@@ -31,6 +32,12 @@ def _secrets(source) -> dict[str, set[str]]:
     }
 
 
+def _text(name: str, content: bytes) -> str:
+    if name.endswith(".parquet"):  # binary: compare its cells as CSV text
+        return pl.read_parquet(io.BytesIO(content)).write_csv()
+    return content.decode("utf-8")
+
+
 def _public_texts(portal, client, version) -> dict[str, str]:
     storage = LocalStorage(portal.config.data_dir)
     texts = {}
@@ -39,9 +46,9 @@ def _public_texts(portal, client, version) -> dict[str, str]:
         if file.filename.endswith(".zip"):
             with zipfile.ZipFile(io.BytesIO(content)) as bundle:
                 for name in bundle.namelist():
-                    texts[f"zip:{name}"] = bundle.read(name).decode("utf-8")
+                    texts[f"zip:{name}"] = _text(name, bundle.read(name))
         else:
-            texts[file.filename] = content.decode("utf-8")
+            texts[file.filename] = _text(file.filename, content)
     for url in (
         "/",
         "/datasets/",

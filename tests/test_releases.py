@@ -21,13 +21,10 @@ def test_approval_publishes_version_one_with_recorded_hashes(portal, uof_source,
     assert version.number == 1
     storage = LocalStorage(portal.config.data_dir)
     names = {f.filename for f in version.files}
-    assert names == {
-        "incidents.csv",
-        "incidents.json",
-        "monthly-summary.csv",
-        "monthly-summary.json",
-        "datapackage.json",
-        "use-of-force.zip",
+    assert names == {"datapackage.json", "use-of-force.zip"} | {
+        f"{resource}.{kind}"
+        for resource in ("incidents", "monthly-summary")
+        for kind in ("csv", "json", "parquet")
     }
     for file in version.files:
         content = storage.path(file.path).read_bytes()

@@ -1,15 +1,19 @@
-"""`/api/v1/`: catalogue, dataset and version history as JSON."""
+"""`/api/v1/`: catalogue, dataset and version history as JSON (tables, rows and runs beside it)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import Blueprint, Response, jsonify
 
 from portal import browse
+from portal.api.http import ApiError, install, name_or_404, payload
+from portal.api.payloads import CatalogueSchema, IndexSchema, VersionListSchema
 from portal.api.schemas import DatasetSchema, DatasetSummarySchema, VersionSchema, dump
 from portal.errors import UnknownDataset
+from portal.models import Dataset
 from portal.web.extensions import db_session, portal
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+install(api)
 
 
 def _base() -> str:
@@ -17,36 +21,56 @@ def _base() -> str:
 
 
 @api.get("/")
-def index() -> dict:
+def index() -> Response:
     datasets = browse.published_datasets(db_session())
-    return {
-        "datasets": dump(DatasetSummarySchema(many=True), datasets, _base()),
-        "figures": {d.slug: (d.current_version.figures or {}).get("figures", []) for d in datasets},
-    }
+    return payload(
+        IndexSchema(),
+        {
+            "datasets": dump(DatasetSummarySchema(many=True), datasets, _base()),
+            "figures": {
+                d.slug: (d.current_version.figures or {}).get("figures", []) for d in datasets
+            },
+        },
+    )
 
 
 @api.get("/datasets")
-def datasets() -> dict:
+def datasets() -> Response:
     found = browse.published_datasets(db_session())
-    return {"datasets": dump(DatasetSummarySchema(many=True), found, _base()), "count": len(found)}
+    return payload(
+        CatalogueSchema(),
+        {"datasets": dump(DatasetSummarySchema(many=True), found, _base()), "count": len(found)},
+    )
 
 
 @api.get("/datasets/<slug>")
-def dataset(slug: str) -> dict:
-    try:
-        found = browse.published_dataset(db_session(), slug)
-    except UnknownDataset:
-        abort(404)
-    return dump(DatasetSchema(), found, _base())
+def dataset(slug: str) -> Response:
+    return jsonify(dump(DatasetSchema(), _published(slug), _base()))
 
 
 @api.get("/datasets/<slug>/versions")
-def versions(slug: str) -> dict:
+def versions(slug: str) -> Response:
+    found = _published(slug)
+    return payload(
+        VersionListSchema(),
+        {
+            "dataset": slug,
+            "versions": dump(VersionSchema(many=True), browse.versions(db_session(), found), _base()),
+        },
+    )
+
+
+@api.route("/<path:anything>")
+def unknown(anything: str) -> Response:
+    raise ApiError(404, "There is nothing at this address. The API is described at /api/.")
+
+
+def _published(slug: str) -> Dataset:
+    name_or_404(slug, "dataset")
     try:
-        found = browse.published_dataset(db_session(), slug)
+        return browse.published_dataset(db_session(), slug)
     except UnknownDataset:
-        abort(404)
-    return {
-        "dataset": slug,
-        "versions": dump(VersionSchema(many=True), browse.versions(db_session(), found), _base()),
-    }
+        raise ApiError(404, f"there is no published dataset named {slug!r}") from None
+
+
+from portal.api import openapi, runs, tables  # noqa: E402,F401  (their routes join this blueprint)

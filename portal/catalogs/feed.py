@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from xml.etree import ElementTree
 
-from feedgen.feed import FeedGenerator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -19,6 +18,7 @@ from portal.catalogs.files import (
 )
 from portal.models import Version, utcnow
 
+ATOM = "http://www.w3.org/2005/Atom"
 FEED_TITLE = "Police transparency portal: new versions"
 # Feed readers only need recent news; the version history pages keep everything.
 FEED_LIMIT = 200
@@ -56,49 +56,69 @@ def feed_events(session: Session, limit: int = FEED_LIMIT) -> list[FeedEvent]:
 
 def atom_feed(session: Session, base_url: str, limit: int = FEED_LIMIT) -> bytes:
     """The feed document, UTF-8 encoded Atom 1.0 (RFC 4287)."""
+    # Written with ElementTree rather than feedgen: feedgen 1.0.0 drops the rel, type and
+    # length of entry links, which leaves several rel="alternate" links, invalid in Atom.
     events = feed_events(session, limit)
-    feed = FeedGenerator()
-    feed.id(f"{base_url}/feed.atom")
-    feed.title(FEED_TITLE)
-    feed.subtitle("Each new version of a dataset, and each retraction, as it happens.")
-    feed.language("en")
-    feed.link(href=f"{base_url}/feed.atom", rel="self", type="application/atom+xml")
-    feed.link(href=f"{base_url}/", rel="alternate", type="text/html")
-    feed.generator("Police transparency portal")
-    names = Counter(publisher(event.version.dataset)[0] for event in events)
-    feed.author({"name": names.most_common(1)[0][0] if len(names) == 1 else DEFAULT_PUBLISHER})
-    feed.updated(events[0].at if events else utcnow())
+    feed = ElementTree.Element("feed", {"xmlns": ATOM, "xml:lang": "en"})
+    _text(feed, "id", f"{base_url}/feed.atom")
+    _text(feed, "title", FEED_TITLE)
+    _text(feed, "subtitle", "Each new version of a dataset, and each retraction, as it happens.")
+    _text(feed, "updated", _stamp(events[0].at if events else utcnow()))
+    names = {publisher(event.version.dataset)[0] for event in events}
+    _author(feed, names.pop() if len(names) == 1 else DEFAULT_PUBLISHER, None)
+    _link(feed, f"{base_url}/feed.atom", "self", "application/atom+xml")
+    _link(feed, f"{base_url}/", "alternate", "text/html")
+    _text(feed, "generator", "Police transparency portal")
     for event in events:
-        _add_entry(feed, event, base_url)
-    return feed.atom_str(pretty=True)
+        _entry(feed, event, base_url)
+    ElementTree.indent(feed)
+    return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def _add_entry(feed: FeedGenerator, event: FeedEvent, base_url: str) -> None:
+def _entry(feed: ElementTree.Element, event: FeedEvent, base_url: str) -> None:
     version = event.version
     dataset = version.dataset
     slug = dataset.slug
     # The version's permanent descriptor URL names it for good; a retraction is a second event.
     permanent = file_url(base_url, slug, "datapackage.json", version.number)
-    entry = feed.add_entry(order="append")
-    entry.id(permanent if event.kind == PUBLISHED else f"{permanent}#retracted")
-    entry.title(f"{dataset.title}: version {version.number} {event.kind}")
-    entry.updated(event.at)
-    entry.published(event.at)
-    name, email = publisher(dataset)
-    entry.author({"name": name, "email": email} if email else {"name": name})
-    entry.link(href=dataset_url(base_url, slug), rel="alternate", type="text/html")
-    entry.link(
-        href=versions_url(base_url, slug), rel="related", type="text/html", title="Version history"
-    )
+    entry = ElementTree.SubElement(feed, "entry")
+    _text(entry, "id", permanent if event.kind == PUBLISHED else f"{permanent}#retracted")
+    _text(entry, "title", f"{dataset.title}: version {version.number} {event.kind}")
+    _text(entry, "updated", _stamp(event.at))
+    _text(entry, "published", _stamp(event.at))
+    _author(entry, *publisher(dataset))
+    _link(entry, dataset_url(base_url, slug), "alternate", "text/html")
+    _link(entry, versions_url(base_url, slug), "related", "text/html", title="Version history")
     archive = version.file(f"{slug}.zip")
     if version.retracted_at is None and archive is not None:
-        entry.link(
-            href=file_url(base_url, slug, archive.filename, version.number),
-            rel="enclosure",
-            type=archive.media_type,
+        _link(
+            entry,
+            file_url(base_url, slug, archive.filename, version.number),
+            "enclosure",
+            archive.media_type,
             length=str(archive.size),
         )
-    entry.summary(_summary(event))
+    _text(entry, "summary", _summary(event))
+
+
+def _text(parent: ElementTree.Element, tag: str, text: str) -> None:
+    ElementTree.SubElement(parent, tag).text = text
+
+
+def _author(parent: ElementTree.Element, name: str, email: str | None) -> None:
+    author = ElementTree.SubElement(parent, "author")
+    _text(author, "name", name)
+    if email:
+        _text(author, "email", email)
+
+
+def _link(parent: ElementTree.Element, href: str, rel: str, type_: str, **extra: str) -> None:
+    ElementTree.SubElement(parent, "link", {"href": href, "rel": rel, "type": type_, **extra})
+
+
+def _stamp(moment: datetime) -> str:
+    # RFC 3339 in UTC, to the second: what Atom's date constructs require.
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _summary(event: FeedEvent) -> str:

@@ -73,9 +73,15 @@ def cron_trigger(schedule: Mapping[str, Any]) -> CronTrigger | None:
         raise DefinitionError(f"cron {expression!r} needs 5 fields (or 6 with seconds first)")
     second, minute, hour, day, month, day_of_week = fields
     try:
-        return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
-                           day_of_week=crontab_days(day_of_week),
-                           timezone=schedule.get("timezone") or "UTC")
+        return CronTrigger(
+            second=second,
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=crontab_days(day_of_week),
+            timezone=schedule.get("timezone") or "UTC",
+        )
     except (ValueError, LookupError) as error:
         raise DefinitionError(f"cron {expression!r}: {error}") from error
 

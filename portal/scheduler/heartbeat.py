@@ -39,15 +39,20 @@ class Heartbeat:
         self.run_id = run_id
         self.seconds = seconds
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=f"heartbeat-run-{run_id}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, name=f"heartbeat-run-{run_id}", daemon=True
+        )
 
     def __enter__(self) -> Heartbeat:
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self._stop.set()
         # Never wait long: a beat may be queued behind the run's own uncommitted write to the
         # same row (PostgreSQL row lock, SQLite write lock) until the caller commits.

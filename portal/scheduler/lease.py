@@ -25,8 +25,14 @@ LEASE_SECONDS = 15.0
 class Lease:
     """One scheduler's view of the lease: acquire or renew, release, and who holds it."""
 
-    def __init__(self, db: Database, holder: str, clock: Callable[[], datetime],
-                 seconds: float = LEASE_SECONDS, name: str = LEASE_NAME) -> None:
+    def __init__(
+        self,
+        db: Database,
+        holder: str,
+        clock: Callable[[], datetime],
+        seconds: float = LEASE_SECONDS,
+        name: str = LEASE_NAME,
+    ) -> None:
         self.db = db
         self.holder = holder
         self.clock = clock
@@ -43,11 +49,14 @@ class Lease:
         with self.db.engine.begin() as connection:
             result = connection.execute(
                 update(SchedulerLease)
-                .where(SchedulerLease.name == self.name,
-                       or_(SchedulerLease.expires_at < now, mine))
-                .values(holder=self.holder, expires_at=expires,
-                        acquired_at=case((mine, SchedulerLease.acquired_at),
-                                         else_=literal(now, UTCDateTime())))
+                .where(SchedulerLease.name == self.name, or_(SchedulerLease.expires_at < now, mine))
+                .values(
+                    holder=self.holder,
+                    expires_at=expires,
+                    acquired_at=case(
+                        (mine, SchedulerLease.acquired_at), else_=literal(now, UTCDateTime())
+                    ),
+                )
             )
         self.valid_until = expires if result.rowcount == 1 else None
         return self.valid_until is not None
@@ -70,20 +79,25 @@ class Lease:
         """Who holds the lease and until when (expired leases included)."""
         with self.db.engine.connect() as connection:
             row = connection.execute(
-                select(SchedulerLease.holder, SchedulerLease.expires_at)
-                .where(SchedulerLease.name == self.name)
+                select(SchedulerLease.holder, SchedulerLease.expires_at).where(
+                    SchedulerLease.name == self.name
+                )
             ).first()
         return (row.holder, row.expires_at) if row else (None, None)
 
     def _ensure_row(self) -> None:
         with self.db.engine.connect() as connection:
             exists = connection.scalar(
-                select(SchedulerLease.name).where(SchedulerLease.name == self.name))
+                select(SchedulerLease.name).where(SchedulerLease.name == self.name)
+            )
         if exists:
             return
         try:
             with self.db.engine.begin() as connection:
-                connection.execute(insert(SchedulerLease).values(
-                    name=self.name, holder=None, expires_at=self.clock() - self.duration))
+                connection.execute(
+                    insert(SchedulerLease).values(
+                        name=self.name, holder=None, expires_at=self.clock() - self.duration
+                    )
+                )
         except IntegrityError:
             pass  # another scheduler created the row first: exactly what was wanted

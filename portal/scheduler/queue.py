@@ -35,9 +35,15 @@ RETRY_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=1
 RETRYABLE_ERRORS = {"SourceUnavailable"}
 
 
-def request_run(session: Session, config: Config, definition: DatasetDefinition, *,
-                requested_by: str, trigger: str = "office",
-                files: Mapping[str, tuple[str, BinaryIO]] | None = None) -> Run:
+def request_run(
+    session: Session,
+    config: Config,
+    definition: DatasetDefinition,
+    *,
+    requested_by: str,
+    trigger: str = "office",
+    files: Mapping[str, tuple[str, BinaryIO]] | None = None,
+) -> Run:
     """Queue a run for the scheduler to execute; `files` maps a resource to (filename, stream).
 
     An uploaded file stands in for that resource's source in this run only. It is stored
@@ -45,12 +51,18 @@ def request_run(session: Session, config: Config, definition: DatasetDefinition,
     request's file name is used but a known extension (which tells the reader the format).
     """
     dataset = sync_dataset(session, definition)
-    waiting = session.scalar(select(Run).where(
-        Run.dataset_id == dataset.id, Run.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]),
-        Run.trigger != "schedule"))
+    waiting = session.scalar(
+        select(Run).where(
+            Run.dataset_id == dataset.id,
+            Run.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]),
+            Run.trigger != "schedule",
+        )
+    )
     if waiting is not None:
-        raise RunInProgress(f"{definition.title} already has run {waiting.id} "
-                            f"{waiting.status.value}; wait for it to finish")
+        raise RunInProgress(
+            f"{definition.title} already has run {waiting.id} "
+            f"{waiting.status.value}; wait for it to finish"
+        )
     stored: dict[str, str] = {}
     folder = Path(UPLOADS) / secrets.token_hex(16)
     for resource in definition.resources:
@@ -63,12 +75,24 @@ def request_run(session: Session, config: Config, definition: DatasetDefinition,
         with target.open("wb") as out:
             shutil.copyfileobj(stream, out)
         stored[resource.name] = relative.as_posix()
-    run = Run(dataset=dataset, status=RunStatus.QUEUED, trigger=trigger,
-              requested_by=requested_by, uploads=stored or None)
+    run = Run(
+        dataset=dataset,
+        status=RunStatus.QUEUED,
+        trigger=trigger,
+        requested_by=requested_by,
+        uploads=stored or None,
+    )
     session.add(run)
     session.flush()
-    audit.record(session, requested_by, "run.request", "run", run.id, dataset=definition.slug,
-                 uploads=sorted(stored))
+    audit.record(
+        session,
+        requested_by,
+        "run.request",
+        "run",
+        run.id,
+        dataset=definition.slug,
+        uploads=sorted(stored),
+    )
     return run
 
 
@@ -107,12 +131,24 @@ def queue_scheduled(db: Database, dataset_id: int, fire_time: datetime, attempt:
     """Queue the run of one cron fire time (or its retry); None when it is already queued."""
     try:
         with db.session() as session:
-            run = Run(dataset_id=dataset_id, status=RunStatus.QUEUED, trigger="schedule",
-                      scheduled_for=fire_time, attempt=attempt)
+            run = Run(
+                dataset_id=dataset_id,
+                status=RunStatus.QUEUED,
+                trigger="schedule",
+                scheduled_for=fire_time,
+                attempt=attempt,
+            )
             session.add(run)
             session.flush()
-            audit.record(session, "scheduler", "run.schedule", "run", run.id,
-                         scheduled_for=fire_time.isoformat(), attempt=attempt)
+            audit.record(
+                session,
+                "scheduler",
+                "run.schedule",
+                "run",
+                run.id,
+                scheduled_for=fire_time.isoformat(),
+                attempt=attempt,
+            )
             return run.id
     except IntegrityError:
         return None  # another scheduler queued this fire time first
@@ -120,8 +156,9 @@ def queue_scheduled(db: Database, dataset_id: int, fire_time: datetime, attempt:
 
 def retry_due(run: Run, now: datetime) -> bool:
     """Whether a scheduled run that ended in a transient failure should be retried now."""
-    transient = (run.status == RunStatus.INTERRUPTED
-                 or (run.status == RunStatus.FAILED and run.error_type in RETRYABLE_ERRORS))
+    transient = run.status == RunStatus.INTERRUPTED or (
+        run.status == RunStatus.FAILED and run.error_type in RETRYABLE_ERRORS
+    )
     if run.trigger != "schedule" or run.scheduled_for is None or not transient:
         return False
     if run.attempt > len(RETRY_BACKOFF):
@@ -136,9 +173,15 @@ def claim(db: Database, run_id: int, worker: str) -> bool:
     try:
         with db.engine.begin() as connection:
             result = connection.execute(
-                update(Run).where(Run.id == run_id, Run.status == RunStatus.QUEUED)
-                .values(status=RunStatus.RUNNING, started_at=utcnow(), heartbeat_at=utcnow(),
-                        worker=worker))
+                update(Run)
+                .where(Run.id == run_id, Run.status == RunStatus.QUEUED)
+                .values(
+                    status=RunStatus.RUNNING,
+                    started_at=utcnow(),
+                    heartbeat_at=utcnow(),
+                    worker=worker,
+                )
+            )
     except IntegrityError:
         return False
     return result.rowcount == 1
@@ -146,8 +189,12 @@ def claim(db: Database, run_id: int, worker: str) -> bool:
 
 def queued_runs(session: Session) -> list[tuple[int, str]]:
     """(run id, dataset slug) of every queued run, oldest first."""
-    rows = session.execute(select(Run.id, Dataset.slug).join(Dataset, Run.dataset_id == Dataset.id)
-                           .where(Run.status == RunStatus.QUEUED).order_by(Run.id))
+    rows = session.execute(
+        select(Run.id, Dataset.slug)
+        .join(Dataset, Run.dataset_id == Dataset.id)
+        .where(Run.status == RunStatus.QUEUED)
+        .order_by(Run.id)
+    )
     return [(row.id, row.slug) for row in rows]
 
 
@@ -161,26 +208,38 @@ def interrupt(db: Database, run_ids: Sequence[int], reason: str) -> list[int]:
 def interrupt_stale(db: Database, now: datetime, stale_after: timedelta) -> list[int]:
     """Interrupt running runs whose heartbeat is older than stale_after: their process died."""
     cutoff = now - stale_after
-    silent = or_(Run.heartbeat_at < cutoff,
-                 and_(Run.heartbeat_at.is_(None), Run.started_at < cutoff))
-    return _end_running(db, silent, RunStatus.INTERRUPTED,
-                        f"no heartbeat for {stale_after.total_seconds():.0f} s: the process "
-                        "running it stopped")
+    silent = or_(
+        Run.heartbeat_at < cutoff, and_(Run.heartbeat_at.is_(None), Run.started_at < cutoff)
+    )
+    return _end_running(
+        db,
+        silent,
+        RunStatus.INTERRUPTED,
+        f"no heartbeat for {stale_after.total_seconds():.0f} s: the process running it stopped",
+    )
 
 
 def fail_queued(db: Database, run_id: int, reason: str) -> None:
     with db.engine.begin() as connection:
-        connection.execute(update(Run).where(Run.id == run_id, Run.status == RunStatus.QUEUED)
-                           .values(status=RunStatus.FAILED, error=reason, finished_at=utcnow()))
+        connection.execute(
+            update(Run)
+            .where(Run.id == run_id, Run.status == RunStatus.QUEUED)
+            .values(status=RunStatus.FAILED, error=reason, finished_at=utcnow())
+        )
 
 
 def _end_running(db: Database, condition: object, status: RunStatus, reason: str) -> list[int]:
     # One conditional UPDATE: a run that finished meanwhile keeps its real outcome.
     with db.session() as session:
-        ended = list(session.scalars(
-            update(Run).where(Run.status == RunStatus.RUNNING, condition)
-            .values(status=status, error=reason, finished_at=utcnow()).returning(Run.id),
-            execution_options={"synchronize_session": False}))
+        ended = list(
+            session.scalars(
+                update(Run)
+                .where(Run.status == RunStatus.RUNNING, condition)
+                .values(status=status, error=reason, finished_at=utcnow())
+                .returning(Run.id),
+                execution_options={"synchronize_session": False},
+            )
+        )
         for run_id in ended:
             audit.record(session, "scheduler", f"run.{status.value}", "run", run_id, error=reason)
         return ended

@@ -57,8 +57,15 @@ class Settings:
 
 
 class Scheduler:
-    def __init__(self, portal: Portal, *, clock: Clock = utc_clock, holder: str | None = None,
-                 settings: Settings | None = None, inline: bool = False) -> None:
+    def __init__(
+        self,
+        portal: Portal,
+        *,
+        clock: Clock = utc_clock,
+        holder: str | None = None,
+        settings: Settings | None = None,
+        inline: bool = False,
+    ) -> None:
         """`inline` executes claimed runs in the calling thread (tests); else in threads."""
         self.portal = portal
         self.db = portal.db
@@ -82,24 +89,33 @@ class Scheduler:
         leading = self.lease.acquire()
         if leading != self._leading:
             self._leading = leading
-            log.info("scheduler.%s", "leading" if leading else "standby",
-                     extra={"event": "scheduler.leading" if leading else "scheduler.standby",
-                            "holder": self.holder})
+            log.info(
+                "scheduler.%s",
+                "leading" if leading else "standby",
+                extra={
+                    "event": "scheduler.leading" if leading else "scheduler.standby",
+                    "holder": self.holder,
+                },
+            )
         if not leading or self.stopping.is_set():
             return leading
         now = self.clock()
         self._reload(now)
-        for run_id in queue.interrupt_stale(self.db, now,
-                                            timedelta(seconds=self.settings.stale_seconds)):
-            log.warning("run.interrupted", extra={"event": "run.interrupted", "run": run_id,
-                                                  "reason": "stale heartbeat"})
+        for run_id in queue.interrupt_stale(
+            self.db, now, timedelta(seconds=self.settings.stale_seconds)
+        ):
+            log.warning(
+                "run.interrupted",
+                extra={"event": "run.interrupted", "run": run_id, "reason": "stale heartbeat"},
+            )
         self._queue_due(now)
         self._dispatch()
         return True
 
     def _reload(self, now: datetime) -> None:
-        due = self._loaded_at is None or \
-            now - self._loaded_at >= timedelta(seconds=self.settings.reload_seconds)
+        due = self._loaded_at is None or now - self._loaded_at >= timedelta(
+            seconds=self.settings.reload_seconds
+        )
         if not due:
             return
         config = self.portal.config
@@ -108,8 +124,11 @@ class Scheduler:
             for definition in definitions.values():
                 cron_trigger(definition.schedule)  # a bad cron is reported now, not per tick
         except DefinitionError as error:
-            log.error("publisher entries not reloaded: %s", error,
-                      extra={"event": "scheduler.definitions_error"})
+            log.error(
+                "publisher entries not reloaded: %s",
+                error,
+                extra={"event": "scheduler.definitions_error"},
+            )
             self._loaded_at = now
             return
         with self.db.session() as session:
@@ -120,35 +139,53 @@ class Scheduler:
     def _queue_due(self, now: datetime) -> None:
         """Queue due cron fire times (coalesced) and due retries."""
         with self.db.session() as session:
-            datasets = {d.slug: d for d in session.scalars(
-                select(Dataset).where(Dataset.slug.in_(list(self._definitions))))}
+            datasets = {
+                d.slug: d
+                for d in session.scalars(
+                    select(Dataset).where(Dataset.slug.in_(list(self._definitions)))
+                )
+            }
             plans = []
             for slug, definition in self._definitions.items():
                 dataset = datasets.get(slug)
                 if dataset is None:
                     continue
-                latest = session.scalar(select(Run).where(Run.dataset_id == dataset.id)
-                                        .order_by(Run.id.desc()).limit(1))
+                latest = session.scalar(
+                    select(Run).where(Run.dataset_id == dataset.id).order_by(Run.id.desc()).limit(1)
+                )
                 if latest is not None and queue.retry_due(latest, now):
                     plans.append((dataset.id, latest.scheduled_for, latest.attempt + 1))
                     continue
                 trigger = cron_trigger(definition.schedule)
-                waiting = session.scalar(select(Run.id).where(
-                    Run.dataset_id == dataset.id, Run.trigger == "schedule",
-                    Run.status == RunStatus.QUEUED).limit(1))
+                waiting = session.scalar(
+                    select(Run.id)
+                    .where(
+                        Run.dataset_id == dataset.id,
+                        Run.trigger == "schedule",
+                        Run.status == RunStatus.QUEUED,
+                    )
+                    .limit(1)
+                )
                 if trigger is None or waiting is not None:
                     continue
-                last = session.scalar(select(func.max(Run.scheduled_for))
-                                      .where(Run.dataset_id == dataset.id))
+                last = session.scalar(
+                    select(func.max(Run.scheduled_for)).where(Run.dataset_id == dataset.id)
+                )
                 fire = latest_fire_time(trigger, last or dataset.created_at, now)
                 if fire is not None:
                     plans.append((dataset.id, fire, 1))
         for dataset_id, fire, attempt in plans:
             run_id = queue.queue_scheduled(self.db, dataset_id, fire, attempt)
             if run_id is not None:
-                log.info("run.queued", extra={"event": "run.queued", "run": run_id,
-                                              "scheduled_for": fire.isoformat(),
-                                              "attempt": attempt})
+                log.info(
+                    "run.queued",
+                    extra={
+                        "event": "run.queued",
+                        "run": run_id,
+                        "scheduled_for": fire.isoformat(),
+                        "attempt": attempt,
+                    },
+                )
 
     def _dispatch(self) -> None:
         with self.db.session() as session:
@@ -169,8 +206,9 @@ class Scheduler:
             if self.inline:
                 self._execute(run_id, definition)
                 continue
-            thread = threading.Thread(target=self._execute, args=(run_id, definition),
-                                      name=f"run-{run_id}", daemon=True)
+            thread = threading.Thread(
+                target=self._execute, args=(run_id, definition), name=f"run-{run_id}", daemon=True
+            )
             with self._lock:
                 self._active[run_id] = (slug, thread)
             thread.start()
@@ -183,16 +221,30 @@ class Scheduler:
                 run = session.get(Run, run_id)
                 uploads = queue.upload_paths(config, run)
                 trigger, attempt = run.trigger, run.attempt
-            log.info("run.start", extra={"event": "run.start", "run": run_id,
-                                         "dataset": definition.slug, "trigger": trigger,
-                                         "attempt": attempt, "worker": self.holder})
+            log.info(
+                "run.start",
+                extra={
+                    "event": "run.start",
+                    "run": run_id,
+                    "dataset": definition.slug,
+                    "trigger": trigger,
+                    "attempt": attempt,
+                    "worker": self.holder,
+                },
+            )
             result = execute_run(self.db, definition, run_id, uploads)
-            log.info("run.finish", extra={"event": "run.finish", "run": run_id,
-                                          "dataset": definition.slug,
-                                          "status": result.status.value,
-                                          "rows": result.row_count,
-                                          "seconds": result.duration_seconds,
-                                          "error": result.error})
+            log.info(
+                "run.finish",
+                extra={
+                    "event": "run.finish",
+                    "run": run_id,
+                    "dataset": definition.slug,
+                    "status": result.status.value,
+                    "rows": result.row_count,
+                    "seconds": result.duration_seconds,
+                    "error": result.error,
+                },
+            )
         except (PortalError, SQLAlchemyError, OSError):
             # The run stays "running" without a heartbeat; stale detection interrupts it.
             log.exception("run.crash", extra={"event": "run.crash", "run": run_id})
@@ -207,8 +259,14 @@ class Scheduler:
         """Run until SIGTERM or SIGINT, then shut down gracefully."""
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_signal)
-        log.info("scheduler.start", extra={"event": "scheduler.start", "holder": self.holder,
-                                           "lease_seconds": self.settings.lease_seconds})
+        log.info(
+            "scheduler.start",
+            extra={
+                "event": "scheduler.start",
+                "holder": self.holder,
+                "lease_seconds": self.settings.lease_seconds,
+            },
+        )
         while not self.stopping.is_set():
             try:
                 self.tick()
@@ -228,8 +286,10 @@ class Scheduler:
         """Stop claiming; let running runs finish within the grace period, else interrupt them.
         Returns the ids of the runs it interrupted."""
         self.stopping.set()
-        log.info("scheduler.stopping", extra={"event": "scheduler.stopping",
-                                              "running": sorted(self._active)})
+        log.info(
+            "scheduler.stopping",
+            extra={"event": "scheduler.stopping", "running": sorted(self._active)},
+        )
         deadline = time.monotonic() + self.settings.grace_seconds
         while not self._force and time.monotonic() < deadline:
             with self._lock:
@@ -239,14 +299,19 @@ class Scheduler:
             threads[0].join(timeout=min(0.2, max(0.0, deadline - time.monotonic())))
         with self._lock:
             unfinished = sorted(self._active)
-        reason = (f"the scheduler was stopped and the run did not finish within "
-                  f"{self.settings.grace_seconds:.0f} s")
+        reason = (
+            f"the scheduler was stopped and the run did not finish within "
+            f"{self.settings.grace_seconds:.0f} s"
+        )
         interrupted = queue.interrupt(self.db, unfinished, reason)
         for run_id in interrupted:
-            log.warning("run.interrupted", extra={"event": "run.interrupted", "run": run_id,
-                                                  "reason": "shutdown"})
+            log.warning(
+                "run.interrupted",
+                extra={"event": "run.interrupted", "run": run_id, "reason": "shutdown"},
+            )
         if self._leading:
             self.lease.release()
-        log.info("scheduler.stopped", extra={"event": "scheduler.stopped",
-                                             "interrupted": interrupted})
+        log.info(
+            "scheduler.stopped", extra={"event": "scheduler.stopped", "interrupted": interrupted}
+        )
         return interrupted

@@ -26,24 +26,33 @@ class PublisherStatus:
     uploadable: tuple[tuple[str, str], ...]
 
 
-def publisher_statuses(session: Session, definitions: Mapping[str, DatasetDefinition],
-                       now: datetime) -> list[PublisherStatus]:
+def publisher_statuses(
+    session: Session, definitions: Mapping[str, DatasetDefinition], now: datetime
+) -> list[PublisherStatus]:
     """One entry per publisher entry, overdue ones first, then by title."""
     rows = {d.slug: d for d in session.scalars(select(Dataset))}
     statuses = []
     for slug, definition in definitions.items():
         dataset = rows.get(slug)
-        fresh = dataset_freshness(dataset, now) if dataset else \
-            freshness(definition.cadence, None, now)
-        latest = session.scalar(select(Run).where(Run.dataset_id == dataset.id)
-                                .order_by(Run.id.desc()).limit(1)) if dataset else None
-        uploadable = tuple((r.name, r.title) for r in definition.resources
-                           if r.source is not None)
+        fresh = (
+            dataset_freshness(dataset, now) if dataset else freshness(definition.cadence, None, now)
+        )
+        latest = (
+            session.scalar(
+                select(Run).where(Run.dataset_id == dataset.id).order_by(Run.id.desc()).limit(1)
+            )
+            if dataset
+            else None
+        )
+        uploadable = tuple((r.name, r.title) for r in definition.resources if r.source is not None)
         statuses.append(PublisherStatus(slug, definition.title, fresh, latest, uploadable))
     return sorted(statuses, key=lambda s: (not s.freshness.overdue, s.title.lower()))
 
 
 def run_history(session: Session, dataset: Dataset, limit: int = HISTORY_LIMIT) -> list[Run]:
     """The dataset's runs, newest first."""
-    return list(session.scalars(select(Run).where(Run.dataset_id == dataset.id)
-                                .order_by(Run.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Run).where(Run.dataset_id == dataset.id).order_by(Run.id.desc()).limit(limit)
+        )
+    )

@@ -101,16 +101,21 @@ class FieldCheck:
         self.missing_values = [str(v) for v in missing_values]
         self.raw = pl.col(f"c{number - 1}")
         self.type_note = f'type is "{field.type}/{field.format}"'
+        # key_part: the tag and payload of the canonical key of a plain cell (keys.py).
+        self.key_part: tuple[str, pl.Expr] | None = None
+        self.key: pl.Expr | None = None
         try:
-            self.ok, self.value, self.key, self.checks, self.suspect = self.plan()
+            self.ok, self.value, self.key_part, self.checks, self.suspect = self.plan()
             self.fast = True
         except SlowPath:
             self.fast = False
-            self.key = None
+        if self.key_part is not None:
+            tag, payload = self.key_part
+            self.key = pl.lit(f"{tag}:") + payload
 
     # Planning: what polars can decide alone
 
-    def plan(self) -> tuple[pl.Expr, pl.Expr, pl.Expr | None, list, pl.Expr]:
+    def plan(self) -> tuple[pl.Expr, pl.Expr, tuple[str, pl.Expr] | None, list, pl.Expr]:
         field, raw = self.field, self.raw
         reader = field.create_value_reader()
         kind = field.type if field.format in ("default", None) else "slow"
@@ -125,11 +130,11 @@ class FieldCheck:
         if kind == "any":
             return pl.lit(True), raw, None, [], pl.lit(False)
         if kind == "string":
-            ok, value, key = pl.lit(True), raw, pl.lit("s:") + raw
+            ok, value, key = pl.lit(True), raw, ("s", raw)
         elif kind == "integer":
             ok = raw.str.contains(r"^[+-]?[0-9]{1,18}$")
             value = raw.str.strip_chars_start("+").cast(pl.Int64, strict=False)
-            key = pl.lit("n:") + value.cast(pl.String)
+            key = ("n", value.cast(pl.String))
         elif kind == "number":
             ok = raw.str.contains(r"^[+-]?[0-9]+(\.[0-9]+)?$") & (raw.str.len_bytes() <= 16)
             value = raw.str.strip_chars_start("+").cast(pl.Float64, strict=False)
@@ -137,7 +142,7 @@ class FieldCheck:
         elif kind == "boolean":
             ok = raw.is_in([str(v) for v in field.true_values + field.false_values])
             value = raw.is_in([str(v) for v in field.true_values])
-            key = pl.when(value).then(pl.lit("n:1")).otherwise(pl.lit("n:0"))
+            key = ("n", pl.when(value).then(pl.lit("1")).otherwise(pl.lit("0")))
         elif kind == "date":
             parsed = raw.str.to_date("%Y-%m-%d", strict=False)
             ok = (
@@ -145,7 +150,7 @@ class FieldCheck:
                 & (raw.str.slice(0, 4) != "0000")
                 & parsed.is_not_null()
             )
-            value, key = parsed, pl.lit("d:") + raw
+            value, key = parsed, ("d", raw)
         else:
             raise SlowPath(kind)
         checks: list[tuple[str, pl.Expr]] = []

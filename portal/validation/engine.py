@@ -11,16 +11,15 @@ from frictionless import Field, Schema
 from portal.validation import source
 from portal.validation.cells import (
     EXTRA_CELL,
-    FOREIGN_KEY,
     MISSING_CELL,
-    PRIMARY_KEY,
-    UNIQUE,
     FieldCheck,
     empty_findings,
     findings,
 )
+from portal.validation.key_checks import KeyChecks
 from portal.validation.keys import KeyIndex, key_hashes
 from portal.validation.report import FindingLog
+from portal.validation.screen import PROBLEM, Screen, hash_column, null_column
 
 BATCH_SIZE = 100_000
 # sourceName -> sourceKey -> the referenced keys
@@ -121,13 +120,35 @@ def header_findings(table: Table, log: FindingLog) -> None:
 
 
 def check_batch(
-    table: Table,
-    batch: source.Batch,
-    uniques: dict[str, KeyIndex],
-    primary: KeyIndex,
-    foreign: list[tuple[dict, KeyIndex | None]],
-) -> pl.DataFrame:
-    """Every finding of one batch, in the finding shape."""
+    table: Table, batch: source.Batch, screen: Screen, key_checks: KeyChecks
+) -> list[pl.DataFrame]:
+    """Every finding of one batch, in the finding shape (key findings once a block is full)."""
+    frame = batch.frame
+    screened = screen.run(frame, regular=batch.regular)
+    hashes = {name: screened[hash_column(name)].to_numpy() for name in key_checks.key_sets}
+    nulls = {name: screened[null_column(name)].to_numpy() for name in key_checks.key_sets}
+    problem = screened[PROBLEM]
+    out: list[pl.DataFrame] = []
+    if problem.any():
+        cells, keys = cell_findings(table, source.Batch(frame.filter(problem), batch.extras))
+        out.append(cells)
+        positions = problem.arg_true().to_numpy()
+        for name, fields in key_checks.key_sets.items():
+            exact_hashes, exact_nulls = key_hashes([keys[n] for n in fields])
+            hashes[name] = hashes[name].copy()
+            hashes[name][positions] = exact_hashes.to_numpy()
+            nulls[name] = nulls[name].copy()
+            nulls[name][positions] = exact_nulls.to_numpy()
+    found = key_checks.add(frame["_row"].to_numpy(), hashes, nulls)
+    if found is not None:
+        out.append(found)
+    return out
+
+
+def cell_findings(
+    table: Table, batch: source.Batch
+) -> tuple[pl.DataFrame, dict[str, pl.Series | None]]:
+    """The cell and row findings of a batch, and the exact key column of each keyed field."""
     frame = batch.frame
     out: list[pl.DataFrame] = []
     missing: list[pl.Series] = []
@@ -173,7 +194,7 @@ def check_batch(
                 note=pl.lit(""),
             )
         )
-    cell_findings = pl.concat(out) if out else empty_findings()
+    found = pl.concat(out) if out else empty_findings()
     # A row whose every cell is blank reports one blank-row error instead of its cell errors.
     blank = (
         pl.DataFrame({f"m{i}": m for i, m in enumerate(missing)})
@@ -182,10 +203,10 @@ def check_batch(
     )
     blank_rows = frame.filter(blank)
     if blank_rows.height:
-        cell_findings = cell_findings.filter(~pl.col("_row").is_in(blank_rows["_row"].implode()))
-        cell_findings = pl.concat(
+        found = found.filter(~pl.col("_row").is_in(blank_rows["_row"].implode()))
+        found = pl.concat(
             [
-                cell_findings,
+                found,
                 findings(
                     blank_rows,
                     _row=pl.col("_row"),
@@ -195,65 +216,4 @@ def check_batch(
                 ),
             ]
         )
-    parts = [cell_findings]
-    rows = frame["_row"]
-    for number, name in enumerate(table.names, 1):
-        if name in uniques and keys.get(name) is not None:
-            key = keys[name]
-            present = key.is_not_null()
-            hashes, _ = key_hashes([key.filter(present)])
-            duplicate = uniques[name].add(hashes.to_numpy())
-            dup_rows = rows.filter(present).filter(pl.Series(duplicate))
-            if dup_rows.len():
-                parts.append(
-                    findings(
-                        dup_rows.to_frame("r"),
-                        _row=pl.col("r"),
-                        _order=pl.lit(UNIQUE + number),
-                        type=pl.lit("unique-error"),
-                        fieldNumber=pl.lit(number),
-                        fieldName=pl.lit(name),
-                        note=pl.lit("the same as in an earlier row"),
-                    )
-                )
-    if table.primary_key:
-        hashes, all_null = key_hashes([keys[n] for n in table.primary_key])
-        duplicate = pl.Series(primary.add(hashes.filter(~all_null).to_numpy()))
-        nulls = rows.filter(all_null)
-        dups = rows.filter(~all_null).filter(duplicate)
-        for bad, note in (
-            (nulls, 'cells composing the primary keys are all "None"'),
-            (dups, "the same as in an earlier row"),
-        ):
-            if bad.len():
-                parts.append(
-                    findings(
-                        bad.to_frame("r"),
-                        _row=pl.col("r"),
-                        _order=pl.lit(PRIMARY_KEY),
-                        type=pl.lit("primary-key"),
-                        note=pl.lit(note),
-                    )
-                )
-    for index, (fk, lookup) in enumerate(foreign):
-        if lookup is None:
-            continue
-        hashes, all_null = key_hashes([keys[n] for n in fk["fields"]])
-        checked = ~all_null
-        unknown = ~pl.Series(lookup.contains(hashes.filter(checked).to_numpy()))
-        bad = rows.filter(checked).filter(unknown)
-        if bad.len():
-            target = fk["reference"]["resource"]
-            note = (
-                f'for "{", ".join(fk["fields"])}": values not found in the lookup table "{target}"'
-            )
-            parts.append(
-                findings(
-                    bad.to_frame("r"),
-                    _row=pl.col("r"),
-                    _order=pl.lit(FOREIGN_KEY + index),
-                    type=pl.lit("foreign-key"),
-                    note=pl.lit(note),
-                )
-            )
-    return pl.concat(parts)
+    return found, keys

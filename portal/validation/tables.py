@@ -8,8 +8,10 @@ from pathlib import Path
 from portal.errors import SourceUnreadable
 from portal.validation import reference, source
 from portal.validation.engine import Lookups, Restart, Table, check_batch, header_findings
+from portal.validation.key_checks import KeyChecks
 from portal.validation.keys import KeyIndex, key_hashes
 from portal.validation.report import FindingLog
+from portal.validation.screen import Screen
 
 SAMPLE_SIZE = 20
 SELF = ""
@@ -112,7 +114,6 @@ def validate_with_lookups(schema: dict, path: Path, lookups: Lookups, sample_siz
             log.add_one("source-error", "the source is empty")
             return log.report(0)
         header_findings(table, log)
-        uniques = {f.name: KeyIndex() for f in table.fields if f.constraints.get("unique")}
         foreign = []
         for fk in table.schema.foreign_keys:
             fields = as_names(fk["fields"])
@@ -121,11 +122,17 @@ def validate_with_lookups(schema: dict, path: Path, lookups: Lookups, sample_siz
             by_key = lookups.get(fk["reference"].get("resource", SELF), {})
             lookup = by_key.get(as_names(fk["reference"]["fields"]))
             foreign.append(({**fk, "fields": list(fields)}, lookup))
-        primary = KeyIndex()
+        unique = {f.name for f in table.fields if f.constraints.get("unique")}
+        key_checks = KeyChecks(table.names, unique, table.primary_key, foreign)
+        screen = Screen(table.checks, key_checks.key_sets)
         rows = 0
         for batch in batches():
             rows += batch.frame.height
-            log.add_frame(check_batch(table, batch, uniques, primary, foreign))
+            for found in check_batch(table, batch, screen, key_checks):
+                log.add_frame(found)
+        found = key_checks.flush()
+        if found is not None:
+            log.add_frame(found)
         return log.report(rows)
 
     try:

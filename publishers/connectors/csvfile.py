@@ -118,6 +118,9 @@ def _normalise(
             lines = _decoded_lines(handle, encoding, strict_encoding or bom is not None)
         sample = list(itertools.islice(lines, _SAMPLE_LINES))
         delimiter = delimiter or sniff_delimiter(sample)
+        # The limit is process-wide and frictionless raises it to 2 GB when imported; ours keeps
+        # an unclosed quote from reading the rest of a big file into one value in memory.
+        csv.field_size_limit(MAX_FIELD_CHARS + 1)
         reader = csv.reader(itertools.chain(sample, lines), delimiter=delimiter, strict=True)
         _copy_rows(reader, target, delimiter)
 
@@ -239,7 +242,8 @@ def _decoded_lines(handle: IO[bytes], encoding: str, strict_encoding: bool) -> I
                 raise _NotUtf8 from exc
             raise SourceUnreadable(
                 f"line {number} cannot be read as {encoding} (byte 0x{raw[exc.start]:02X} at "
-                f"position {exc.start + 1}); declare the file's `encoding` in the source"
+                f"position {exc.start + 1}); set the source's `encoding` to the one the export "
+                "is saved in (windows-1252, for example)"
             ) from exc
 
 

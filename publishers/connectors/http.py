@@ -163,8 +163,10 @@ def _attempt(
     except httpx.TooManyRedirects as exc:
         raise SourceUnavailable(f"{shown} redirects too many times (a redirect loop?)") from exc
     except httpx.DecodingError as exc:
+        # The zlib detail ("Error -3 while decompressing data") helps no records officer.
         raise SourceUnreadable(
-            f"the server's compressed answer for {shown} could not be decoded: {exc}"
+            f"the server's compressed answer for {shown} could not be decoded: it is marked "
+            "as compressed (Content-Encoding) but is not, or it was cut short"
         ) from exc
     except httpx.InvalidURL as exc:
         raise DefinitionError(f"the source's url is not a valid URL: {shown}") from exc

@@ -31,8 +31,11 @@ def read_json(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.LazyFr
     try:
         document = json.loads(raw, parse_float=Decimal)
     except json.JSONDecodeError as exc:
+        reason = exc.msg.removesuffix(" at")  # "Invalid control character at" names no place
+        if exc.pos >= len(exc.doc.rstrip()):
+            reason = "the file ends before the JSON does (was the copy or download cut short?)"
         raise SourceUnreadable(
-            f"the file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            f"the file is not valid JSON: {reason} at line {exc.lineno}, column {exc.colno}"
         ) from exc
     except UnicodeDecodeError as exc:
         raise SourceUnreadable(f"the JSON file is not UTF-8 text: {exc.reason}") from exc

@@ -56,12 +56,10 @@ def check_field_sizes(
 ) -> None:
     for number, value in enumerate(values, start=1):
         if value is not None and len(value) > MAX_FIELD_CHARS:
-            column = (
-                f"{number} ({names[number - 1]})" if number <= len(names or ()) else str(number)
-            )
+            named = f" (column {number} is {names[number - 1]!r})" if names else ""
             raise SourceUnreadable(
-                f"{where}: the value in column {column} is {len(value):,} characters long, "
-                f"over the {MAX_FIELD_CHARS:,} allowed; the file is probably malformed "
+                f"{where}: the value in column {number} is {len(value):,} characters long, "
+                f"over the {MAX_FIELD_CHARS:,} allowed{named}; the file is probably malformed "
                 "(an unclosed quote?)"
             )
 

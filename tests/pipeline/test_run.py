@@ -24,10 +24,9 @@ def test_a_valid_export_stages_a_candidate_with_hashed_files(portal, uof_source)
         staged = LocalStorage(portal.config.data_dir).staged(candidate.staged_dir)
         names = {f["filename"] for f in candidate.files}
         assert names == {
-            "incidents.csv",
-            "incidents.json",
-            "monthly-summary.csv",
-            "monthly-summary.json",
+            f"{resource}.{kind}"
+            for resource in ("incidents", "monthly-summary")
+            for kind in ("csv", "json", "parquet")
         }
         for recorded in candidate.files:
             content = (staged / recorded["filename"]).read_bytes()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import random
 import struct
 import threading
@@ -58,8 +59,8 @@ class Export:
         rows[row][self.column(column)] = value
         return rows
 
-    def records(self) -> list[dict[str, str]]:
-        return [dict(zip(self.header, row, strict=True)) for row in self.rows]
+    def records(self, rows: list[list[str]] | None = None) -> list[dict[str, str]]:
+        return [dict(zip(self.header, row, strict=True)) for row in rows or self.rows]
 
     def workbook(self) -> bytes:
         book = Workbook()
@@ -165,10 +166,8 @@ def _duplicate_key(export: Export) -> bytes:
     return export.csv([*rows[:20], rows[10], *rows[20:]])
 
 
-def _json(export: Export) -> bytes:
-    import json
-
-    return json.dumps({"incidents": export.records()}, indent=1).encode("utf-8")
+def _json(export: Export, rows: list[list[str]] | None = None) -> bytes:
+    return json.dumps({"incidents": export.records(rows)}, indent=1).encode("utf-8")
 
 
 def _slow(handler: BaseHTTPRequestHandler, stopping: threading.Event) -> None:
@@ -227,7 +226,11 @@ CASES = [
         r"UTF-16 text without a byte-order mark.*`encoding` to utf-16-le",
         lambda e: e.csv(encoding="utf-16-le"),
     ),
-    Case("shift-jis-declared-utf-8", r"line 5 cannot be read as utf-8", _shift_jis),
+    Case(
+        "shift-jis-declared-utf-8",
+        r"line 5 cannot be read as utf-8 .* set the source's `encoding`",
+        _shift_jis,
+    ),
     Case(
         "windows-1252-declared-utf-8",
         r"line 3 cannot be read as utf-8",
@@ -247,7 +250,7 @@ CASES = [
     Case("unclosed-quote", r"quoted value is never closed", corpus("unclosed-quote.csv")),
     Case(
         "huge-field",
-        r"line 3: the value in column 20 \(Narrative\) is 1,100,000 characters",
+        r"line 3: a value is over 1,048,576 characters long",
         _huge_field,
     ),
     # Headers
@@ -300,8 +303,22 @@ CASES = [
     ),
     # JSON
     Case(
-        "invalid-json",
-        r"not valid JSON: .* at line \d+, column \d+",
+        "json-huge-value",
+        r"record 2: the value in column 20 is 1,100,000 .* \(column 20 is 'Narrative'\)",
+        lambda e: _json(e, e.edited(1, "Narrative", "x" * 1_100_000)),
+        JSON,
+        JSON_SOURCE,
+    ),
+    Case(
+        "json-syntax-error",
+        r"not valid JSON: Expecting property name enclosed in double quotes at line 2, column 36",
+        lambda e: b'{"incidents": [\n  {"IncidentNo": "UOF-2019-010001",}\n]}\n',
+        JSON,
+        JSON_SOURCE,
+    ),
+    Case(
+        "json-cut-short",
+        r"not valid JSON: the file ends before the JSON does .* at line \d+, column \d+",
         corpus("invalid.json"),
         JSON,
         JSON_SOURCE,
@@ -353,7 +370,7 @@ CASES = [
     Case("http-empty-body", r"the file is empty", source=_http(), serve=_empty_body),
     Case(
         "http-broken-gzip",
-        r"compressed answer .* could not be decoded",
+        r"compressed answer .* could not be decoded: it is marked as compressed",
         source=_http(),
         serve=_broken_gzip,
     ),

@@ -1,0 +1,137 @@
+"""Unique, primary-key and foreign-key checks over the key hashes of consecutive batches.
+
+Hashes are gathered over blocks of about a million rows and checked a block at a time:
+sorting a block once makes the look-ups into the key sets cheap. The findings these
+checks make (unique-error, primary-key, foreign-key) come from nowhere else, so reporting
+them a block later than the cell findings of the same rows changes neither their order
+in the report nor its samples.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from portal.validation.cells import FOREIGN_KEY, PRIMARY_KEY, UNIQUE, empty_findings, findings
+from portal.validation.keys import KeyIndex
+
+KEY_BLOCK = 1 << 20
+PRIMARY = "primary"
+
+
+def unique_set(name: str) -> str:
+    return f"unique:{name}"
+
+
+def foreign_set(index: int) -> str:
+    return f"foreign:{index}"
+
+
+class KeyChecks:
+    """The key checks of one table: which keys to hash, and what their hashes reveal."""
+
+    def __init__(
+        self,
+        names: list[str],
+        unique: set[str],
+        primary_key: list[str],
+        foreign: list[tuple[dict, KeyIndex | None]],
+    ) -> None:
+        # Field numbers of the unique fields, as the cell check numbers them (a name
+        # given twice by the header is checked twice, against the same key set).
+        self.unique = [(number, name) for number, name in enumerate(names, 1) if name in unique]
+        self.unique_index = {name: KeyIndex() for _, name in self.unique}
+        self.primary_key = primary_key
+        self.primary_index = KeyIndex()
+        self.foreign = foreign
+        self.key_sets: dict[str, list[str]] = {unique_set(n): [n] for _, n in self.unique}
+        if primary_key:
+            self.key_sets[PRIMARY] = primary_key
+        for index, (fk, lookup) in enumerate(foreign):
+            if lookup is not None:
+                self.key_sets[foreign_set(index)] = fk["fields"]
+        self.rows: list[np.ndarray] = []
+        self.hashes: dict[str, list[np.ndarray]] = {name: [] for name in self.key_sets}
+        self.nulls: dict[str, list[np.ndarray]] = {name: [] for name in self.key_sets}
+        self.pending = 0
+
+    def add(
+        self, rows: np.ndarray, hashes: dict[str, np.ndarray], nulls: dict[str, np.ndarray]
+    ) -> pl.DataFrame | None:
+        """Take the key hashes of a batch; return the findings of a block once one is full."""
+        if not self.key_sets:
+            return None
+        self.rows.append(rows)
+        for name in self.key_sets:
+            self.hashes[name].append(hashes[name])
+            self.nulls[name].append(nulls[name])
+        self.pending += len(rows)
+        return self.flush() if self.pending >= KEY_BLOCK else None
+
+    def flush(self) -> pl.DataFrame | None:
+        """The findings of the rows taken since the last flush."""
+        if not self.pending:
+            return None
+        rows = np.concatenate(self.rows)
+        hashes = {name: np.concatenate(parts) for name, parts in self.hashes.items()}
+        nulls = {name: np.concatenate(parts) for name, parts in self.nulls.items()}
+        self.rows = []
+        self.hashes = {name: [] for name in self.key_sets}
+        self.nulls = {name: [] for name in self.key_sets}
+        self.pending = 0
+        parts = [empty_findings()]
+        for number, name in self.unique:
+            present = ~nulls[unique_set(name)]
+            duplicate = self.unique_index[name].add(hashes[unique_set(name)][present])
+            parts.append(
+                rows_found(
+                    rows[present][duplicate],
+                    UNIQUE + number,
+                    "unique-error",
+                    "the same as in an earlier row",
+                    number=number,
+                    name=name,
+                )
+            )
+        if self.primary_key:
+            all_null = nulls[PRIMARY]
+            duplicate = self.primary_index.add(hashes[PRIMARY][~all_null])
+            note = 'cells composing the primary keys are all "None"'
+            parts.append(rows_found(rows[all_null], PRIMARY_KEY, "primary-key", note))
+            parts.append(
+                rows_found(
+                    rows[~all_null][duplicate],
+                    PRIMARY_KEY,
+                    "primary-key",
+                    "the same as in an earlier row",
+                )
+            )
+        for index, (fk, lookup) in enumerate(self.foreign):
+            if lookup is None:
+                continue
+            checked = ~nulls[foreign_set(index)]
+            unknown = ~lookup.contains(hashes[foreign_set(index)][checked])
+            target = fk["reference"]["resource"]
+            note = (
+                f'for "{", ".join(fk["fields"])}": values not found in the lookup table "{target}"'
+            )
+            parts.append(rows_found(rows[checked][unknown], FOREIGN_KEY + index, "foreign-key", note))
+        found = pl.concat(parts)
+        return found if found.height else None
+
+
+def rows_found(
+    rows: np.ndarray, order: int, kind: str, note: str, *, number: int | None = None, name=None
+) -> pl.DataFrame:
+    """One finding of `kind` for each of the rows."""
+    if not len(rows):
+        return empty_findings()
+    return findings(
+        pl.DataFrame({"r": rows}),
+        _row=pl.col("r"),
+        _order=pl.lit(order),
+        type=pl.lit(kind),
+        fieldNumber=pl.lit(number),
+        fieldName=pl.lit(name),
+        note=pl.lit(note),
+    )

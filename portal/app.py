@@ -50,10 +50,14 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in (public, downloads, catalogs, auth, office, admin, api):
         app.register_blueprint(blueprint)
     csrf.exempt(api)
+    from portal.api.openapi import docs as api_docs
+
+    app.register_blueprint(api_docs)
 
     app.context_processor(lambda: {"base_url": config.base_url})
     app.teardown_appcontext(_close_session)
     app.after_request(_security_headers)
+    app.after_request(_cors)
     _register_errors(app)
     if not app.debug:
         logging.basicConfig(level=logging.INFO)
@@ -75,6 +79,24 @@ def _security_headers(response: Response) -> Response:
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+def _cors(response: Response) -> Response:
+    """Any web page may read the API and the published files (read-only, no cookies needed)."""
+    public = request.blueprint in ("api", "downloads") or request.path.startswith("/api/v1/")
+    if not public or request.method not in ("GET", "HEAD", "OPTIONS"):
+        return response
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = (
+        "ETag, Link, Content-Disposition, Content-Range, Accept-Ranges, X-Content-SHA256"
+    )
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD"
+        response.headers["Access-Control-Allow-Headers"] = (
+            "If-None-Match, If-Modified-Since, Range"
+        )
+        response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
 

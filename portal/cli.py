@@ -330,19 +330,50 @@ def demo(ctx: click.Context, serve: bool, bind: str) -> None:
 
 
 @main.command()
-@click.option("--lease-seconds", type=click.FloatRange(min=1), default=15.0, show_default=True,
-              help="A standby scheduler takes over this long after the active one stops.")
-@click.option("--poll-seconds", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
-              help="How often the run queue is polled and the lease renewed.")
-@click.option("--stale-seconds", type=click.FloatRange(min=1), default=60.0, show_default=True,
-              help="A running run without a heartbeat for this long is marked interrupted.")
-@click.option("--grace-seconds", type=click.FloatRange(min=0), default=60.0, show_default=True,
-              help="On SIGTERM, how long a running run may take to finish.")
-@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Runs executed at the same time (never two of one dataset).")
+@click.option(
+    "--lease-seconds",
+    type=click.FloatRange(min=1),
+    default=15.0,
+    show_default=True,
+    help="A standby scheduler takes over this long after the active one stops.",
+)
+@click.option(
+    "--poll-seconds",
+    type=click.FloatRange(min=0.1),
+    default=2.0,
+    show_default=True,
+    help="How often the run queue is polled and the lease renewed.",
+)
+@click.option(
+    "--stale-seconds",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="A running run without a heartbeat for this long is marked interrupted.",
+)
+@click.option(
+    "--grace-seconds",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="On SIGTERM, how long a running run may take to finish.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Runs executed at the same time (never two of one dataset).",
+)
 @click.pass_context
-def scheduler(ctx: click.Context, lease_seconds: float, poll_seconds: float,
-              stale_seconds: float, grace_seconds: float, jobs: int) -> None:
+def scheduler(
+    ctx: click.Context,
+    lease_seconds: float,
+    poll_seconds: float,
+    stale_seconds: float,
+    grace_seconds: float,
+    jobs: int,
+) -> None:
     """Run the scheduler process: cron schedules, queued runs, retries (one active at a time)."""
     from portal.scheduler.heartbeat import HEARTBEAT_SECONDS
     from portal.scheduler.logs import log_json_lines
@@ -351,9 +382,16 @@ def scheduler(ctx: click.Context, lease_seconds: float, poll_seconds: float,
     if lease_seconds <= poll_seconds:
         raise click.UsageError("--lease-seconds must be longer than --poll-seconds")
     if stale_seconds < 2 * HEARTBEAT_SECONDS:
-        raise click.UsageError(f"--stale-seconds must be at least {2 * HEARTBEAT_SECONDS:.0f} "
-                               f"(runs beat every {HEARTBEAT_SECONDS:.0f} s)")
+        raise click.UsageError(
+            f"--stale-seconds must be at least {2 * HEARTBEAT_SECONDS:.0f} "
+            f"(runs beat every {HEARTBEAT_SECONDS:.0f} s)"
+        )
     log_json_lines(sys.stderr)
-    settings = Settings(lease_seconds=lease_seconds, poll_seconds=poll_seconds,
-                        stale_seconds=stale_seconds, grace_seconds=grace_seconds, jobs=jobs)
+    settings = Settings(
+        lease_seconds=lease_seconds,
+        poll_seconds=poll_seconds,
+        stale_seconds=stale_seconds,
+        grace_seconds=grace_seconds,
+        jobs=jobs,
+    )
     Scheduler(_portal(ctx), settings=settings).serve()

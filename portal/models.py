@@ -268,7 +268,12 @@ class SchedulerLease(Base):
 
 # A dataset never has two runs at once, whoever starts them: the database refuses a second
 # "running" row (a partial unique index, on SQLite and PostgreSQL alike).
-Index("uq_runs_one_running_per_dataset", Run.dataset_id, unique=True,
-      sqlite_where=text("status = 'running'"), postgresql_where=text("status = 'running'"))
+Index(
+    "uq_runs_one_running_per_dataset",
+    Run.dataset_id,
+    unique=True,
+    sqlite_where=text("status = 'running'"),
+    postgresql_where=text("status = 'running'"),
+)
 # A cron fire time is queued once per attempt, however many schedulers think they lead.
 Index("uq_runs_scheduled_attempt", Run.dataset_id, Run.scheduled_for, Run.attempt, unique=True)

@@ -10,6 +10,7 @@ from marshmallow import Schema
 from werkzeug.exceptions import HTTPException
 
 from portal.api.payloads import ErrorSchema
+from portal.query import BadQuery
 
 TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 410: "Gone",
           500: "Server error"}
@@ -48,6 +49,9 @@ def name_or_404(value: str, what: str) -> str:
 
 def install(api: Blueprint) -> None:
     api.register_error_handler(ApiError, lambda e: error_response(e.status, e.message, e.fields))
+    api.register_error_handler(
+        BadQuery, lambda e: error_response(400, "Some parameters do not fit the table.", e.fields)
+    )
     api.register_error_handler(HTTPException, _http_error)
     api.after_request(_conditional)
 

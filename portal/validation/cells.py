@@ -105,13 +105,20 @@ class FieldCheck:
         self.key_part: tuple[str, pl.Expr] | None = None
         self.key: pl.Expr | None = None
         try:
-            self.ok, self.value, self.key_part, self.checks, self.suspect = self.plan()
+            self.ok, self.value, self.key_part, self.checks, self.line_suspect = self.plan()
             self.fast = True
         except SlowPath:
             self.fast = False
+            self.line_suspect = pl.lit(True)
+        # Cells with a newline (only multi-line records have them) are always rechecked in
+        # Python when a pattern applies: see `pattern_suspects`.
+        self.suspect = self.line_suspect
+        if self.fast and self.constraints.get("pattern") is not None:
+            self.suspect = self.line_suspect | self.raw.str.contains("\n", literal=True)
         if self.key_part is not None:
             tag, payload = self.key_part
             self.key = pl.lit(f"{tag}:") + payload
+        self.flag_exprs = self.flags()
 
     # Planning: what polars can decide alone
 
@@ -133,7 +140,7 @@ class FieldCheck:
             ok, value, key = pl.lit(True), raw, ("s", raw)
         elif kind == "integer":
             ok = raw.str.contains(r"^[+-]?[0-9]{1,18}$")
-            value = raw.str.strip_chars_start("+").cast(pl.Int64, strict=False)
+            value = raw.str.to_integer(strict=False)
             key = ("n", value.cast(pl.String))
         elif kind == "number":
             ok = raw.str.contains(r"^[+-]?[0-9]+(\.[0-9]+)?$") & (raw.str.len_bytes() <= 16)
@@ -147,7 +154,7 @@ class FieldCheck:
             parsed = raw.str.to_date("%Y-%m-%d", strict=False)
             ok = (
                 raw.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-                & (raw.str.slice(0, 4) != "0000")
+                & ~raw.str.starts_with("0000")
                 & parsed.is_not_null()
             )
             value, key = parsed, ("d", raw)
@@ -186,32 +193,44 @@ class FieldCheck:
 
     def pattern_suspects(self, pattern: str) -> pl.Expr:
         # Python's `^p$` via re.match is `\A(?:^p$)`; the two engines differ only on `$`
-        # before a final newline, so cells with a newline are always rechecked in Python.
+        # before a final newline: see `FieldCheck.suspect`.
         rust = rf"\A(?:^{pattern}$)"
         try:
             pl.select(pl.lit("").str.contains(rust))
         except pl.exceptions.PolarsError as error:
             raise SlowPath("pattern") from error
-        return ~self.raw.str.contains(rust) | self.raw.str.contains("\n", literal=True)
+        return ~self.raw.str.contains(rust)
 
     # Checking
 
     def check(self, frame: pl.DataFrame) -> FieldResult:
-        raw, number, name = self.raw, self.number, self.name
-        present = pl.col("_n") >= number
-        missing_expr = ~present | raw.is_in(self.missing_values)
-        suspect_expr = self.suspect if self.fast else pl.lit(True)
-        plain_expr = ~missing_expr & ~suspect_expr
-        # One pass over the batch computes every flag of the field; rows are only
-        # filtered out for the (rare) flags that are raised.
-        exprs = {"missing": missing_expr, "suspect": ~missing_expr & suspect_expr}
-        checks = self.checks if self.fast else []
-        for index, (_, violated) in enumerate(checks):
-            exprs[f"v{index}"] = plain_expr & violated.fill_null(False)
+        return self.results(frame, frame.select(**self.flag_exprs))
+
+    def flags(self) -> dict[str, pl.Expr]:
+        """The flags of each cell, named `<field number>:<flag>` so that the flags of all
+        fields can be computed in one select."""
+        missing = ~self.present | self.raw.is_in(self.missing_values)
+        suspect = self.suspect if self.fast else pl.lit(True)
+        plain = ~missing & ~suspect
+        exprs = {"missing": missing, "suspect": ~missing & suspect}
+        for index, (_, violated) in enumerate(self.checks if self.fast else []):
+            exprs[f"v{index}"] = plain & violated.fill_null(False)
         if self.keyed and self.fast and self.key is not None:
-            exprs["key"] = pl.when(plain_expr).then(self.key).otherwise(None)
-        flags = frame.select(**exprs)
-        missing = flags["missing"]
+            exprs["key"] = pl.when(plain).then(self.key).otherwise(None)
+        return {f"{self.number}:{flag}": expr for flag, expr in exprs.items()}
+
+    @property
+    def present(self) -> pl.Expr:
+        return pl.col("_n") >= self.number
+
+    def results(self, frame: pl.DataFrame, flags: pl.DataFrame) -> FieldResult:
+        """The findings and keys of the field's cells in `frame`, given its flags."""
+        raw, number, name = self.raw, self.number, self.name
+
+        def flag(name: str) -> pl.Series:
+            return flags[f"{number}:{name}"]
+
+        missing = flag("missing")
         out: list[pl.DataFrame] = []
         if self.constraints.get("required") and missing.any():
             out.append(
@@ -222,23 +241,23 @@ class FieldCheck:
                     type=pl.lit("constraint-error"),
                     fieldNumber=pl.lit(number),
                     fieldName=pl.lit(name),
-                    cell=pl.when(present).then(raw).otherwise(pl.lit("None")),
+                    cell=pl.when(self.present).then(raw).otherwise(pl.lit("None")),
                     note=pl.lit(f'constraint "required" is "{self.constraints["required"]}"'),
                 )
             )
         key: pl.Series | None = None
-        if "key" in flags.columns:
-            key = flags["key"]
+        if f"{number}:key" in flags.columns:
+            key = flag("key").clone()
         elif self.keyed:
             key = pl.Series("key", [None] * frame.height, dtype=pl.String)
-        for index, (name_c, _) in enumerate(checks):
-            violated = flags[f"v{index}"]
+        for index, (name_c, _) in enumerate(self.checks if self.fast else []):
+            violated = flag(f"v{index}")
             if violated.any():
                 order = number * FIELD_SLOT + 1 + self.field.supported_constraints.index(name_c)
                 out.append(self.constraint_findings(frame.filter(violated), name_c, order))
-        if flags["suspect"].any():
-            suspects = frame.filter(flags["suspect"])
-            out.append(self.read_in_python(suspects, flags["suspect"], key))
+        suspect = flag("suspect")
+        if suspect.any():
+            out.append(self.read_in_python(frame.filter(suspect), suspect, key))
         return FieldResult(out, missing, key)
 
     def constraint_findings(self, bad: pl.DataFrame, name: str, order: int) -> pl.DataFrame:

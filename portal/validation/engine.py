@@ -153,14 +153,18 @@ def cell_findings(
     out: list[pl.DataFrame] = []
     missing: list[pl.Series] = []
     keys: dict[str, pl.Series | None] = {}
+    # One select computes the flags of every field; rows are only filtered out for the
+    # (rare) flags that are raised.
+    flags = frame.select(**{k: v for check in table.checks for k, v in check.flag_exprs.items()})
     for check in table.checks:
-        result = check.check(frame)
+        result = check.results(frame, flags)
         out.extend(result.findings)
         missing.append(result.missing)
         keys.setdefault(check.name, result.key)
     width = len(table.checks)
     count = pl.col("_n")
-    for j in range(width):
+    shortest = frame["_n"].min() if frame.height else width
+    for j in range(shortest, width):
         short = frame.filter(count <= j)
         if short.height:
             out.append(

@@ -97,15 +97,16 @@ class KeyIndex:
         A hash repeated inside `hashes` is a duplicate from its second occurrence on.
         """
         hashes = np.asarray(hashes, dtype=np.uint64)
-        duplicate = np.zeros(len(hashes), dtype=bool)
-        if not len(hashes):
-            return duplicate
-        # A stable sort keeps equal hashes in row order: the first of each is the original.
-        order = np.argsort(hashes, kind="stable")
+        order = np.argsort(hashes)
         ordered = hashes[order]
         repeated = np.zeros(len(ordered), dtype=bool)
         repeated[1:] = ordered[1:] == ordered[:-1]
+        if repeated.any():
+            # A stable sort keeps equal hashes in row order: the first is the original.
+            order = np.argsort(hashes, kind="stable")
+            ordered = hashes[order]
         seen = repeated | self.contains_sorted(ordered)
+        duplicate = np.zeros(len(hashes), dtype=bool)
         duplicate[order] = seen
         new = ordered[~seen]
         if len(new):

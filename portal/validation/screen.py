@@ -44,7 +44,7 @@ class Screen:
         for check in self.checks:
             is_missing = self.missing(check, regular)
             missing.setdefault(check.name, is_missing)
-            problems.append(self.problem(check, is_missing))
+            problems.append(self.problem(check, is_missing, regular))
             if check.keyed and check.name not in parts:
                 parts[check.name] = self.key_part_hash(check, is_missing)
                 keyless = check.fast and check.key_part is None
@@ -80,12 +80,13 @@ class Screen:
         return blank if regular else (pl.col("_n") < check.number) | blank
 
     @staticmethod
-    def problem(check: FieldCheck, is_missing: pl.Expr) -> pl.Expr:
+    def problem(check: FieldCheck, is_missing: pl.Expr, regular: bool) -> pl.Expr:
         """Whether the exact check could report anything on this cell."""
         if not check.fast:
             wrong = pl.lit(True)
         else:
-            wrong = check.suspect
+            # A regular batch was split on newlines: none of its cells holds one.
+            wrong = check.line_suspect if regular else check.suspect
             for _, violated in check.checks:
                 wrong = wrong | violated.fill_null(False)
         if check.constraints.get("required"):

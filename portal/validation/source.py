@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from portal.errors import SourceUnreadable
@@ -18,7 +19,8 @@ from portal.errors import SourceUnreadable
 WELL_FORMED_LINE = re.compile(r'(?:"(?:[^"]|"")*"|[^",]*)(?:,(?:"(?:[^"]|"")*"|[^",]*))*')
 READ_CHUNK = 1 << 20
 # Polars' working memory grows with the batch (about 20x its text), so batches stay small.
-CHUNK_BYTES = 2 << 20
+CHUNK_BYTES = 4 << 20
+NEWLINE, COMMA = ord("\n"), ord(",")
 
 
 class NeedsLineByLineReading(Exception):
@@ -32,6 +34,8 @@ class Batch:
 
     frame: pl.DataFrame
     extras: dict[int, list[str]] = field(default_factory=dict)
+    # Every row has exactly one cell per expected field (so no missing or extra cells).
+    regular: bool = False
 
 
 def check_utf8(path: Path) -> None:
@@ -127,9 +131,14 @@ def polars_batches(path: Path, width: int, batch_size: int) -> Iterator[Batch]:
         & (text.str.len_bytes() > 0)
     )
     first_row = 2
-    # Splitting lines ourselves (not with polars' CSV reader, whose parallel buffers
-    # cost hundreds of MB on big files) keeps memory to a few chunks.
+    # Reading a chunk at a time (not the whole file with polars' CSV reader, whose
+    # parallel buffers cost hundreds of MB on big files) keeps memory to a few chunks.
     for chunk in line_chunks(path, CHUNK_BYTES):
+        plain = plain_chunk(chunk, width, first_row)
+        if plain is not None:
+            first_row += plain.height
+            yield Batch(plain, regular=True)
+            continue
         text_lines = chunk.decode("utf-8").removesuffix("\n").split("\n")
         lines = pl.Series("l", text_lines, dtype=pl.String).str.strip_suffix("\r").to_frame()
         flagged = lines.with_row_index("_row", offset=first_row).with_columns(
@@ -153,6 +162,40 @@ def polars_batches(path: Path, width: int, batch_size: int) -> Iterator[Batch]:
             parts.append(odd_frame)
         frame = pl.concat(parts).sort("_row") if len(parts) > 1 else parts[0]
         yield Batch(frame, extras)
+
+
+def plain_chunk(chunk: bytes, width: int, first_row: int) -> pl.DataFrame | None:
+    """The chunk split by polars' CSV reader, if every line is an ordinary record.
+
+    Ordinary: no quote, no carriage return, exactly `width - 1` commas. Without quotes
+    the csv module splits such a line on its commas, as polars does. The reader refuses
+    a line with too many fields, so with the right total of commas no line has too few.
+    """
+    if width < 2 or b'"' in chunk or b"\r" in chunk or chunk.startswith(codecs.BOM_UTF8):
+        # (polars would drop a byte-order mark that the csv module keeps in the cell)
+        return None
+    octets = np.frombuffer(chunk, dtype=np.uint8)
+    lines = int(np.count_nonzero(octets == NEWLINE)) + (not chunk.endswith(b"\n"))
+    if np.count_nonzero(octets == COMMA) != (width - 1) * lines:
+        return None
+    names = [f"c{j}" for j in range(width)]
+    try:
+        frame = pl.read_csv(
+            chunk,
+            has_header=False,
+            quote_char=None,
+            schema=dict.fromkeys(names, pl.String),
+            empty_string_is_null=False,
+            row_index_name="_row",
+            row_index_offset=first_row,
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.height != lines:
+        return None
+    return frame.select(
+        pl.col("_row").cast(pl.Int64), pl.lit(width, dtype=pl.Int64).alias("_n"), *names
+    )
 
 
 def parse_line(line: str) -> list[str]:

@@ -101,8 +101,11 @@ def _publishers() -> dict:
     from portal.scheduler.status import publisher_statuses
 
     # A callable, so only the pages that list publishers pay for the queries.
-    return {"publisher_statuses": lambda: publisher_statuses(db_session(), portal().definitions,
-                                                             utcnow())}
+    return {
+        "publisher_statuses": lambda: publisher_statuses(
+            db_session(), portal().definitions, utcnow()
+        )
+    }
 
 
 @office.post("/datasets/<slug>/run")
@@ -122,15 +125,19 @@ def run_now(slug: str) -> Response:
             files[resource.name] = (upload.filename, upload.stream)
     session = db_session()
     try:
-        queued = request_run(session, portal().config, definition,
-                             requested_by=current_user.email, files=files)
+        queued = request_run(
+            session, portal().config, definition, requested_by=current_user.email, files=files
+        )
         session.commit()
     except PortalError as error:
         session.rollback()
         flash(str(error), "error")
         return redirect(url_for("office.index"))
-    flash(f"Run {queued.id} of {definition.title} is queued; the scheduler starts it within "
-          "a few seconds.", "success")
+    flash(
+        f"Run {queued.id} of {definition.title} is queued; the scheduler starts it within "
+        "a few seconds.",
+        "success",
+    )
     return redirect(url_for("office.dataset_runs", slug=slug))
 
 
@@ -146,8 +153,7 @@ def dataset_runs(slug: str) -> str:
         dataset = get_dataset(session, slug)
     except UnknownDataset:
         abort(404)
-    return render_template("office/runs.html", dataset=dataset,
-                           runs=run_history(session, dataset))
+    return render_template("office/runs.html", dataset=dataset, runs=run_history(session, dataset))
 
 
 @office.get("/runs/<int:run_id>")

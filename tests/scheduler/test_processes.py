@@ -59,32 +59,58 @@ class Site:
 
     def __init__(self, root: Path, database_url: str, **tiny: object) -> None:
         publishers, schemas = write_tiny(root / "definitions", **tiny)
-        self.config = Config.from_env({}, data_dir=root / "data", database_url=database_url,
-                                      secret_key="process-test-key", testing=True,
-                                      publishers_dir=publishers, schemas_dir=schemas)
+        self.config = Config.from_env(
+            {},
+            data_dir=root / "data",
+            database_url=database_url,
+            secret_key="process-test-key",
+            testing=True,
+            publishers_dir=publishers,
+            schemas_dir=schemas,
+        )
         write_source(self.config.data_dir)
         upgrade(database_url)
         self.portal = Portal(self.config)
         self.root = root
-        self.env = {**os.environ, "DATABASE_URL": database_url,
-                    "PORTAL_DATA_DIR": str(self.config.data_dir),
-                    "SECRET_KEY": self.config.secret_key,
-                    "PORTAL_PUBLISHERS_DIR": str(publishers), "PORTAL_SCHEMAS_DIR": str(schemas),
-                    "PYTHONPATH": str(REPO_ROOT)}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "PORTAL_DATA_DIR": str(self.config.data_dir),
+            "SECRET_KEY": self.config.secret_key,
+            "PORTAL_PUBLISHERS_DIR": str(publishers),
+            "PORTAL_SCHEMAS_DIR": str(schemas),
+            "PYTHONPATH": str(REPO_ROOT),
+        }
         self.processes: list[subprocess.Popen] = []
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
         log = (self.root / f"{name}.log").open("wb")
-        process = subprocess.Popen([sys.executable, *args], cwd=REPO_ROOT, env=self.env,
-                                   stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, *args],
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         process.log_path = self.root / f"{name}.log"
         self.processes.append(process)
         return process
 
     def scheduler(self, name: str, grace: float = 5) -> subprocess.Popen:
-        return self.start(name, "-m", "portal", "scheduler", "--lease-seconds",
-                          str(LEASE_SECONDS), "--poll-seconds", str(POLL_SECONDS),
-                          "--stale-seconds", str(STALE_SECONDS), "--grace-seconds", str(grace))
+        return self.start(
+            name,
+            "-m",
+            "portal",
+            "scheduler",
+            "--lease-seconds",
+            str(LEASE_SECONDS),
+            "--poll-seconds",
+            str(POLL_SECONDS),
+            "--stale-seconds",
+            str(STALE_SECONDS),
+            "--grace-seconds",
+            str(grace),
+        )
 
     def runs(self) -> list[Run]:
         with self.portal.db.session() as session:
@@ -125,9 +151,11 @@ def site(postgres, tmp_path) -> Iterator[Callable[..., Site]]:
 def sign_in(client: httpx.Client) -> None:
     page = client.get("/login").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
-        r'name="csrf_token" value="([^"]+)"', page)
-    answer = client.post("/login", data={"email": OFFICER[0], "password": OFFICER[1],
-                                         "csrf_token": token.group(1)})
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    answer = client.post(
+        "/login", data={"email": OFFICER[0], "password": OFFICER[1], "csrf_token": token.group(1)}
+    )
     assert answer.status_code == 302, answer.text
 
 
@@ -148,18 +176,29 @@ def test_two_schedulers_and_four_web_workers_run_every_job_exactly_once(site):
             return False
 
     wait_for("gunicorn to answer", healthy, 60)
-    wait_for("two scheduled runs", lambda: sum(
-        r.trigger == "schedule" and r.finished_at is not None for r in tiny.runs()) >= 2, 30)
+    wait_for(
+        "two scheduled runs",
+        lambda: (
+            sum(r.trigger == "schedule" and r.finished_at is not None for r in tiny.runs()) >= 2
+        ),
+        30,
+    )
 
     # A records officer asks for a run now, with a file standing in for the source.
     sign_in(client)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/office/").text)
     upload = b"Month,Stops\n2026-11,99\n2026-12,98\n"
-    answer = client.post("/office/datasets/tiny/run", data={"csrf_token": token.group(1)},
-                         files={"upload-stops": ("november.csv", upload, "text/csv")})
+    answer = client.post(
+        "/office/datasets/tiny/run",
+        data={"csrf_token": token.group(1)},
+        files={"upload-stops": ("november.csv", upload, "text/csv")},
+    )
     assert answer.status_code == 302, answer.text
-    office_run = wait_for("the office run to finish", lambda: next(
-        (r for r in tiny.runs() if r.trigger == "office" and r.finished_at), None), 30)
+    office_run = wait_for(
+        "the office run to finish",
+        lambda: next((r for r in tiny.runs() if r.trigger == "office" and r.finished_at), None),
+        30,
+    )
 
     # The active scheduler dies without a word; the standby takes over.
     leader = tiny.holder()
@@ -167,19 +206,31 @@ def test_two_schedulers_and_four_web_workers_run_every_job_exactly_once(site):
     killed.send_signal(signal.SIGKILL)
     killed.wait(timeout=10)
     survivor = next(p for p in schedulers.values() if p is not killed)
-    new_leader = wait_for("the standby to take over", lambda: (
-        h := tiny.holder()) and h != leader and h, TAKEOVER_LIMIT)
+    new_leader = wait_for(
+        "the standby to take over",
+        lambda: (h := tiny.holder()) and h != leader and h,
+        TAKEOVER_LIMIT,
+    )
     assert int(new_leader.split(":")[1]) == survivor.pid
-    wait_for("a scheduled run by the new leader", lambda: any(
-        r.worker == new_leader and r.trigger == "schedule" and r.finished_at
-        for r in tiny.runs()), STALE_SECONDS + 15)
+    wait_for(
+        "a scheduled run by the new leader",
+        lambda: any(
+            r.worker == new_leader and r.trigger == "schedule" and r.finished_at
+            for r in tiny.runs()
+        ),
+        STALE_SECONDS + 15,
+    )
 
     survivor.send_signal(signal.SIGTERM)
     assert survivor.wait(timeout=20) == 0
 
     runs = tiny.runs()
-    started = Counter(event["run"] for process in schedulers.values()
-                      for event in log_events(process) if event.get("event") == "run.start")
+    started = Counter(
+        event["run"]
+        for process in schedulers.values()
+        for event in log_events(process)
+        if event.get("event") == "run.start"
+    )
     assert started, "the schedulers logged no run.start lines"
     assert max(started.values()) == 1, f"runs started twice: {started}"
     assert started[office_run.id] == 1
@@ -193,8 +244,11 @@ def test_two_schedulers_and_four_web_workers_run_every_job_exactly_once(site):
     executed = sorted((r for r in runs if r.started_at), key=lambda r: r.started_at)
     for before, after in zip(executed, executed[1:], strict=False):
         # One dataset, never two runs at once (a killed run ends when it is marked stale).
-        assert before.finished_at is not None and before.finished_at <= after.started_at or \
-            before.status == RunStatus.INTERRUPTED
+        assert (
+            before.finished_at is not None
+            and before.finished_at <= after.started_at
+            or before.status == RunStatus.INTERRUPTED
+        )
 
 
 class _SlowSource(BaseHTTPRequestHandler):
@@ -226,15 +280,21 @@ def slow_source() -> Iterator[str]:
 
 
 def test_sigterm_interrupts_a_run_that_outlives_the_grace_period(site, slow_source):
-    slow = site(source={"type": "http", "url": slow_source, "format": "csv", "timeout": 60,
-                        "retries": 0})
+    slow = site(
+        source={"type": "http", "url": slow_source, "format": "csv", "timeout": 60, "retries": 0}
+    )
     with slow.portal.db.session() as session:
-        queued = request_run(session, slow.config, slow.portal.definition("tiny"),
-                             requested_by=OFFICER[0]).id
+        queued = request_run(
+            session, slow.config, slow.portal.definition("tiny"), requested_by=OFFICER[0]
+        ).id
     scheduler = slow.scheduler("scheduler", grace=1)
-    wait_for("the run to start", lambda: any(
-        r.id == queued and r.status == RunStatus.RUNNING and r.heartbeat_at
-        for r in slow.runs()), 30)
+    wait_for(
+        "the run to start",
+        lambda: any(
+            r.id == queued and r.status == RunStatus.RUNNING and r.heartbeat_at for r in slow.runs()
+        ),
+        30,
+    )
 
     scheduler.send_signal(signal.SIGTERM)
 
@@ -244,5 +304,9 @@ def test_sigterm_interrupts_a_run_that_outlives_the_grace_period(site, slow_sour
     assert "did not finish within 1 s" in run.error
     assert run.finished_at is not None
     events = [event.get("event") for event in log_events(scheduler)]
-    assert events.index("run.start") < events.index("scheduler.stopping") < \
-        events.index("run.interrupted") < events.index("scheduler.stopped")
+    assert (
+        events.index("run.start")
+        < events.index("scheduler.stopping")
+        < events.index("run.interrupted")
+        < events.index("scheduler.stopped")
+    )

@@ -63,7 +63,16 @@ def test_the_diff_counts_added_removed_and_changed_rows(portal, uof_source, offi
     }
 
     version = approve(portal, officer)
-    assert version.changelog["text"] == f"{len(october):,} rows added, 2 rows removed, 1 corrected."
+    incidents = version.changelog["resources"]["incidents"]
+    assert (incidents["added"], incidents["removed"], incidents["changed"]) == (len(october), 2, 1)
+    total = {
+        k: sum(r[k] for r in version.changelog["resources"].values())
+        for k in ("added", "removed", "changed")
+    }
+    assert version.changelog["text"] == (
+        f"{total['added']:,} rows added, {total['removed']:,} rows removed, "
+        f"{total['changed']:,} corrected."
+    )
 
 
 def test_the_candidate_page_shows_the_privacy_report_and_the_diff(

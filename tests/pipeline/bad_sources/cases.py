@@ -15,7 +15,7 @@ import struct
 import threading
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -103,7 +103,6 @@ class ValidCase:
     path: str = EXPORT
     source: dict | None = None
     serve: Handler | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def corpus(name: str) -> Callable[[Export], bytes]:
@@ -319,7 +318,7 @@ CASES = [
     Case(
         "json-cut-short",
         r"not valid JSON: the file ends before the JSON does .* at line \d+, column \d+",
-        corpus("invalid.json"),
+        corpus("cut-short.json"),
         JSON,
         JSON_SOURCE,
     ),

@@ -44,3 +44,30 @@ def test_migrations_match_the_models(database_url):
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_the_database_refuses_to_change_or_delete_audit_events(database_url):
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO audit_events (at, actor, action, object_type, details) "
+                "VALUES ('2026-01-01 00:00:00', 'a@example.org', 'login', 'user', '{}')"
+            )
+        for statement in (
+            "UPDATE audit_events SET actor = 'someone else'",
+            "DELETE FROM audit_events",
+        ):
+            with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+                connection.exec_driver_sql(statement)
+        with engine.connect() as connection:
+            assert (
+                connection.exec_driver_sql("SELECT actor FROM audit_events").scalar_one()
+                == "a@example.org"
+            )
+    finally:
+        engine.dispose()

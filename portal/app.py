@@ -41,13 +41,14 @@ def create_app(config: Config | None = None) -> Flask:
 
     from portal.api.v1 import api
     from portal.web.admin import admin
+    from portal.web.retraction import retraction
     from portal.web.auth import auth
     from portal.web.catalogs import catalogs
     from portal.web.downloads import downloads
     from portal.web.office import office
     from portal.web.public import public
 
-    for blueprint in (public, downloads, catalogs, auth, office, admin, api):
+    for blueprint in (public, downloads, catalogs, auth, office, admin, retraction, api):
         app.register_blueprint(blueprint)
     csrf.exempt(api)
     from portal.api.openapi import docs as api_docs

@@ -68,12 +68,18 @@ def versions(session: Session, dataset: Dataset) -> list[Version]:
 
 
 def find_version(session: Session, slug: str, number: int | None) -> Version:
-    """Version `number` of a published dataset, or its current one when number is None."""
-    dataset = published_dataset(session, slug)
+    """Version `number` of a dataset, or its current one when number is None.
+
+    A numbered version is found even when it was retracted (and, if every version
+    was, even though the dataset has no current one), so its URL can answer 410.
+    """
     if number is None:
+        dataset = published_dataset(session, slug)
         return session.get(Version, dataset.current_version_id)
     version = session.scalar(
-        select(Version).where(Version.dataset_id == dataset.id, Version.number == number)
+        select(Version)
+        .join(Dataset, Version.dataset_id == Dataset.id)
+        .where(Dataset.slug == slug, Version.number == number)
     )
     if version is None:
         raise NotPublished(f"{slug} has no version {number}")

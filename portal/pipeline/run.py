@@ -6,7 +6,8 @@ import hashlib
 import json
 import logging
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -19,7 +20,14 @@ from portal.catalog import DatasetDefinition, ResourceDefinition, sync_dataset
 from portal.config import Config
 from portal.db import Database
 from portal.diff import diff_tables
-from portal.errors import PortalError, RunInProgress, ValidationFailed
+from portal.errors import (
+    DefinitionError,
+    PortalError,
+    RunInProgress,
+    SourceUnavailable,
+    SourceUnreadable,
+    ValidationFailed,
+)
 from portal.models import Candidate, CandidateStatus, Dataset, Run, RunStatus, Version, utcnow
 from portal.pipeline.guard import guard_dataset
 from portal.pipeline.normalise import aggregate, normalise
@@ -300,14 +308,15 @@ def _fetch_all(
         target = workdir / "raw" / resource.name
         target.mkdir(parents=True, exist_ok=True)
         state = previous_states.get(resource.name)
-        fetched[resource.name] = fetch(
-            effective_source(resource, uploads),
-            target,
-            base_dir=config.data_dir,
-            previous_state=state if state and "sha256" in state else None,
-            upload=uploads.get(resource.name),
-            variables=config.source_variables,
-        )
+        with _naming(resource.name, definition):
+            fetched[resource.name] = fetch(
+                effective_source(resource, uploads),
+                target,
+                base_dir=config.data_dir,
+                previous_state=state if state and "sha256" in state else None,
+                upload=uploads.get(resource.name),
+                variables=config.source_variables,
+            )
     return fetched
 
 
@@ -324,14 +333,15 @@ def _normalise_all(
     for resource in definition.resources:
         if resource.source is None:
             continue
-        source = read_table(
-            fetched[resource.name].path, effective_source(resource, uploads), workdir
-        )
-        sources[resource.name] = source
-        tables[resource.name] = out / f"{resource.name}.csv"
-        normalise(source, resource.columns, resource.table_schema).sink_csv(
-            tables[resource.name], **CSV_OPTIONS
-        )
+        with _naming(resource.name, definition):
+            source = read_table(
+                fetched[resource.name].path, effective_source(resource, uploads), workdir
+            )
+            sources[resource.name] = source
+            tables[resource.name] = out / f"{resource.name}.csv"
+            normalise(source, resource.columns, resource.table_schema).sink_csv(
+                tables[resource.name], **CSV_OPTIONS
+            )
     for resource in definition.resources:
         if resource.aggregate is None:
             continue
@@ -345,11 +355,23 @@ def _normalise_all(
     return tables, sources
 
 
+@contextmanager
+def _naming(resource: str, definition: DatasetDefinition) -> Iterator[None]:
+    """Say which resource a source problem is about, when the dataset has several sources."""
+    try:
+        yield
+    except (SourceUnavailable, SourceUnreadable, DefinitionError) as error:
+        if sum(r.source is not None for r in definition.resources) < 2:
+            raise
+        raise type(error)(f"{resource}: {error}") from error
+
+
 def _summary(reports: Mapping[str, dict]) -> str:
     parts = []
     for name, report in reports.items():
         if report["valid"]:
             continue
-        kinds = ", ".join(f"{g['count']} {g['title'].lower()}" for g in report["groups"])
-        parts.append(f"{name}: {report['errorCount']} problems ({kinds})")
+        kinds = ", ".join(f"{g['count']:,} × {g['title'].lower()}" for g in report["groups"])
+        count = report["errorCount"]
+        parts.append(f"{name}: {count:,} {'problem' if count == 1 else 'problems'} ({kinds})")
     return "the data does not match its schema: " + "; ".join(parts)

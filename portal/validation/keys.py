@@ -2,7 +2,7 @@
 
 A key is hashed to 64 bits from the canonical form of its parts (`cells.canonical_key`:
 a type tag and a payload), and the hashes are kept in sorted numpy arrays (8 bytes a
-row), so a 5,000,000-row primary key costs about 40 MB. Two different keys colliding
+key), so a 5,000,000-row primary key costs about 40 MB. Two different keys colliding
 (about 1 in 10^6 for 5M keys) would report a false duplicate.
 
 A part's hash is the payload's polars hash salted by its tag, so the screening pass can
@@ -26,7 +26,11 @@ TAG_SALTS = {
 }
 NULL_HASH = 0x2545F4914F6CDD1D
 PART_MULTIPLIER = 0x100000001B3
-RUN_CAP = 1 << 20
+BUCKET_BITS = 8
+BUCKETS = 1 << BUCKET_BITS
+# The smallest hash of buckets 1..BUCKETS-1 (a bucket holds the hashes with its top bits).
+BUCKET_EDGES = np.arange(1, BUCKETS, dtype=np.uint64) << np.uint64(64 - BUCKET_BITS)
+EMPTY = np.zeros(0, dtype=np.uint64)
 
 
 def part_hash(payload: pl.Expr, tag: str) -> pl.Expr:
@@ -63,16 +67,17 @@ def key_hashes(parts: list[pl.Series]) -> tuple[pl.Series, pl.Series]:
 class KeyIndex:
     """A growing set of key hashes that reports the keys it has seen before.
 
-    Held as sorted runs of geometrically decreasing size (merged as they fill), so adding
-    N keys block by block costs O(N log N) rather than a full copy per block. Runs stop
-    growing at RUN_CAP hashes, so a merge never needs more than 2 x 8 MB of scratch.
+    Held as BUCKETS sorted arrays, one per value of a hash's top bits: a block of hashes
+    is sorted once, cut at the bucket edges, and each piece is looked up in (and merged
+    into) an array small enough to stay in the processor's cache. Memory is the hashes
+    themselves plus a bucket's worth of scratch.
     """
 
     def __init__(self) -> None:
-        self.runs: list[np.ndarray] = []
+        self.buckets: list[np.ndarray] = [EMPTY] * BUCKETS
 
     def __len__(self) -> int:
-        return sum(len(run) for run in self.runs)
+        return sum(len(bucket) for bucket in self.buckets)
 
     def contains(self, hashes: np.ndarray) -> np.ndarray:
         """For each hash, whether it is in the set."""
@@ -82,13 +87,15 @@ class KeyIndex:
         found[order] = self.contains_sorted(hashes[order])
         return found
 
-    def contains_sorted(self, hashes: np.ndarray) -> np.ndarray:
-        # Sorted needles walk each run in order: far fewer cache misses than random ones.
-        found = np.zeros(len(hashes), dtype=bool)
-        for run in self.runs:
-            positions = np.searchsorted(run, hashes)
-            positions[positions == len(run)] = 0
-            found |= run[positions] == hashes
+    def contains_sorted(self, ordered: np.ndarray) -> np.ndarray:
+        found = np.zeros(len(ordered), dtype=bool)
+        for bucket, start, end in pieces(ordered):
+            run = self.buckets[bucket]
+            if len(run):
+                part = ordered[start:end]
+                positions = np.searchsorted(run, part)
+                positions[positions == len(run)] = 0
+                found[start:end] = run[positions] == part
         return found
 
     def add(self, hashes: np.ndarray) -> np.ndarray:
@@ -102,21 +109,25 @@ class KeyIndex:
         repeated = np.zeros(len(ordered), dtype=bool)
         repeated[1:] = ordered[1:] == ordered[:-1]
         if repeated.any():
-            # A stable sort keeps equal hashes in row order: the first is the original.
-            order = np.argsort(hashes, kind="stable")
-            ordered = hashes[order]
+            # Put each run of equal hashes back in row order: its first is the original.
+            tied = np.flatnonzero(repeated | np.append(repeated[1:], False))
+            order[tied] = order[tied[np.lexsort((order[tied], ordered[tied]))]]
         seen = repeated | self.contains_sorted(ordered)
         duplicate = np.zeros(len(hashes), dtype=bool)
         duplicate[order] = seen
         new = ordered[~seen]
-        if len(new):
-            self.runs.append(new)
-            while (
-                len(self.runs) > 1
-                and 2 * len(self.runs[-1]) >= len(self.runs[-2])
-                and len(self.runs[-1]) + len(self.runs[-2]) <= RUN_CAP
-            ):
-                last = self.runs.pop()
-                merged = self.runs.pop()
-                self.runs.append(np.insert(merged, np.searchsorted(merged, last), last))
+        for bucket, start, end in pieces(new):
+            run, part = self.buckets[bucket], new[start:end]
+            self.buckets[bucket] = np.insert(run, np.searchsorted(run, part), part)
         return duplicate
+
+
+def pieces(ordered: np.ndarray) -> list[tuple[int, int, int]]:
+    """The non-empty pieces of sorted hashes that fall in each bucket: (bucket, start, end)."""
+    cuts = np.searchsorted(ordered, BUCKET_EDGES)
+    bounds = [0, *cuts.tolist(), len(ordered)]
+    return [
+        (bucket, start, end)
+        for bucket, (start, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
+        if end > start
+    ]

@@ -8,6 +8,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import frictionless
+
 from tests.catalogs import sqlite_only
 from tests.flow import publish
 
@@ -66,15 +68,14 @@ def test_the_version_zip_is_a_valid_zipped_data_package(
 ):
     publish(portal, officer)
     archive = tmp_path / "use-of-force.zip"
-    archive.write_bytes(client.get("/datasets/use-of-force/v1/use-of-force.zip").data)
+    archive.write_bytes(client.get("/datasets/use-of-force/latest/use-of-force.zip").data)
 
     report = frictionless_validate(archive)
 
     assert report["valid"], json.dumps(report["errors"] + report["tasks"], indent=1)[:3000]
-    assert len(report["tasks"]) == 2
+    assert {task["name"] for task in report["tasks"]} == {"incidents", "monthly-summary"}
     with zipfile.ZipFile(archive) as bundle:
-        assert "datapackage.json" in bundle.namelist()
-        assert "incidents.parquet" in bundle.namelist()
+        assert {"datapackage.json", "incidents.csv", "incidents.parquet"} <= set(bundle.namelist())
 
 
 @sqlite_only
@@ -88,8 +89,8 @@ def test_a_changed_byte_fails_the_package_checksum(portal, client, uof_source, o
     altered = (folder / "incidents.csv").read_bytes().replace(b"D1", b"D2", 1)
     (folder / "incidents.csv").write_bytes(altered)
 
-    report = frictionless_validate(folder / "datapackage.json")
+    # In process this time: the same validator as the command line, without its start-up.
+    report = frictionless.validate(folder / "datapackage.json")
 
-    assert not report["valid"]
-    codes = {error["type"] for task in report["tasks"] for error in task["errors"]}
-    assert "hash-count" in codes
+    assert not report.valid
+    assert "hash-count" in {error.type for task in report.tasks for error in task.errors}

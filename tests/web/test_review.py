@@ -198,3 +198,27 @@ def test_anonymous_users_cannot_reach_any_office_page(client):
     for url in ("/office/", "/office/users/", "/office/audit/"):
         response = client.get(url)
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_an_officer_retracts_from_the_office_with_a_notice(portal, client, uof_source, officer):
+    publish(portal, officer)
+    login(client)
+    page = client.get("/office/datasets/use-of-force/versions")
+    token = csrf_token(client, "/office/datasets/use-of-force/versions")
+
+    empty = client.post(
+        "/office/datasets/use-of-force/versions/1/retract",
+        data={"reason": " ", "csrf_token": token},
+        follow_redirects=True,
+    )
+    done = client.post(
+        "/office/datasets/use-of-force/versions/1/retract",
+        data={"reason": "Wrong extract", "csrf_token": token},
+        follow_redirects=True,
+    )
+
+    assert "Retract version 1" in page.get_data(as_text=True)
+    assert "needs a public reason" in empty.get_data(as_text=True)
+    assert "Retracted" in done.get_data(as_text=True)
+    assert client.get("/datasets/use-of-force/v1/incidents.csv").status_code == 410
+    assert client.get("/datasets/use-of-force/latest/incidents.csv").status_code == 404

@@ -24,6 +24,15 @@ def _figure(key: str, label: str, value: float | int | None, **extra: object) ->
     return {"key": key, "label": label, "value": value, **extra}
 
 
+SERIES_POINTS = 24
+
+
+def _series(frame: pl.DataFrame, x: str, y: str) -> list[dict]:
+    """The last points of a trend, oldest first, for the small charts."""
+    rows = frame.sort(x).tail(SERIES_POINTS).select(x, y).rows()
+    return [{"x": str(a), "y": round(b, 4) if isinstance(b, float) else b} for a, b in rows]
+
+
 def use_of_force(files: dict[str, Path]) -> list[dict]:
     path = files.get("incidents")
     if path is None:
@@ -58,6 +67,14 @@ def use_of_force(files: dict[str, Path]) -> list[dict]:
             period=period,
             resource="incidents",
             change=None if not previous else round((incidents - previous) / previous, 4),
+            series=_series(
+                table.filter(pl.col("incident_date") < end)
+                .group_by(pl.col("incident_date").dt.strftime("%Y-%m").alias("month"))
+                .agg(pl.col("incident_id").n_unique().alias("incidents")),
+                "month",
+                "incidents",
+            ),
+            series_label="Incidents per month",
         )
     ]
     if recent.height:
@@ -144,6 +161,16 @@ def body_worn_cameras(files: dict[str, Path]) -> list[dict]:
             previous_label="the 12 months before",
             period=period,
             resource="monthly-usage",
+            series=_series(
+                table.group_by("month").agg(
+                    (pl.col("activations_made").sum() / pl.col("activations_required").sum())
+                    .round(4)
+                    .alias("compliance")
+                ),
+                "month",
+                "compliance",
+            ),
+            series_label="Share of required activations made, per month",
         ),
         _figure(
             "footage_requests_fulfilled_12m",
@@ -179,6 +206,12 @@ def resource_allocation(files: dict[str, Path]) -> list[dict]:
                     previous=None if previous is None else round(previous),
                     previous_label="the year before",
                     resource="budget",
+                    series=_series(
+                        totals.with_columns(pl.col("adopted_amount").round(0).cast(pl.Int64)),
+                        "fiscal_year",
+                        "adopted_amount",
+                    ),
+                    series_label="Adopted budget per fiscal year (USD)",
                 )
             )
     if "staffing" in files:
@@ -204,6 +237,8 @@ def resource_allocation(files: dict[str, Path]) -> list[dict]:
                     previous=previous,
                     previous_label="a year earlier",
                     resource="staffing",
+                    series=_series(sworn, "as_of", "filled_positions"),
+                    series_label="Sworn positions filled, each 31 October",
                 )
             )
     if "calls-for-service" in files:
@@ -221,6 +256,10 @@ def resource_allocation(files: dict[str, Path]) -> list[dict]:
                     previous_label="the 12 months before",
                     period=period,
                     resource="calls-for-service",
+                    series=_series(
+                        calls.group_by("month").agg(pl.col("calls").sum()), "month", "calls"
+                    ),
+                    series_label="Calls for service per month",
                 )
             )
     return figures

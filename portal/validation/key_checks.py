@@ -1,6 +1,6 @@
 """Unique, primary-key and foreign-key checks over the key hashes of consecutive batches.
 
-Hashes are gathered over blocks of about a million rows and checked a block at a time:
+Hashes are gathered over blocks of about 250,000 rows and checked a block at a time:
 sorting a block once makes the look-ups into the key sets cheap. The findings these
 checks make (unique-error, primary-key, foreign-key) come from nowhere else, so reporting
 them a block later than the cell findings of the same rows changes neither their order
@@ -15,7 +15,7 @@ import polars as pl
 from portal.validation.cells import FOREIGN_KEY, PRIMARY_KEY, UNIQUE, empty_findings, findings
 from portal.validation.keys import KeyIndex
 
-KEY_BLOCK = 1 << 20
+KEY_BLOCK = 1 << 18
 PRIMARY = "primary"
 
 

@@ -112,14 +112,30 @@ class KeyIndex:
             # Put each run of equal hashes back in row order: its first is the original.
             tied = np.flatnonzero(repeated | np.append(repeated[1:], False))
             order[tied] = order[tied[np.lexsort((order[tied], ordered[tied]))]]
-        seen = repeated | self.contains_sorted(ordered)
+        seen = repeated.copy()
+        for bucket, start, end in pieces(ordered):
+            run, part = self.buckets[bucket], ordered[start:end]
+            positions = np.searchsorted(run, part)
+            if len(run):
+                hit = run[np.minimum(positions, len(run) - 1)] == part
+                seen[start:end] |= hit
+            fresh = ~seen[start:end]
+            if fresh.any():
+                self.buckets[bucket] = merge(run, part[fresh], positions[fresh])
         duplicate = np.zeros(len(hashes), dtype=bool)
         duplicate[order] = seen
-        new = ordered[~seen]
-        for bucket, start, end in pieces(new):
-            run, part = self.buckets[bucket], new[start:end]
-            self.buckets[bucket] = np.insert(run, np.searchsorted(run, part), part)
         return duplicate
+
+
+def merge(run: np.ndarray, new: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """`run` with the sorted `new` hashes inserted at their (searchsorted) positions."""
+    merged = np.empty(len(run) + len(new), dtype=np.uint64)
+    slots = positions + np.arange(len(new))
+    kept = np.ones(len(merged), dtype=bool)
+    kept[slots] = False
+    merged[slots] = new
+    merged[kept] = run
+    return merged
 
 
 def pieces(ordered: np.ndarray) -> list[tuple[int, int, int]]:

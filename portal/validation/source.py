@@ -43,6 +43,9 @@ def check_utf8(path: Path) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as handle:
         while chunk := handle.read(READ_CHUNK):
+            if chunk.isascii() and not decoder.getstate()[0]:
+                # ASCII is valid UTF-8 (and leaves no partial character behind).
+                continue
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as error:

@@ -3,6 +3,10 @@
 Every operation gets generated requests, valid and invalid (random path names, and the
 published demo dataset's real ones so that queries reach the tables); every answer must be
 a non-5xx response that matches the schema documented for its status code.
+
+Not checked: that every schema-valid request is accepted. Which field names `sort`, `fields`
+and the filters accept depends on the table, so a well-formed name the table lacks is a
+documented 400, not a defect.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
+from schemathesis.checks import positive_data_acceptance
 
 from tests.flow import publish
 
@@ -39,6 +44,6 @@ def test_every_operation_answers_within_its_schema(app, portal, uof_source, offi
                 @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                           suppress_health_check=list(HealthCheck))
                 def answers_within_schema(case: schemathesis.Case) -> None:
-                    case.call_and_validate()
+                    case.call_and_validate(excluded_checks=[positive_data_acceptance])
 
                 answers_within_schema()

@@ -1,0 +1,1 @@
+"""Community feedback: comments on datasets, resident surveys and the trust index from them."""

@@ -1,0 +1,56 @@
+"""Text residents send: cleaned of control characters and scrubbed by the privacy guard's rules."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import polars as pl
+
+from portal.community.errors import FeedbackRejected
+from portal.pipeline import privacy
+
+# Residents introduce themselves in free text more often than they leave contact details.
+SELF_INTRODUCTION = r"(?i)\b(?:my name is|i am called|this is)\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?"
+SCRUB_SPEC = {"fields": ["text"], "patterns": {"name": SELF_INTRODUCTION}}
+_BLANK_LINES = re.compile(r"\n{3,}")
+_SPACES = re.compile(r"[ \t]+")
+
+
+def clean(text: str | None) -> str:
+    """Normalised Unicode, no control characters except line breaks, trimmed."""
+    text = unicodedata.normalize("NFC", text or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(
+        c for c in text if c == "\n" or not unicodedata.category(c).startswith(("C", "Z")) or c == " "
+    )
+    text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def scrub(text: str) -> str:
+    """E-mail addresses, phone numbers, street addresses and self-introductions replaced.
+
+    The same rules the privacy guard applies to published free-text fields, so a resident's
+    contact details are never stored, let alone shown.
+    """
+    if not text:
+        return text
+    # The guard works on tables; a one-cell table keeps its rules in one place.
+    table, _ = privacy._scrub(pl.DataFrame({"text": [text]}), SCRUB_SPEC, ())
+    return table["text"][0]
+
+
+def resident_text(
+    text: str | None, *, field: str, max_length: int, required: bool = False
+) -> str | None:
+    """Cleaned and scrubbed text within its length limit, or FeedbackRejected saying why."""
+    cleaned = clean(text)
+    if not cleaned:
+        if required:
+            raise FeedbackRejected(f"Write something in “{field}”.")
+        return None
+    if len(cleaned) > max_length:
+        raise FeedbackRejected(
+            f"“{field}” is {len(cleaned):,} characters long; the limit is {max_length:,}."
+        )
+    return scrub(cleaned)

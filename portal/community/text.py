@@ -11,7 +11,7 @@ from portal.community.errors import FeedbackRejected
 from portal.pipeline import privacy
 
 # Residents introduce themselves in free text more often than they leave contact details.
-SELF_INTRODUCTION = r"(?i)\b(?:my name is|i am called|this is)\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?"
+SELF_INTRODUCTION = r"\b(?:[Mm]y name is|[Ii] am called|[Ss]igned,?)\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?"
 SCRUB_SPEC = {"fields": ["text"], "patterns": {"name": SELF_INTRODUCTION}}
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SPACES = re.compile(r"[ \t]+")
@@ -20,11 +20,18 @@ _SPACES = re.compile(r"[ \t]+")
 def clean(text: str | None) -> str:
     """Normalised Unicode, no control characters except line breaks, trimmed."""
     text = unicodedata.normalize("NFC", text or "").replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(
-        c for c in text if c == "\n" or not unicodedata.category(c).startswith(("C", "Z")) or c == " "
-    )
+    text = "".join(_character(c) for c in text.replace("\t", " "))
     text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def _character(c: str) -> str:
+    if c == "\n":
+        return c
+    category = unicodedata.category(c)
+    if category.startswith("Z"):
+        return " "  # no-break and other spaces
+    return "" if category.startswith("C") else c  # control, format and unassigned characters
 
 
 def scrub(text: str) -> str:

@@ -41,12 +41,12 @@ def create_app(config: Config | None = None) -> Flask:
 
     from portal.api.v1 import api
     from portal.web.admin import admin
-    from portal.web.retraction import retraction
     from portal.web.auth import auth
     from portal.web.catalogs import catalogs
     from portal.web.downloads import downloads
     from portal.web.office import office
     from portal.web.public import public
+    from portal.web.retraction import retraction
 
     for blueprint in (public, downloads, catalogs, auth, office, admin, retraction, api):
         app.register_blueprint(blueprint)
@@ -94,9 +94,7 @@ def _cors(response: Response) -> Response:
     )
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "GET, HEAD"
-        response.headers["Access-Control-Allow-Headers"] = (
-            "If-None-Match, If-Modified-Since, Range"
-        )
+        response.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since, Range"
         response.headers["Access-Control-Max-Age"] = "86400"
     return response
 

@@ -40,18 +40,25 @@ def _never_cache(response: Response) -> Response:
 @admin.get("/users/")
 @admin_required
 def user_list() -> str:
-    return render_template("office/users.html", users=users.all_users(db_session()),
-                           roles=[r.value for r in Role])
+    return render_template(
+        "office/users.html", users=users.all_users(db_session()), roles=[r.value for r in Role]
+    )
 
 
 @admin.post("/users/")
 @admin_required
 def user_create() -> Response:
     form = request.form
-    return _change(lambda s: users.create_user(s, form.get("email", ""), form.get("password", ""),
-                                               form.get("role", "officer"),
-                                               actor=current_user.email),
-                   "Account created.")
+    return _change(
+        lambda s: users.create_user(
+            s,
+            form.get("email", ""),
+            form.get("password", ""),
+            form.get("role", "officer"),
+            actor=current_user.email,
+        ),
+        "Account created.",
+    )
 
 
 @admin.post("/users/<int:user_id>")
@@ -63,17 +70,23 @@ def user_update(user_id: int) -> Response:
     user = session.get(User, user_id) or abort(404)
     action, form, actor = request.form.get("action"), request.form, current_user.email
     if action == "password":
-        return _change(lambda s: users.set_password(s, user.email, form.get("password", ""), actor),
-                       f"Password of {user.email} reset.")
+        return _change(
+            lambda s: users.set_password(s, user.email, form.get("password", ""), actor),
+            f"Password of {user.email} reset.",
+        )
     if action == "role":
-        return _change(lambda s: users.set_role(s, user.email, form.get("role", ""), actor),
-                       f"Role of {user.email} changed.")
+        return _change(
+            lambda s: users.set_role(s, user.email, form.get("role", ""), actor),
+            f"Role of {user.email} changed.",
+        )
     if action in ("disable", "enable"):
         if user.id == current_user.id:
             flash("You cannot disable your own account.", "error")
             return redirect(url_for("admin.user_list"))
-        return _change(lambda s: users.set_active(s, user.email, action == "enable", actor),
-                       f"{user.email} {action}d.")
+        return _change(
+            lambda s: users.set_active(s, user.email, action == "enable", actor),
+            f"{user.email} {action}d.",
+        )
     abort(400)
 
 

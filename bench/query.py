@@ -39,7 +39,10 @@ QUERIES = {
         sort=["-officers_involved", "incident_date"],
     ),
     "force in (2) + officer injured, sort date": Query(
-        {"most_serious_force": ["firearm", "electronic-control-device"], "officer_injured": ["true"]},
+        {
+            "most_serious_force": ["firearm", "electronic-control-device"],
+            "officer_injured": ["true"],
+        },
         sort=["incident_date"],
     ),
     "two enums, sort district,-date, 4 fields": Query(

@@ -54,6 +54,11 @@ def create_app(config: Config | None = None) -> Flask:
     from portal.api.openapi import docs as api_docs
 
     app.register_blueprint(api_docs)
+    from portal.web.community import community, community_api
+    from portal.web.moderation import moderation
+
+    for blueprint in (community, community_api, moderation):
+        app.register_blueprint(blueprint)
 
     app.context_processor(lambda: {"base_url": config.base_url})
     app.teardown_appcontext(_close_session)

@@ -27,6 +27,10 @@ class Config:
     PORTAL_DEBUG     "1" for development: same leniency as the demo
     PORTAL_SCHEMAS_DIR, PORTAL_PUBLISHERS_DIR  dataset definitions; default: the repo's folders
     PORTAL_SOURCE_<NAME>  the value of ${NAME} in publisher entries (source secrets)
+    PORTAL_SIGNING_KEY  Ed25519 private key (PEM, or base64 of PEM or of the 32 raw bytes) that
+                     signs the release ledger; see portal.ledger.signing_key for the fallback
+    PORTAL_SMTP_URL  smtp://[user:password@]host:port (or smtps://) for e-mail notifications
+    PORTAL_MAIL_FROM  the From address of notification e-mails
     """
 
     data_dir: Path
@@ -42,6 +46,9 @@ class Config:
     session_hours: int = 8
     login_rate_limit: str = "10 per minute"
     testing: bool = False
+    signing_key: str = ""
+    smtp_url: str = ""
+    mail_from: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Config:
@@ -73,7 +80,16 @@ class Config:
                 if k.startswith("PORTAL_SOURCE_")
             },
         )
-        return replace(config, **overrides) if overrides else config
+        config = replace(config, **overrides) if overrides else config
+        # The portal's own database, for sources that read it (the community-trust survey
+        # aggregates); PORTAL_SOURCE_PORTAL_DATABASE_URL may point at a read-only role instead.
+        return replace(
+            config,
+            source_variables={
+                "PORTAL_DATABASE_URL": config.database_url,
+                **config.source_variables,
+            },
+        )
 
     @property
     def staging_dir(self) -> Path:

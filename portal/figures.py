@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from portal.community.trust import trust_figures
 from portal.models import Dataset
 
 
@@ -269,6 +270,7 @@ CALCULATORS: dict[str, Callable[[dict[str, Path]], list[dict]]] = {
     "use-of-force": use_of_force,
     "body-worn-cameras": body_worn_cameras,
     "resource-allocation": resource_allocation,
+    "community-trust": trust_figures,
 }
 
 

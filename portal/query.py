@@ -105,8 +105,9 @@ def prepare_version(
         try:
             build_index(storage.path(item.path), schemas[resource], target)
         except (duckdb.Error, OSError):
-            log.warning("query index of %s v%d %s not built", dataset.slug, number, resource,
-                        exc_info=True)
+            log.warning(
+                "query index of %s v%d %s not built", dataset.slug, number, resource, exc_info=True
+            )
 
 
 def build_index(csv_path: Path, table_schema: dict, target: Path) -> Path:
@@ -133,7 +134,9 @@ def build_index(csv_path: Path, table_schema: dict, target: Path) -> Path:
             facets = {}
             for i, spec in enumerate(fields):
                 if _faceted(spec):
-                    counts = dict(con.execute(f"SELECT f{i}, count(*) FROM rows GROUP BY 1").fetchall())
+                    counts = dict(
+                        con.execute(f"SELECT f{i}, count(*) FROM rows GROUP BY 1").fetchall()
+                    )
                     facets[spec["name"]] = _facet_list(spec, counts)
             meta = {"format": FORMAT, "rows": total, "schema": table_schema, "facets": facets}
             con.execute("CREATE TABLE meta AS SELECT ? AS value", [json.dumps(meta)])
@@ -162,12 +165,24 @@ def open_table(data_dir: Path, version: Version, resource: str) -> Table:
         if table is not None:
             _open.move_to_end(path)
             return table
+        storage = LocalStorage(data_dir)
         if not path.exists():
-            log.info("building the missing query index of %s v%d %s (first use)",
-                     version.dataset.slug, version.number, resource)
-            storage = LocalStorage(data_dir)
+            log.info(
+                "building the missing query index of %s v%d %s (first use)",
+                version.dataset.slug,
+                version.number,
+                resource,
+            )
             build_index(storage.path(file.path), _schema_of(storage, version, file), path)
-        table = _open[path] = Table(path)
+        try:
+            table = Table(path)
+        except duckdb.Error:
+            # Cut short by a full disk, say, or written by an incompatible DuckDB: a cache.
+            log.warning("rebuilding the unreadable query index %s", path, exc_info=True)
+            path.unlink()
+            build_index(storage.path(file.path), _schema_of(storage, version, file), path)
+            table = Table(path)
+        _open[path] = table
         if len(_open) > OPEN_TABLES:
             # Dropped, not closed: a request still reading it keeps the database alive.
             _open.popitem(last=False)
@@ -319,7 +334,9 @@ class Table:
             raise BadQuery({key: ["give a value"]})
         if bound is not None:
             if _type(spec) not in RANGE_TYPES:
-                raise BadQuery({key: [f"{name} is {_type(spec)}: ranges work on numbers and dates"]})
+                raise BadQuery(
+                    {key: [f"{name} is {_type(spec)}: ranges work on numbers and dates"]}
+                )
             if len(values) != 1 or not values[0].strip():
                 raise BadQuery({key: ["give exactly one value"]})
             return f"f{i} {'>=' if bound == '__min' else '<='} ?", [_parse(spec, key, values[0])]
@@ -361,7 +378,7 @@ def _faceted(spec: dict) -> bool:
 
 
 def _facet_list(spec: dict, counts: dict) -> list[dict]:
-    """Enum values in the schema's order (zero counts included), then anything else, then missing."""
+    """Enum values in schema order (zero counts too), then any others, then missing."""
     values = list(spec.get("constraints", {}).get("enum") or [])
     if _type(spec) == "boolean":
         values = [True, False]
@@ -387,7 +404,9 @@ def _typed(spec: dict, column: str) -> str:
     if kind == "boolean":
         trues = ", ".join(map(_literal, spec.get("trueValues", DEFAULT_TRUE)))
         falses = ", ".join(map(_literal, spec.get("falseValues", DEFAULT_FALSE)))
-        return f"CASE WHEN {column} IN ({trues}) THEN true WHEN {column} IN ({falses}) THEN false END"
+        return (
+            f"CASE WHEN {column} IN ({trues}) THEN true WHEN {column} IN ({falses}) THEN false END"
+        )
     if kind in ("date", "datetime"):
         target = "DATE" if kind == "date" else "TIMESTAMP"
         if fmt in ("default", "any"):
@@ -425,8 +444,13 @@ def _parse(spec: dict, key: str, value: str) -> Any:
                 return False
             raise ValueError
     except ValueError:
-        example = {"date": "2024-01-31", "datetime": "2024-01-31T08:00:00", "yearmonth": "2024-01",
-                   "boolean": "true or false", "number": "12.5"}.get(kind, "42")
+        example = {
+            "date": "2024-01-31",
+            "datetime": "2024-01-31T08:00:00",
+            "yearmonth": "2024-01",
+            "boolean": "true or false",
+            "number": "12.5",
+        }.get(kind, "42")
         raise BadQuery({key: [f"{value!r} is not a {kind} (for example {example})"]}) from None
     return value
 

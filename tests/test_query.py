@@ -29,7 +29,7 @@ SCHEMA = {
 }
 ROWS = [
     ["1", "2024-01-05", "2024-01", "D1", "Traffic stop", "12.50", "true"],
-    ["2", "2024-02-10", "2024-02", "D2", "'=HYPERLINK(\"x\")", "3", "false"],
+    ["2", "2024-02-10", "2024-02", "D2", '\'=HYPERLINK("x")', "3", "false"],
     ["3", "2024-02-11", "2024-02", "D1", "line one\nline two, with comma", "", "false"],
     ["4", "2024-03-01", "2024-03", "D3", "", "7.25", "true"],
     ["5", "2024-03-15", "2024-03", "D1", "100% sure_thing", "0.5", "false"],
@@ -60,8 +60,13 @@ def test_values_are_typed_per_the_schema_and_missing_cells_are_null(table):
 
     assert page.total == 6
     assert page.rows[0] == {
-        "id": 1, "day": "2024-01-05", "month": "2024-01", "district": "D1",
-        "note": "Traffic stop", "cost": 12.5, "injured": True,
+        "id": 1,
+        "day": "2024-01-05",
+        "month": "2024-01",
+        "district": "D1",
+        "note": "Traffic stop",
+        "cost": 12.5,
+        "injured": True,
     }
     assert page.rows[2]["cost"] is None
     assert page.rows[3]["note"] is None
@@ -142,7 +147,9 @@ def test_bad_queries_name_the_parameter(table, asked, parameter):
 
 def test_facets_list_every_enum_value_with_its_count(table):
     assert table.facets["district"] == [
-        {"value": "D1", "count": 3}, {"value": "D2", "count": 2}, {"value": "D3", "count": 1},
+        {"value": "D1", "count": 3},
+        {"value": "D2", "count": 2},
+        {"value": "D3", "count": 1},
     ]
     assert table.facets["injured"] == [{"value": True, "count": 3}, {"value": False, "count": 3}]
     assert "note" not in table.facets
@@ -162,13 +169,17 @@ def test_filtered_export_has_exactly_the_filtered_rows_with_published_cells(tabl
 
     assert exported.startswith("note,id,cost\r\n")
     parsed = list(csv.reader(io.StringIO(exported, newline="")))
-    published = {r[0]: r for r in csv.reader(io.StringIO(
-        (tmp_path / "table.csv").read_text(encoding="utf-8"), newline=""))}
+    published = {
+        r[0]: r
+        for r in csv.reader(
+            io.StringIO((tmp_path / "table.csv").read_text(encoding="utf-8"), newline="")
+        )
+    }
     page = table.page(Query(wanted.filters, sort=wanted.sort, fields=wanted.fields, limit=1000))
     assert [int(r[1]) for r in parsed[1:]] == ids(page)
     for note, id_, cost in parsed[1:]:
         assert [note, cost] == [published[id_][4], published[id_][5]]  # "12.50" stays "12.50"
-    assert "'=HYPERLINK(\"\"x\"\")" in exported  # neutralised text, quoted as published
+    assert '\'=HYPERLINK(""x"")' in exported  # neutralised text, quoted as published
 
 
 def test_a_bad_export_fails_before_streaming(table):
@@ -190,8 +201,11 @@ def test_publishing_builds_the_index_outside_the_version_folder(
     index = query.index_path(portal.config.data_dir, "use-of-force", 1, "incidents", file.sha256)
 
     assert index.exists()
-    assert not (portal.config.data_dir / "versions" / "use-of-force" / "v1").joinpath(
-        index.name).exists()
+    assert (
+        not (portal.config.data_dir / "versions" / "use-of-force" / "v1")
+        .joinpath(index.name)
+        .exists()
+    )
     with portal.db.session() as session:
         from portal.browse import find_version
 
@@ -219,8 +233,29 @@ def test_a_missing_index_is_built_on_first_use_and_logged(portal, uof_source, of
 
     assert index.exists()
     assert "building the missing query index" in caplog.text
-    assert page.total == sum(1 for line in Path(
-        portal.config.data_dir / "versions" / file.path).read_text().splitlines() if ",D2," in line)
-    with pytest.raises(query.UnknownResource):
-        with portal.db.session() as session:
-            query.open_table(portal.config.data_dir, find_version(session, "use-of-force", 1), "x")
+    assert page.total == sum(
+        1
+        for line in Path(portal.config.data_dir / "versions" / file.path).read_text().splitlines()
+        if ",D2," in line
+    )
+    with pytest.raises(query.UnknownResource), portal.db.session() as session:
+        query.open_table(portal.config.data_dir, find_version(session, "use-of-force", 1), "x")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_unreadable_index_is_rebuilt(portal, uof_source, officer, caplog):
+    version = publish(portal, officer)
+    file = version.file("incidents.csv")
+    index = query.index_path(portal.config.data_dir, "use-of-force", 1, "incidents", file.sha256)
+    query._open.pop(index, None)
+    index.write_bytes(b"not a database")
+
+    with portal.db.session() as session, caplog.at_level(logging.WARNING, logger="portal.query"):
+        from portal.browse import find_version
+
+        table = query.open_table(
+            portal.config.data_dir, find_version(session, "use-of-force", 1), "incidents"
+        )
+
+    assert table.row_count == file.row_count
+    assert "rebuilding the unreadable query index" in caplog.text

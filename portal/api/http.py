@@ -1,4 +1,4 @@
-"""What every `/api/v1/` response shares: JSON errors in one shape, ETag and 304, no caching of `latest`."""
+"""What every `/api/v1/` answer shares: errors in one JSON shape, ETag and 304, no caching."""
 
 from __future__ import annotations
 
@@ -12,8 +12,13 @@ from werkzeug.exceptions import HTTPException
 from portal.api.payloads import ErrorSchema
 from portal.query import BadQuery
 
-TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 410: "Gone",
-          500: "Server error"}
+TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    410: "Gone",
+    500: "Server error",
+}
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
 
 
@@ -25,10 +30,18 @@ class ApiError(Exception):
         self.status, self.message, self.fields = status, message, fields or {}
 
 
-def error_response(status: int, message: str, fields: dict[str, list[str]] | None = None) -> Response:
+def error_response(
+    status: int, message: str, fields: dict[str, list[str]] | None = None
+) -> Response:
     body = ErrorSchema().dump(
-        {"error": {"status": status, "title": TITLES.get(status, "Error"), "message": message,
-                   "fields_": fields or {}}}
+        {
+            "error": {
+                "status": status,
+                "title": TITLES.get(status, "Error"),
+                "message": message,
+                "fields_": fields or {},
+            }
+        }
     )
     response = jsonify(body)
     response.status_code = status
@@ -57,8 +70,10 @@ def install(api: Blueprint) -> None:
 
 
 def _http_error(exc: HTTPException) -> Response:
-    messages = {404: "There is nothing at this address.",
-                405: "This address only answers GET requests."}
+    messages = {
+        404: "There is nothing at this address.",
+        405: "This address only answers GET requests.",
+    }
     status = exc.code or 500
     return error_response(status, messages.get(status, exc.description or TITLES.get(status, "")))
 

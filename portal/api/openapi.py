@@ -1,4 +1,4 @@
-"""The OpenAPI 3 document of `/api/v1/`, generated from the marshmallow schemas, and the `/api/` page."""
+"""The OpenAPI 3 document of `/api/v1/`, built from the marshmallow schemas; the `/api/` page."""
 
 from __future__ import annotations
 
@@ -17,10 +17,22 @@ from portal.web.extensions import portal
 
 docs = Blueprint("api_docs", __name__)
 
-SLUG = {"in": "path", "name": "slug", "required": True, "schema": {"type": "string"},
-        "description": "The dataset's short name.", "example": "use-of-force"}
-RESOURCE = {"in": "path", "name": "resource", "required": True, "schema": {"type": "string"},
-            "description": "The table's name within the dataset.", "example": "incidents"}
+SLUG = {
+    "in": "path",
+    "name": "slug",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The dataset's short name.",
+    "example": "use-of-force",
+}
+RESOURCE = {
+    "in": "path",
+    "name": "resource",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The table's name within the dataset.",
+    "example": "incidents",
+}
 FILTERS = {
     "in": "query",
     "name": "filters",
@@ -58,19 +70,35 @@ def _error(description: str) -> dict:
     return {"description": description, **_json("Error")}
 
 
-def _operation(summary: str, description: str, example: str, ok: Any, parameters: list,
-               errors: tuple[int, ...] = (404,), media: str = "application/json") -> dict:
+def _operation(
+    summary: str,
+    description: str,
+    example: str,
+    ok: Any,
+    parameters: list,
+    errors: tuple[int, ...] = (404,),
+    media: str = "application/json",
+) -> dict:
     responses: dict[str, Any] = {
         "200": {"description": "OK", "content": {media: {"schema": ok}}},
         "304": {"description": "Not modified: the ETag sent in If-None-Match is still current."},
     }
-    words = {400: "A parameter is not valid; `fields` says which and why.",
-             404: "No such dataset, table or version.",
-             410: "The version was retracted; the message gives the public notice."}
+    words = {
+        400: "A parameter is not valid; `fields` says which and why.",
+        404: "No such dataset, table or version.",
+        410: "The version was retracted; the message gives the public notice.",
+    }
     for status in errors:
         responses[str(status)] = _error(words[status])
-    return {"get": {"summary": summary, "description": description, "parameters": parameters,
-                    "responses": responses, "x-example": example}}
+    return {
+        "get": {
+            "summary": summary,
+            "description": description,
+            "parameters": parameters,
+            "responses": responses,
+            "x-example": example,
+        }
+    }
 
 
 def _paths() -> dict[str, dict]:
@@ -78,42 +106,82 @@ def _paths() -> dict[str, dict]:
     rows_query = {"in": "query", "schema": payloads.RowsQuerySchema}
     table = "/api/v1/datasets/use-of-force/resources/incidents"
     return {
-        "/api/v1/": _operation("Summary", "Every published dataset with its headline figures.",
-                               "/api/v1/", payloads.IndexSchema, [], errors=()),
+        "/api/v1/": _operation(
+            "Summary",
+            "Every published dataset with its headline figures.",
+            "/api/v1/",
+            payloads.IndexSchema,
+            [],
+            errors=(),
+        ),
         "/api/v1/datasets": _operation(
-            "Catalogue", "Every published dataset.", "/api/v1/datasets",
-            payloads.CatalogueSchema, [], errors=()),
+            "Catalogue",
+            "Every published dataset.",
+            "/api/v1/datasets",
+            payloads.CatalogueSchema,
+            [],
+            errors=(),
+        ),
         "/api/v1/datasets/{slug}": _operation(
-            "Dataset", "Description, methodology, licence, tables and the current version.",
-            "/api/v1/datasets/use-of-force", DatasetSchema, [SLUG]),
+            "Dataset",
+            "Description, methodology, licence, tables and the current version.",
+            "/api/v1/datasets/use-of-force",
+            DatasetSchema,
+            [SLUG],
+        ),
         "/api/v1/datasets/{slug}/versions": _operation(
-            "Versions", "Every version, newest first, with files, checksums and notes.",
-            "/api/v1/datasets/use-of-force/versions", payloads.VersionListSchema, [SLUG]),
+            "Versions",
+            "Every version, newest first, with files, checksums and notes.",
+            "/api/v1/datasets/use-of-force/versions",
+            payloads.VersionListSchema,
+            [SLUG],
+        ),
         "/api/v1/datasets/{slug}/resources": _operation(
-            "Tables", "The tables of the current version (or `version`).",
-            "/api/v1/datasets/use-of-force/resources", payloads.ResourceListSchema,
-            [SLUG, version], errors=(400, 404, 410)),
+            "Tables",
+            "The tables of the current version (or `version`).",
+            "/api/v1/datasets/use-of-force/resources",
+            payloads.ResourceListSchema,
+            [SLUG, version],
+            errors=(400, 404, 410),
+        ),
         "/api/v1/datasets/{slug}/resources/{resource}": _operation(
-            "Table", "A table's schema, files, row count and facets (every value of each "
-            "enumerated field with its row count).", table, payloads.ResourceDetailSchema,
-            [SLUG, RESOURCE, version], errors=(400, 404, 410)),
+            "Table",
+            "A table's schema, files, row count and facets (every value of each "
+            "enumerated field with its row count).",
+            table,
+            payloads.ResourceDetailSchema,
+            [SLUG, RESOURCE, version],
+            errors=(400, 404, 410),
+        ),
         "/api/v1/datasets/{slug}/resources/{resource}/rows": _operation(
-            "Rows", "Rows of a table, filtered, sorted and a page at a time, with the total "
+            "Rows",
+            "Rows of a table, filtered, sorted and a page at a time, with the total "
             "number of matching rows.",
             f"{table}/rows?district=D3&incident_date__min=2024-01-01&sort=-incident_date&limit=10",
-            payloads.RowsPageSchema, [SLUG, RESOURCE, rows_query, FILTERS],
-            errors=(400, 404, 410)),
+            payloads.RowsPageSchema,
+            [SLUG, RESOURCE, rows_query, FILTERS],
+            errors=(400, 404, 410),
+        ),
         "/api/v1/datasets/{slug}/resources/{resource}/rows.csv": _operation(
-            "Filtered CSV", "Every row matching the same filters and sort as `/rows` (`limit` "
+            "Filtered CSV",
+            "Every row matching the same filters and sort as `/rows` (`limit` "
             "and `offset` are ignored), streamed as CSV (UTF-8, CRLF line ends, cells exactly "
             "as in the published file).",
             f"{table}/rows.csv?district=D3&subject_injury=serious",
-            {"type": "string"}, [SLUG, RESOURCE, rows_query, FILTERS],
-            errors=(400, 404, 410), media="text/csv"),
+            {"type": "string"},
+            [SLUG, RESOURCE, rows_query, FILTERS],
+            errors=(400, 404, 410),
+            media="text/csv",
+        ),
         "/api/v1/runs": _operation(
-            "Update status", "The latest updates of each published dataset: when, and whether "
-            "new data arrived, nothing changed or the update failed.", "/api/v1/runs",
-            payloads.RunsSchema, [], errors=()),
+            "Update status",
+            "The latest updates of each published dataset: when, and whether "
+            "new data arrived, nothing changed or the update failed.",
+            "/api/v1/runs",
+            payloads.RunsSchema,
+            [],
+            errors=(),
+        ),
     }
 
 

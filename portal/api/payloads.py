@@ -37,19 +37,25 @@ class RowsQuerySchema(VersionQuerySchema):
 
     q = fields.String(
         validate=validate.Length(max=200),
-        metadata=_doc("Text search: rows with a text field containing this, any case.",
-                      example="traffic"),
+        metadata=_doc(
+            "Text search: rows with a text field containing this, any case.", example="traffic"
+        ),
     )
     sort = fields.String(
         validate=validate.Length(max=1000),
-        metadata=_doc("Fields to sort by, comma-separated; `-` before a name sorts descending. "
-                      "Ties keep the published file's order.", example="-incident_date,district"),
+        metadata=_doc(
+            "Fields to sort by, comma-separated; `-` before a name sorts descending. "
+            "Ties keep the published file's order.",
+            example="-incident_date,district",
+        ),
     )
     fields_ = fields.String(
         data_key="fields",
         validate=validate.Length(max=2000),
-        metadata=_doc("Fields to return, comma-separated, in this order; all when absent.",
-                      example="incident_id,incident_date,district"),
+        metadata=_doc(
+            "Fields to return, comma-separated, in this order; all when absent.",
+            example="incident_id,incident_date,district",
+        ),
     )
     limit = fields.Integer(
         strict=False,
@@ -136,7 +142,9 @@ class ResourceDetailSchema(ResourceSummarySchema):
         keys=fields.String(),
         values=fields.List(fields.Nested(FacetValueSchema)),
         required=True,
-        metadata=_doc("For each enumerated or yes/no field: every value and how many rows have it."),
+        metadata=_doc(
+            "For each enumerated or yes/no field: every value and how many rows have it."
+        ),
     )
 
 
@@ -156,8 +164,10 @@ class RowsPageSchema(Schema):
     rows = fields.List(
         fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True)),
         required=True,
-        metadata=_doc("Rows as objects, values typed by the schema: numbers, true/false, "
-                      "dates as YYYY-MM-DD, null for missing cells."),
+        metadata=_doc(
+            "Rows as objects, values typed by the schema: numbers, true/false, "
+            "dates as YYYY-MM-DD, null for missing cells."
+        ),
     )
 
 
@@ -193,4 +203,3 @@ class IndexSchema(Schema):
 class VersionListSchema(Schema):
     dataset = fields.String(required=True)
     versions = fields.List(Dumped(VersionSchema), required=True)
-

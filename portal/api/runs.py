@@ -21,12 +21,16 @@ from portal.web.extensions import db_session
 
 RUNS_PER_DATASET = 10
 OUTCOMES = {
-    RunStatus.SUCCEEDED: ("received", "New data arrived; it is published once a records officer "
-                                      "approves it."),
+    RunStatus.SUCCEEDED: (
+        "received",
+        "New data arrived; it is published once a records officer approves it.",
+    ),
     RunStatus.UNCHANGED: ("unchanged", "The source had nothing new."),
     RunStatus.FAILED: ("failed", "The update did not complete; the published data is unchanged."),
-    RunStatus.INTERRUPTED: ("failed", "The update did not complete; the published data is "
-                                      "unchanged."),
+    RunStatus.INTERRUPTED: (
+        "failed",
+        "The update did not complete; the published data is unchanged.",
+    ),
     RunStatus.QUEUED: ("in-progress", "An update is under way."),
     RunStatus.RUNNING: ("in-progress", "An update is under way."),
 }
@@ -37,7 +41,10 @@ def public_runs(session: Session, per_dataset: int = RUNS_PER_DATASET) -> list[d
     result = []
     for dataset in browse.published_datasets(session):
         found = session.scalars(
-            select(Run).where(Run.dataset_id == dataset.id).order_by(Run.id.desc()).limit(per_dataset)
+            select(Run)
+            .where(Run.dataset_id == dataset.id)
+            .order_by(Run.id.desc())
+            .limit(per_dataset)
         )
         runs = []
         for run in found:

@@ -1,4 +1,4 @@
-"""`/api/v1/datasets/<slug>/resources/...`: a version's tables, their rows and filtered CSV exports."""
+"""`/api/v1/datasets/<slug>/resources/...`: tables, their rows and filtered CSV exports."""
 
 from __future__ import annotations
 
@@ -30,8 +30,11 @@ def resources(slug: str) -> Response:
     tables = [f for f in version.files if f.resource_name and f.media_type == "text/csv"]
     return payload(
         ResourceListSchema(),
-        {"dataset": slug, "version": version.number,
-         "resources": [_summary(version, f) for f in tables]},
+        {
+            "dataset": slug,
+            "version": version.number,
+            "resources": [_summary(version, f) for f in tables],
+        },
     )
 
 
@@ -41,16 +44,27 @@ def resource(slug: str, resource: str) -> Response:
     table, file = _table(version, resource)
     base = _base()
     files = [
-        {"filename": f.filename, "media_type": f.media_type, "size": f.size, "sha256": f.sha256,
-         "url": f"{base}/datasets/{slug}/v{version.number}/{f.filename}"}
+        {
+            "filename": f.filename,
+            "media_type": f.media_type,
+            "size": f.size,
+            "sha256": f.sha256,
+            "url": f"{base}/datasets/{slug}/v{version.number}/{f.filename}",
+        }
         for f in version.files
         if f.resource_name == resource
     ]
     return payload(
         ResourceDetailSchema(),
-        {**_summary(version, file), "rows": table.row_count, "dataset": slug,
-         "version": version.number, "table_schema": table.schema, "files": files,
-         "facets": table.facets},
+        {
+            **_summary(version, file),
+            "rows": table.row_count,
+            "dataset": slug,
+            "version": version.number,
+            "table_schema": table.schema,
+            "files": files,
+            "facets": table.facets,
+        },
     )
 
 
@@ -68,9 +82,17 @@ def rows(slug: str, resource: str) -> Response:
         following = f"{_base()}{request.path}?{urlencode(args)}"
     return payload(
         RowsPageSchema(),
-        {"dataset": slug, "resource": resource, "version": version.number, "total": page.total,
-         "limit": page.limit, "offset": page.offset, "next": following, "fields_": page.fields,
-         "rows": page.rows},
+        {
+            "dataset": slug,
+            "resource": resource,
+            "version": version.number,
+            "total": page.total,
+            "limit": page.limit,
+            "offset": page.offset,
+            "next": following,
+            "fields_": page.fields,
+            "rows": page.rows,
+        },
     )
 
 
@@ -81,8 +103,13 @@ def rows_csv(slug: str, resource: str) -> Response:
     table, file = _table(version, resource)
     wanted = _query(params)
     chunks = table.export(wanted)  # a bad query raises here, before any byte is sent
-    canonical = urlencode(sorted((k, v) for k, v in request.args.items(multi=True)
-                                 if k not in ("limit", "offset", "version")))
+    canonical = urlencode(
+        sorted(
+            (k, v)
+            for k, v in request.args.items(multi=True)
+            if k not in ("limit", "offset", "version")
+        )
+    )
     etag = hashlib.sha256(f"{file.sha256}?{canonical}".encode()).hexdigest()
     if request.if_none_match.contains(etag):
         chunks.close()
@@ -92,7 +119,9 @@ def rows_csv(slug: str, resource: str) -> Response:
         name = f"{slug}-v{version.number}-{resource}-filtered.csv"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.set_etag(etag)
-    response.headers["Link"] = f'<{_base()}/datasets/{slug}/v{version.number}/{file.filename}>; rel="describedby"'
+    response.headers["Link"] = (
+        f'<{_base()}/datasets/{slug}/v{version.number}/{file.filename}>; rel="describedby"'
+    )
     return response
 
 
@@ -132,8 +161,11 @@ def _version(slug: str, number: int | None) -> Version:
     except browse.NotPublished:
         raise ApiError(404, f"{slug} has no version {number}") from None
     if version.retracted_at is not None:
-        raise ApiError(410, f"version {version.number} of {slug} was retracted: "
-                       f"{version.retraction_reason or 'no reason given'}")
+        raise ApiError(
+            410,
+            f"version {version.number} of {slug} was retracted: "
+            f"{version.retraction_reason or 'no reason given'}",
+        )
     return version
 
 
@@ -143,14 +175,24 @@ def _table(version: Version, resource: str) -> tuple[query.Table, VersionFile]:
         table = query.open_table(portal().config.data_dir, version, resource)
     except query.UnknownResource:
         raise ApiError(404, f"{version.dataset.slug} has no table named {resource!r}") from None
-    file = next(f for f in version.files if f.resource_name == resource and f.media_type == "text/csv")
+    file = next(
+        f for f in version.files if f.resource_name == resource and f.media_type == "text/csv"
+    )
     return table, file
 
 
 def _summary(version: Version, file: VersionFile) -> dict:
     base, slug = _base(), version.dataset.slug
-    title = next((r.title for r in version.dataset.resources if r.name == file.resource_name),
-                 file.resource_name)
+    title = next(
+        (r.title for r in version.dataset.resources if r.name == file.resource_name),
+        file.resource_name,
+    )
     url = f"{base}/api/v1/datasets/{slug}/resources/{file.resource_name}"
-    return {"name": file.resource_name, "title": title, "rows": file.row_count, "url": url,
-            "rows_url": f"{url}/rows", "csv_url": f"{base}/datasets/{slug}/v{version.number}/{file.filename}"}
+    return {
+        "name": file.resource_name,
+        "title": title,
+        "rows": file.row_count,
+        "url": url,
+        "rows_url": f"{url}/rows",
+        "csv_url": f"{base}/datasets/{slug}/v{version.number}/{file.filename}",
+    }

@@ -55,7 +55,9 @@ def versions(slug: str) -> Response:
         VersionListSchema(),
         {
             "dataset": slug,
-            "versions": dump(VersionSchema(many=True), browse.versions(db_session(), found), _base()),
+            "versions": dump(
+                VersionSchema(many=True), browse.versions(db_session(), found), _base()
+            ),
         },
     )
 

@@ -75,7 +75,7 @@ def dataset_entry(
         "@type": "dcat:Dataset",
         "title": dataset.title,
         "description": (meta.get("description") or dataset.title).strip(),
-        "keyword": [word for word in meta.get("keywords") or [] if word] or None,
+        "keyword": [str(word) for word in meta.get("keywords") or [] if str(word).strip()] or None,
         "modified": version.published_at.isoformat(timespec="seconds"),
         "issued": issued.isoformat(timespec="seconds") if issued else None,
         "publisher": {"@type": "org:Organization", "name": name},
@@ -83,7 +83,7 @@ def dataset_entry(
         "identifier": page,
         "accessLevel": "public",
         "license": license_url(dataset),
-        "spatial": meta.get("spatial") or None,
+        "spatial": _text(meta.get("spatial")),
         "temporal": None,
         "accrualPeriodicity": accrual_periodicity(meta),
         "landingPage": page,
@@ -128,3 +128,7 @@ def accrual_periodicity(meta: dict) -> str | None:
     if given == "irregular" or (given and PERIODICITY.match(given)):
         return given
     return None
+
+
+def _text(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None

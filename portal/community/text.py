@@ -11,7 +11,9 @@ from portal.community.errors import FeedbackRejected
 from portal.pipeline import privacy
 
 # Residents introduce themselves in free text more often than they leave contact details.
-SELF_INTRODUCTION = r"\b(?:[Mm]y name is|[Ii] am called|[Ss]igned,?)\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?"
+SELF_INTRODUCTION = (
+    r"\b(?:[Mm]y name is|[Ii] am called|[Ss]igned,?)\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?"
+)
 SCRUB_SPEC = {"fields": ["text"], "patterns": {"name": SELF_INTRODUCTION}}
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SPACES = re.compile(r"[ \t]+")
@@ -48,9 +50,14 @@ def scrub(text: str) -> str:
 
 
 def resident_text(
-    text: str | None, *, field: str, max_length: int, required: bool = False
+    text: str | None,
+    *,
+    field: str,
+    max_length: int,
+    required: bool = False,
+    scrubbed: bool = True,
 ) -> str | None:
-    """Cleaned and scrubbed text within its length limit, or FeedbackRejected saying why."""
+    """Cleaned (and scrubbed) text within its length limit, or FeedbackRejected saying why."""
     cleaned = clean(text)
     if not cleaned:
         if required:
@@ -60,4 +67,4 @@ def resident_text(
         raise FeedbackRejected(
             f"“{field}” is {len(cleaned):,} characters long; the limit is {max_length:,}."
         )
-    return scrub(cleaned)
+    return scrub(cleaned) if scrubbed else cleaned

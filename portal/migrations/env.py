@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import portal.accountability_models  # noqa: F401  (the ledger, corrections, watches)
 from portal import models  # noqa: F401  (registers the tables on Base.metadata)
 from portal.community import models as community_models  # noqa: F401
 from portal.db import Base, make_engine

@@ -119,6 +119,12 @@ class FieldCheck:
             tag, payload = self.key_part
             self.key = pl.lit(f"{tag}:") + payload
         self.flag_exprs = self.flags()
+        # The flags of a field the screening pass found nothing to report on.
+        self.quiet_flag_exprs = {
+            name: expr
+            for name, expr in self.flag_exprs.items()
+            if name.endswith((":missing", ":key"))
+        }
 
     # Planning: what polars can decide alone
 
@@ -139,8 +145,10 @@ class FieldCheck:
         if kind == "string":
             ok, value, key = pl.lit(True), raw, ("s", raw)
         elif kind == "integer":
-            ok = raw.str.contains(r"^[+-]?[0-9]{1,18}$")
+            # Parses exactly the cells that match [+-]?[0-9]+ and fit in 64 bits, which
+            # Python's int() reads to the same value.
             value = raw.str.to_integer(strict=False)
+            ok = value.is_not_null()
             key = ("n", value.cast(pl.String))
         elif kind == "number":
             ok = raw.str.contains(r"^[+-]?[0-9]+(\.[0-9]+)?$") & (raw.str.len_bytes() <= 16)
@@ -251,12 +259,14 @@ class FieldCheck:
         elif self.keyed:
             key = pl.Series("key", [None] * frame.height, dtype=pl.String)
         for index, (name_c, _) in enumerate(self.checks if self.fast else []):
+            if f"{number}:v{index}" not in flags.columns:
+                continue
             violated = flag(f"v{index}")
             if violated.any():
                 order = number * FIELD_SLOT + 1 + self.field.supported_constraints.index(name_c)
                 out.append(self.constraint_findings(frame.filter(violated), name_c, order))
-        suspect = flag("suspect")
-        if suspect.any():
+        suspect = flag("suspect") if f"{number}:suspect" in flags.columns else None
+        if suspect is not None and suspect.any():
             out.append(self.read_in_python(frame.filter(suspect), suspect, key))
         return FieldResult(out, missing, key)
 

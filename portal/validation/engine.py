@@ -19,7 +19,13 @@ from portal.validation.cells import (
 from portal.validation.key_checks import KeyChecks
 from portal.validation.keys import KeyIndex, key_hashes
 from portal.validation.report import FindingLog
-from portal.validation.screen import PROBLEM, Screen, hash_column, null_column
+from portal.validation.screen import (
+    PROBLEM,
+    Screen,
+    hash_column,
+    null_column,
+    problem_column,
+)
 
 BATCH_SIZE = 100_000
 # sourceName -> sourceKey -> the referenced keys
@@ -130,7 +136,10 @@ def check_batch(
     problem = screened[PROBLEM]
     out: list[pl.DataFrame] = []
     if problem.any():
-        cells, keys = cell_findings(table, source.Batch(frame.filter(problem), batch.extras))
+        flagged = screened.filter(problem)
+        noisy = {c.number for c in table.checks if flagged[problem_column(c.number)].any()}
+        subset = source.Batch(frame.filter(problem), batch.extras)
+        cells, keys = cell_findings(table, subset, noisy)
         out.append(cells)
         positions = problem.arg_true().to_numpy()
         for name, fields in key_checks.key_sets.items():
@@ -146,16 +155,23 @@ def check_batch(
 
 
 def cell_findings(
-    table: Table, batch: source.Batch
+    table: Table, batch: source.Batch, noisy: set[int] | None = None
 ) -> tuple[pl.DataFrame, dict[str, pl.Series | None]]:
-    """The cell and row findings of a batch, and the exact key column of each keyed field."""
+    """The cell and row findings of a batch, and the exact key column of each keyed field.
+
+    Only the fields numbered in `noisy` (default: all) can have findings in the batch.
+    """
     frame = batch.frame
     out: list[pl.DataFrame] = []
     missing: list[pl.Series] = []
     keys: dict[str, pl.Series | None] = {}
     # One select computes the flags of every field; rows are only filtered out for the
     # (rare) flags that are raised.
-    flags = frame.select(**{k: v for check in table.checks for k, v in check.flag_exprs.items()})
+    exprs = {}
+    for check in table.checks:
+        quiet = noisy is not None and check.number not in noisy
+        exprs.update(check.quiet_flag_exprs if quiet else check.flag_exprs)
+    flags = frame.select(**exprs)
     for check in table.checks:
         result = check.results(frame, flags)
         out.extend(result.findings)

@@ -16,6 +16,11 @@ from portal.validation.cells import FieldCheck
 from portal.validation.keys import NULL_HASH, combine, part_hash
 
 PROBLEM = "_problem"
+ROW_PROBLEM = "_problem_row"
+
+
+def problem_column(number: int) -> str:
+    return f"_problem_{number}"
 
 
 def hash_column(name: str) -> str:
@@ -40,24 +45,23 @@ class Screen:
         missing: dict[str, pl.Expr] = {}
         parts: dict[str, pl.Expr] = {}
         null_parts: dict[str, pl.Expr] = {}
-        problems: list[pl.Expr] = []
+        selects = [pl.col("_row")]
         for check in self.checks:
             is_missing = self.missing(check, regular)
             missing.setdefault(check.name, is_missing)
-            problems.append(self.problem(check, is_missing, regular))
+            problem = self.problem(check, is_missing, regular)
+            selects.append(problem.alias(problem_column(check.number)))
             if check.keyed and check.name not in parts:
                 parts[check.name] = self.key_part_hash(check, is_missing)
                 keyless = check.fast and check.key_part is None
                 null_parts[check.name] = pl.lit(True) if keyless else is_missing
+        whole_row = [pl.lit(False)]
         if not any(check.constraints.get("required") for check in self.checks):
             # A row of missing cells is a blank row, reported as such by the exact check.
-            problems.append(pl.all_horizontal(list(missing.values())))
+            whole_row.append(pl.all_horizontal(list(missing.values())))
         if not regular:
-            problems.append(pl.col("_n") != width)
-        selects = [
-            pl.col("_row"),
-            (pl.any_horizontal(problems) if problems else pl.lit(False)).alias(PROBLEM),
-        ]
+            whole_row.append(pl.col("_n") != width)
+        selects.append(pl.any_horizontal(whole_row).alias(ROW_PROBLEM))
         null_hash = pl.lit(NULL_HASH, dtype=pl.UInt64)
         for name, fields in self.key_sets.items():
             selects.append(
@@ -103,4 +107,12 @@ class Screen:
         return pl.when(is_missing).then(null_hash).otherwise(part_hash(payload, tag))
 
     def run(self, frame: pl.DataFrame, *, regular: bool) -> pl.DataFrame:
-        return frame.select(self.selects[regular])
+        """The screening columns of a batch: `_row`, the problem flags and the key hashes."""
+        # Two steps, so that the field flags are computed once and kept for `problem_column`.
+        flags = [ROW_PROBLEM, *(problem_column(check.number) for check in self.checks)]
+        return (
+            frame.lazy()
+            .select(self.selects[regular])
+            .with_columns(pl.any_horizontal(flags).alias(PROBLEM))
+            .collect()
+        )

@@ -109,11 +109,13 @@ def line_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
         handle.readline()
         carry = b""
         while chunk := handle.read(chunk_bytes):
-            data = carry + chunk
-            cut = data.rfind(b"\n") + 1
-            if cut:
-                yield data[:cut]
-            carry = data[cut:]
+            cut = chunk.rfind(b"\n") + 1
+            if not cut:
+                carry += chunk
+                continue
+            # One copy of the chunk at most: these are megabytes.
+            yield b"".join((carry, memoryview(chunk)[:cut])) if carry or cut < len(chunk) else chunk
+            carry = chunk[cut:]
         if carry:
             yield carry
 

@@ -20,8 +20,10 @@ from schemathesis.checks import positive_data_acceptance
 from tests.flow import publish
 
 EXAMPLES = 25  # per operation, mode and path: the whole run stays well under a minute
-REAL_PATHS = [{"slug": "use-of-force", "resource": "incidents"},
-              {"slug": "use-of-force", "resource": "monthly-summary"}]
+REAL_PATHS = [
+    {"slug": "use-of-force", "resource": "incidents"},
+    {"slug": "use-of-force", "resource": "monthly-summary"},
+]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -33,7 +35,9 @@ def test_every_operation_answers_within_its_schema(app, portal, uof_source, offi
 
     for operation in operations:
         names = {parameter.name for parameter in operation.path_parameters}
-        paths = [None] + [{k: v for k, v in p.items() if k in names} for p in REAL_PATHS] * bool(names)
+        paths = [None] + [{k: v for k, v in p.items() if k in names} for p in REAL_PATHS] * bool(
+            names
+        )
         # A bare path string has no invalid form: negative cases need query parameters.
         modes = [GenerationMode.POSITIVE] + [GenerationMode.NEGATIVE] * (len(operation.query) > 0)
         for mode in modes:
@@ -41,8 +45,13 @@ def test_every_operation_answers_within_its_schema(app, portal, uof_source, offi
                 strategy = operation.as_strategy(generation_mode=mode, path_parameters=path)
 
                 @given(case=strategy)
-                @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                          suppress_health_check=list(HealthCheck))
+                @settings(
+                    max_examples=EXAMPLES,
+                    deadline=None,
+                    database=None,
+                    derandomize=True,
+                    suppress_health_check=list(HealthCheck),
+                )
                 def answers_within_schema(case: schemathesis.Case) -> None:
                     case.call_and_validate(excluded_checks=[positive_data_acceptance])
 

@@ -1,4 +1,4 @@
-"""What every API answer shares: CORS, ETag and 304, the OpenAPI document, the runs page's privacy."""
+"""What every API answer shares: CORS, ETag and 304, OpenAPI, and runs that leak nothing."""
 
 from __future__ import annotations
 
@@ -15,13 +15,19 @@ ROWS = "/api/v1/datasets/use-of-force/resources/incidents/rows"
 def test_any_origin_may_read_the_api_and_the_downloads(portal, client, uof_source, officer):
     publish(portal, officer)
 
-    for url in ("/api/v1/datasets", f"{ROWS}?district=D1", f"{ROWS}.csv",
-                "/datasets/use-of-force/latest/incidents.csv", "/api/v1/nothing-here"):
+    for url in (
+        "/api/v1/datasets",
+        f"{ROWS}?district=D1",
+        f"{ROWS}.csv",
+        "/datasets/use-of-force/latest/incidents.csv",
+        "/api/v1/nothing-here",
+    ):
         response = client.get(url, headers={"Origin": "https://news.example"})
         assert response.headers["Access-Control-Allow-Origin"] == "*", url
         assert "ETag" in response.headers["Access-Control-Expose-Headers"]
-    preflight = client.options(ROWS, headers={"Origin": "https://news.example",
-                                              "Access-Control-Request-Method": "GET"})
+    preflight = client.options(
+        ROWS, headers={"Origin": "https://news.example", "Access-Control-Request-Method": "GET"}
+    )
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "If-None-Match" in preflight.headers["Access-Control-Allow-Headers"]
     assert "Access-Control-Allow-Origin" not in client.get("/datasets/").headers
@@ -61,16 +67,33 @@ def test_openapi_document_covers_every_endpoint(client):
 
     assert document["openapi"].startswith("3.")
     assert set(document["paths"]) >= {
-        "/api/v1/datasets", "/api/v1/datasets/{slug}", "/api/v1/datasets/{slug}/versions",
-        "/api/v1/datasets/{slug}/resources", "/api/v1/datasets/{slug}/resources/{resource}",
+        "/api/v1/datasets",
+        "/api/v1/datasets/{slug}",
+        "/api/v1/datasets/{slug}/versions",
+        "/api/v1/datasets/{slug}/resources",
+        "/api/v1/datasets/{slug}/resources/{resource}",
         "/api/v1/datasets/{slug}/resources/{resource}/rows",
-        "/api/v1/datasets/{slug}/resources/{resource}/rows.csv", "/api/v1/runs",
+        "/api/v1/datasets/{slug}/resources/{resource}/rows.csv",
+        "/api/v1/runs",
     }
     rows = document["paths"]["/api/v1/datasets/{slug}/resources/{resource}/rows"]["get"]
-    assert {p["name"] for p in rows["parameters"]} >= {"limit", "offset", "sort", "fields", "q",
-                                                        "version", "slug", "resource"}
+    assert {p["name"] for p in rows["parameters"]} >= {
+        "limit",
+        "offset",
+        "sort",
+        "fields",
+        "q",
+        "version",
+        "slug",
+        "resource",
+    }
     assert set(document["components"]["schemas"]["RowsPage"]["required"]) >= {
-        "total", "limit", "offset", "next", "rows"}
+        "total",
+        "limit",
+        "offset",
+        "next",
+        "rows",
+    }
 
 
 def test_api_page_lists_endpoints_and_the_footer_links_it(client):

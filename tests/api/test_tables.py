@@ -31,11 +31,14 @@ def publish_a_second_version(portal, officer, uof_source) -> None:
 def test_rows_filtered_sorted_and_counted(portal, client, uof_source, officer):
     version = publish(portal, officer)
     published = published_rows(portal, version)
-    expected = [r for r in published if r["district"] == "D3" and r["incident_date"] >= "2024-01-01"]
+    expected = [
+        r for r in published if r["district"] == "D3" and r["incident_date"] >= "2024-01-01"
+    ]
     expected.sort(key=lambda r: r["incident_date"], reverse=True)
 
-    response = client.get(f"{ROWS}?district=D3&incident_date__min=2024-01-01&sort=-incident_date"
-                          "&limit=5")
+    response = client.get(
+        f"{ROWS}?district=D3&incident_date__min=2024-01-01&sort=-incident_date&limit=5"
+    )
 
     assert response.status_code == 200
     body = response.json
@@ -52,10 +55,17 @@ def test_rows_filtered_sorted_and_counted(portal, client, uof_source, officer):
 @sqlite_only
 def test_next_links_walk_every_matching_row_once(portal, client, uof_source, officer):
     version = publish(portal, officer)
-    expected = [r["incident_id"] + r["subject_number"] for r in published_rows(portal, version)
-                if r["subject_injury"] == "serious"]
+    expected = [
+        r["incident_id"] + r["subject_number"]
+        for r in published_rows(portal, version)
+        if r["subject_injury"] == "serious"
+    ]
 
-    seen, url, pages = [], f"{ROWS}?subject_injury=serious&limit=40&fields=incident_id,subject_number", 0
+    seen, url, pages = (
+        [],
+        f"{ROWS}?subject_injury=serious&limit=40&fields=incident_id,subject_number",
+        0,
+    )
     while url:
         body = client.get(url.replace("http://127.0.0.1:8000", "")).json
         assert body["fields"] == ["incident_id", "subject_number"]
@@ -91,12 +101,16 @@ def test_filtered_csv_export_equals_the_filtered_rows(portal, client, uof_source
 
     assert exported.status_code == 200
     assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert ('attachment; filename="use-of-force-v1-incidents-filtered.csv"'
-            == exported.headers["Content-Disposition"])
+    assert (
+        exported.headers["Content-Disposition"]
+        == 'attachment; filename="use-of-force-v1-incidents-filtered.csv"'
+    )
     text = exported.get_data(as_text=True)
     assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
     parsed = list(csv.DictReader(io.StringIO(text, newline="")))
-    published = {(r["incident_id"], r["subject_number"]): r for r in published_rows(portal, version)}
+    published = {
+        (r["incident_id"], r["subject_number"]): r for r in published_rows(portal, version)
+    }
     assert len(parsed) == page["total"] > 0
     assert [r["incident_id"] for r in parsed] == [r["incident_id"] for r in page["rows"]]
     assert all(r == published[(r["incident_id"], r["subject_number"])] for r in parsed)
@@ -126,8 +140,9 @@ def test_resource_list_and_detail_with_schema_files_and_facets(portal, client, u
     assert {f["filename"] for f in detail["files"]} >= {"incidents.csv"}
     assert all(len(f["sha256"]) == 64 for f in detail["files"])
     districts = {item["value"]: item["count"] for item in detail["facets"]["district"]}
-    assert districts == {d: sum(r["district"] == d for r in published)
-                         for d in ["D1", "D2", "D3", "D4", "D5", "D6"]}
+    assert districts == {
+        d: sum(r["district"] == d for r in published) for d in ["D1", "D2", "D3", "D4", "D5", "D6"]
+    }
     assert "incident_id" not in detail["facets"]
 
 
@@ -179,8 +194,9 @@ def test_a_retracted_version_answers_410(portal, client, uof_source, officer):
         ("version=99999999999999999999", "version"),
     ],
 )
-def test_bad_parameters_answer_400_naming_them(portal, client, uof_source, officer, query,
-                                                parameter):
+def test_bad_parameters_answer_400_naming_them(
+    portal, client, uof_source, officer, query, parameter
+):
     publish(portal, officer)
 
     for url in (f"{ROWS}?{query}", f"{ROWS}.csv?{query}"):

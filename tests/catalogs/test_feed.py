@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from xml.etree import ElementTree
 
 import feedparser
-from lxml import etree
 
 from portal import releases
 from portal.users import get_user
@@ -60,9 +60,9 @@ def test_an_empty_portal_serves_a_valid_empty_feed(client):
     assert feedparser.parse(client.get("/feed.atom").data).bozo == 0
 
 
-def _check_atom(document: bytes) -> etree._Element:
+def _check_atom(document: bytes) -> ElementTree.Element:
     """The elements RFC 4287 requires (section 4.1), checked one by one; returns the feed."""
-    feed = etree.fromstring(document)
+    feed = ElementTree.fromstring(document)  # noqa: S314 — the portal's own output
     assert feed.tag == f"{ATOM}feed"
     for name in ("id", "title", "updated"):
         assert len(feed.findall(f"{ATOM}{name}")) == 1, f"feed needs exactly one atom:{name}"

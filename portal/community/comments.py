@@ -1,0 +1,155 @@
+"""Comments on datasets: submitted by anyone, held for moderation, published with answers.
+
+A comment keeps the dataset, its kind, the scrubbed text and the name its author chose to
+show, never an address or any other way to reach the author.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.community.errors import FeedbackRejected, UnknownComment
+from portal.community.models import Comment, CommentKind, CommentStatus
+from portal.community.text import resident_text
+from portal.models import Dataset, Version, utcnow
+
+MAX_BODY = 2000
+MAX_NAME = 80
+MAX_ANSWER = 4000
+MAX_REASON = 500
+KIND_LABELS = {
+    CommentKind.COMMENT: "Comment",
+    CommentKind.QUESTION: "Question",
+    CommentKind.PROBLEM: "Problem in the data",
+}
+
+
+def submit_comment(
+    session: Session, dataset: Dataset, kind: str, body: str | None, name: str | None = None
+) -> Comment:
+    """Hold a resident's comment for moderation; nothing is public until a moderator says so."""
+    try:
+        chosen = CommentKind(kind)
+    except ValueError:
+        raise FeedbackRejected("Choose a comment, a question or a problem in the data.") from None
+    comment = Comment(
+        dataset=dataset,
+        kind=chosen,
+        status=CommentStatus.PENDING,
+        body=resident_text(body, field="Your comment", max_length=MAX_BODY, required=True),
+        author_name=resident_text(name, field="Name", max_length=MAX_NAME),
+    )
+    session.add(comment)
+    session.flush()
+    audit.record(session, "public", "comment.submit", "comment", comment.id, dataset=dataset.slug)
+    return comment
+
+
+def get_comment(session: Session, comment_id: int) -> Comment:
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        raise UnknownComment(f"no comment {comment_id}")
+    return comment
+
+
+def pending_comments(session: Session) -> list[Comment]:
+    """The moderation queue, oldest first."""
+    return list(
+        session.scalars(
+            select(Comment).where(Comment.status == CommentStatus.PENDING).order_by(Comment.id)
+        )
+    )
+
+
+def recent_published(session: Session, limit: int = 50) -> list[Comment]:
+    return list(
+        session.scalars(
+            select(Comment)
+            .where(Comment.status == CommentStatus.PUBLISHED)
+            .order_by(Comment.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def published_comments(session: Session, dataset: Dataset) -> list[Comment]:
+    """What the public sees under a dataset, newest first."""
+    return list(
+        session.scalars(
+            select(Comment)
+            .where(Comment.dataset_id == dataset.id, Comment.status == CommentStatus.PUBLISHED)
+            .order_by(Comment.id.desc())
+        )
+    )
+
+
+def publish_comment(session: Session, comment: Comment, moderator: str) -> Comment:
+    _moderate(comment, CommentStatus.PUBLISHED, moderator)
+    audit.record(
+        session, moderator, "comment.publish", "comment", comment.id, dataset=comment.dataset.slug
+    )
+    return comment
+
+
+def reject_comment(session: Session, comment: Comment, moderator: str, reason: str) -> Comment:
+    """Keep the comment out of public view; the reason goes to the audit log."""
+    reason = resident_text(
+        reason, field="Reason", max_length=MAX_REASON, required=True, scrubbed=False
+    )
+    _moderate(comment, CommentStatus.REJECTED, moderator)
+    audit.record(
+        session,
+        moderator,
+        "comment.reject",
+        "comment",
+        comment.id,
+        dataset=comment.dataset.slug,
+        reason=reason,
+    )
+    return comment
+
+
+def answer_comment(session: Session, comment: Comment, moderator: str, answer: str) -> Comment:
+    """Answer publicly; a pending comment is published with its answer."""
+    text = resident_text(
+        answer, field="Answer", max_length=MAX_ANSWER, required=True, scrubbed=False
+    )
+    if comment.status != CommentStatus.PUBLISHED:
+        _moderate(comment, CommentStatus.PUBLISHED, moderator)
+    comment.answer, comment.answered_at, comment.answered_by = text, utcnow(), moderator
+    audit.record(
+        session, moderator, "comment.answer", "comment", comment.id, dataset=comment.dataset.slug
+    )
+    return comment
+
+
+def mark_fixed(session: Session, comment: Comment, moderator: str, number: int | None) -> Comment:
+    """Link a data-problem report to the version of its dataset that fixes it (None unlinks)."""
+    if comment.kind != CommentKind.PROBLEM:
+        raise FeedbackRejected("Only a report of a problem in the data can be marked as fixed.")
+    version = None
+    if number is not None:
+        version = session.scalar(
+            select(Version).where(
+                Version.dataset_id == comment.dataset_id, Version.number == number
+            )
+        )
+        if version is None:
+            raise FeedbackRejected(f"{comment.dataset.slug} has no version {number}.")
+    comment.fixed_in_version = version
+    audit.record(
+        session,
+        moderator,
+        "comment.fixed",
+        "comment",
+        comment.id,
+        dataset=comment.dataset.slug,
+        version=number,
+    )
+    return comment
+
+
+def _moderate(comment: Comment, status: CommentStatus, moderator: str) -> None:
+    comment.status, comment.moderated_at, comment.moderated_by = status, utcnow(), moderator

@@ -1,0 +1,224 @@
+"""Community surveys: admins publish them, residents answer without an account.
+
+Duplicates are limited without keeping personal data: a second answer to the same survey
+from the same client address on the same day is refused by a keyed hash (HMAC-SHA-256 with
+the portal's secret key) of (survey, address, day). The hash is not linked to the response,
+the address itself is never stored, and the keys are deleted once their day is over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.community.errors import (
+    DuplicateSubmission,
+    FeedbackRejected,
+    SurveyClosed,
+    UnknownSurvey,
+)
+from portal.community.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveySubmissionKey,
+)
+from portal.community.text import resident_text
+
+MEASURES = {
+    "trust": "Trust",
+    "fairness": "Fairness",
+    "safety": "Safety",
+    "satisfaction": "Satisfaction",
+}
+# Agreement items in the style of the Elucd/Zencity neighborhood sentiment surveys.
+DEFAULT_QUESTIONS = (
+    (
+        "trust",
+        "The police in my neighborhood listen to and take into account the concerns "
+        "of local residents.",
+    ),
+    ("fairness", "The police in my neighborhood treat local residents with respect."),
+    ("safety", "I feel safe in my neighborhood."),
+    ("satisfaction", "I am satisfied with the police in my neighborhood."),
+)
+DISTRICTS = {
+    "D1": "District 1",
+    "D2": "District 2",
+    "D3": "District 3",
+    "D4": "District 4",
+    "D5": "District 5",
+    "D6": "District 6",
+    "unknown": "I don't know / I'd rather not say",
+}
+MAX_QUESTIONS = 8
+MAX_QUESTION_LENGTH = 300
+MAX_FREE_TEXT = 1000
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def create_survey(
+    session: Session,
+    *,
+    title: str,
+    opens_on: date,
+    closes_on: date,
+    questions: Sequence[tuple[str, str]],
+    created_by: str,
+    introduction: str = "",
+) -> Survey:
+    """A survey with its 0-10 agreement questions, open for answers between two dates."""
+    title_text = resident_text(title, field="Title", max_length=200, required=True, scrubbed=False)
+    if closes_on < opens_on:
+        raise FeedbackRejected("The survey must close on or after the day it opens.")
+    asked = [(m, (t or "").strip()) for m, t in questions if (t or "").strip()]
+    if not asked:
+        raise FeedbackRejected("Ask at least one question.")
+    if len(asked) > MAX_QUESTIONS:
+        raise FeedbackRejected(f"Ask at most {MAX_QUESTIONS} questions.")
+    for measure, text in asked:
+        if measure not in MEASURES:
+            raise FeedbackRejected(f"Each question measures one of {', '.join(MEASURES)}.")
+        if len(text) > MAX_QUESTION_LENGTH:
+            raise FeedbackRejected(f"A question has at most {MAX_QUESTION_LENGTH} characters.")
+    survey = Survey(
+        title=title_text,
+        introduction=resident_text(
+            introduction, field="Introduction", max_length=2000, scrubbed=False
+        )
+        or "",
+        opens_on=opens_on,
+        closes_on=closes_on,
+        created_by=created_by,
+        questions=[SurveyQuestion(position=i, measure=m, text=t) for i, (m, t) in enumerate(asked)],
+    )
+    session.add(survey)
+    session.flush()
+    audit.record(
+        session,
+        created_by,
+        "survey.create",
+        "survey",
+        survey.id,
+        title=survey.title,
+        opens_on=opens_on.isoformat(),
+        closes_on=closes_on.isoformat(),
+    )
+    return survey
+
+
+def get_survey(session: Session, survey_id: int) -> Survey:
+    survey = session.get(Survey, survey_id)
+    if survey is None:
+        raise UnknownSurvey(f"no survey {survey_id}")
+    return survey
+
+
+def all_surveys(session: Session) -> list[Survey]:
+    return list(session.scalars(select(Survey).order_by(Survey.opens_on.desc(), Survey.id.desc())))
+
+
+def open_surveys(session: Session, today: date) -> list[Survey]:
+    return list(
+        session.scalars(
+            select(Survey)
+            .where(Survey.opens_on <= today, Survey.closes_on >= today)
+            .order_by(Survey.closes_on, Survey.id)
+        )
+    )
+
+
+def response_counts(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        select(SurveyResponse.survey_id, func.count()).group_by(SurveyResponse.survey_id)
+    )
+    return {survey_id: count for survey_id, count in rows}
+
+
+def recent_free_text(session: Session, survey: Survey, limit: int = 20) -> list[str]:
+    """The latest scrubbed free-text answers, for admins only: never published."""
+    return list(
+        session.scalars(
+            select(SurveyResponse.free_text)
+            .where(SurveyResponse.survey_id == survey.id, SurveyResponse.free_text.is_not(None))
+            .order_by(SurveyResponse.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def submission_digest(secret: str, survey_id: int, client: str, day: date) -> str:
+    """The keyed hash that recognises a second answer from one address on one day."""
+    message = f"{survey_id}\x1f{client}\x1f{day.isoformat()}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def submit_response(
+    session: Session,
+    survey: Survey,
+    *,
+    answers: Mapping[int, object],
+    district: str | None,
+    free_text: str | None,
+    client: str,
+    secret: str,
+    today: date,
+) -> SurveyResponse:
+    """Record one resident's answers; their address only ever enters the keyed hash."""
+    if not survey.is_open(today):
+        raise SurveyClosed(f"“{survey.title}” is not open for answers today.")
+    if district not in DISTRICTS:
+        raise FeedbackRejected("Choose your district, or “I don't know”.")
+    scores = _scores(survey, answers)
+    text = resident_text(free_text, field="Anything else", max_length=MAX_FREE_TEXT)
+    # Keys of past days have done their job: keep nothing longer than needed.
+    session.execute(delete(SurveySubmissionKey).where(SurveySubmissionKey.day < today))
+    digest = submission_digest(secret, survey.id, client, today)
+    if session.get(SurveySubmissionKey, (survey.id, digest)) is not None:
+        raise DuplicateSubmission("This survey was already answered from your address today.")
+    try:
+        with session.begin_nested():
+            session.add(SurveySubmissionKey(survey_id=survey.id, digest=digest, day=today))
+    except IntegrityError as error:  # two answers at the same moment
+        raise DuplicateSubmission(
+            "This survey was already answered from your address today."
+        ) from error
+    response = SurveyResponse(
+        survey_id=survey.id,
+        quarter=quarter_of(today),
+        district=district,
+        free_text=text,
+        answers=[SurveyAnswer(question_id=q, score=s) for q, s in scores.items()],
+    )
+    session.add(response)
+    session.flush()
+    return response
+
+
+def _scores(survey: Survey, answers: Mapping[int, object]) -> dict[int, int]:
+    scores = {}
+    for question in survey.questions:
+        raw = answers.get(question.id)
+        if raw is None or raw == "":
+            continue  # every question may be skipped
+        try:
+            score = int(str(raw))
+        except ValueError:
+            raise FeedbackRejected("Answers are whole numbers from 0 to 10.") from None
+        if not 0 <= score <= 10:
+            raise FeedbackRejected("Answers are whole numbers from 0 to 10.")
+        scores[question.id] = score
+    if not scores:
+        raise FeedbackRejected("Answer at least one question.")
+    return scores

@@ -1,0 +1,132 @@
+"""The community trust index: computed from the published `community-trust` aggregates.
+
+The published table has one row per quarter and district with the number of responses,
+the mean personal score (each respondent's mean answer x 10, so 0-100), its standard
+deviation, standard error and 95 % interval. A district row with fewer than
+MIN_RESPONSES responses carries no estimate, and one with fewer than SMALL_CELL_K is
+suppressed altogether (with complementary cells) by the privacy guard.
+
+The city-wide index of a quarter pools the district rows that carry an estimate, exactly
+as if their respondents had been one sample:
+
+    n      = sum of n_d
+    index  = sum of n_d x mean_d / n
+    s^2    = sum of [(n_d - 1) x sd_d^2 + n_d x (mean_d - index)^2] / (n - 1)
+    margin = 1.96 x s / sqrt(n)          (the interval is index +/- margin)
+
+so anyone can recompute it from the published file.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+RESOURCE = "district-quarterly"
+MIN_RESPONSES = 50  # estimates from fewer respondents are not published (UK practice)
+SMALL_CELL_K = 10  # counts from 1 to 9 are suppressed by the privacy guard
+Z95 = 1.96
+MEASURE_FIELDS = {
+    "trust": "trust_score",
+    "fairness": "fairness_score",
+    "safety": "safety_score",
+    "satisfaction": "satisfaction_score",
+}
+_NUMBERS = ["responses", "trust_index", "index_sd", *MEASURE_FIELDS.values()]
+
+
+def read_table(path: Path) -> pl.DataFrame:
+    """The published district table with its numbers typed (empty cells are nulls)."""
+    table = pl.read_csv(path, infer_schema=False)
+    return table.with_columns(
+        [pl.col(name).cast(pl.Float64, strict=False) for name in _NUMBERS if name in table.columns]
+    )
+
+
+def city_wide(table: pl.DataFrame) -> list[dict]:
+    """One pooled estimate per quarter, oldest first, from the rows that carry an estimate."""
+    usable = table.filter(
+        pl.col("responses").is_not_null()
+        & pl.col("trust_index").is_not_null()
+        & pl.col("index_sd").is_not_null()
+    )
+    if usable.is_empty():
+        return []
+    n, mean, sd = pl.col("responses"), pl.col("trust_index"), pl.col("index_sd")
+    pooled = (
+        usable.group_by("quarter")
+        .agg(
+            n.sum().alias("n"),
+            ((n * mean).sum() / n.sum()).alias("index"),
+            (n * mean * mean).sum().alias("n_mean_sq"),
+            ((n - 1) * sd * sd).sum().alias("within"),
+            pl.len().alias("districts"),
+            *[
+                ((pl.col(f) * n).sum() / n.filter(pl.col(f).is_not_null()).sum()).alias(m)
+                for m, f in MEASURE_FIELDS.items()
+            ],
+        )
+        .sort("quarter")
+    )
+    quarters = []
+    for row in pooled.iter_rows(named=True):
+        total, index = row["n"], row["index"]
+        # sum n_d (mean_d - index)^2 = sum n_d mean_d^2 - n index^2
+        between = max(row["n_mean_sq"] - total * index * index, 0.0)
+        sd_all = math.sqrt((row["within"] + between) / (total - 1)) if total > 1 else 0.0
+        margin = Z95 * sd_all / math.sqrt(total)
+        quarters.append(
+            {
+                "quarter": row["quarter"],
+                "value": round(index, 1),
+                "ci_low": round(index - margin, 1),
+                "ci_high": round(index + margin, 1),
+                "responses": int(total),
+                "districts": row["districts"],
+                "measures": {
+                    m: None if row[m] is None else round(row[m], 1) for m in MEASURE_FIELDS
+                },
+            }
+        )
+    return quarters
+
+
+def quarter_words(quarter: str) -> str:
+    """ "2026-Q3" -> "July to September 2026"."""
+    year, number = int(quarter[:4]), int(quarter[-1])
+    first, last = date(year, 3 * number - 2, 1), date(year, 3 * number, 1)
+    return f"{first:%B} to {last:%B} {year}"
+
+
+def trust_figures(files: dict[str, Path]) -> list[dict]:
+    """The index summary's figure: the latest quarter's index, its interval and its trend."""
+    path = files.get(RESOURCE)
+    if path is None:
+        return []
+    quarters = city_wide(read_table(path))
+    if not quarters:
+        return []
+    latest = quarters[-1]
+    previous = quarters[-2]["value"] if len(quarters) > 1 else None
+    return [
+        {
+            "key": "trust_index",
+            "label": f"Community trust index, {latest['quarter']} (0-100)",
+            "value": latest["value"],
+            "unit": "index",
+            "ci_low": latest["ci_low"],
+            "ci_high": latest["ci_high"],
+            "responses": latest["responses"],
+            "previous": previous,
+            "previous_label": "the quarter before",
+            "period": quarter_words(latest["quarter"]),
+            "resource": RESOURCE,
+            "trend": quarters,
+            # The shape of the index page's bar-chart macro (_macros.html `trend`).
+            "series": [{"x": q["quarter"], "y": q["value"]} for q in quarters],
+            "series_label": "Trust index by quarter",
+        }
+    ]

@@ -1,0 +1,225 @@
+"""Public community pages: comments on datasets, survey forms, the trust index and their JSON."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
+from marshmallow import Schema, fields
+
+from portal import browse
+from portal.api.http import error_response
+from portal.community import comments, surveys, trust
+from portal.community.errors import (
+    DuplicateSubmission,
+    FeedbackRejected,
+    SurveyClosed,
+    UnknownSurvey,
+)
+from portal.community.models import Comment
+from portal.errors import UnknownDataset
+from portal.models import Dataset, utcnow
+from portal.web.extensions import db_session, limiter, portal, storage
+
+community = Blueprint("community", __name__)
+community_api = Blueprint("community_api", __name__, url_prefix="/api/v1")
+TRUST_SLUG = "community-trust"
+# Per client address; a household or office behind one address shares the budget.
+COMMENT_RATE_LIMIT = "5 per hour"
+SURVEY_RATE_LIMIT = "10 per hour"
+HONEYPOT = "website"  # hidden from people; bots fill every field they find
+
+
+@community.app_context_processor
+def _comment_helpers() -> dict:
+    return {
+        "dataset_comments": lambda dataset: comments.published_comments(db_session(), dataset),
+        "comment_kinds": comments.KIND_LABELS,
+        "comment_limits": {"body": comments.MAX_BODY, "name": comments.MAX_NAME},
+    }
+
+
+def _published(slug: str) -> Dataset:
+    try:
+        return browse.published_dataset(db_session(), slug)
+    except UnknownDataset:
+        abort(404)
+
+
+def _refuse(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+@community.post("/datasets/<slug>/comments")
+@limiter.limit(COMMENT_RATE_LIMIT)
+def comment_post(slug: str) -> Response | tuple[str, int]:
+    dataset = _published(slug)
+    form = request.form
+    if form.get(HONEYPOT):
+        return _refuse(400, "Comment not accepted", "The comment could not be accepted.")
+    session = db_session()
+    try:
+        comments.submit_comment(
+            session, dataset, form.get("kind", ""), form.get("body"), form.get("name")
+        )
+        session.commit()
+    except FeedbackRejected as error:
+        session.rollback()
+        return _refuse(400, "Comment not accepted", f"{error} Go back to change it.")
+    flash("Thank you. Your comment will appear here once a moderator has read it.", "success")
+    return redirect(url_for("public.dataset", slug=slug, _anchor="comments"), 303)
+
+
+@community.get("/surveys/")
+def survey_list() -> str:
+    found = surveys.open_surveys(db_session(), utcnow().date())
+    return render_template("community/surveys.html", surveys=found)
+
+
+@community.get("/surveys/<int:survey_id>/")
+def survey(survey_id: int) -> str:
+    found = _survey(survey_id)
+    return render_template(
+        "community/survey.html",
+        survey=found,
+        is_open=found.is_open(utcnow().date()),
+        districts=surveys.DISTRICTS,
+        max_free_text=surveys.MAX_FREE_TEXT,
+    )
+
+
+@community.post("/surveys/<int:survey_id>/")
+@limiter.limit(SURVEY_RATE_LIMIT)
+def survey_answer(survey_id: int) -> Response | tuple[str, int]:
+    found = _survey(survey_id)
+    form = request.form
+    if form.get(HONEYPOT):
+        return _refuse(400, "Answers not accepted", "Your answers could not be accepted.")
+    session = db_session()
+    try:
+        surveys.submit_response(
+            session,
+            found,
+            answers={q.id: form.get(f"q-{q.id}") for q in found.questions},
+            district=form.get("district"),
+            free_text=form.get("free_text"),
+            client=get_remote_address(),
+            secret=portal().config.secret_key,
+            today=utcnow().date(),
+        )
+        session.commit()
+    except FeedbackRejected as error:
+        session.rollback()
+        return _refuse(400, "Answers not accepted", f"{error} Go back to change your answers.")
+    except DuplicateSubmission as error:
+        session.rollback()
+        return _refuse(409, "Already answered", f"{error} Thank you for taking part.")
+    except SurveyClosed as error:
+        session.rollback()
+        return _refuse(410, "Survey closed", str(error))
+    return redirect(url_for("community.survey_thanks", survey_id=survey_id), 303)
+
+
+@community.get("/surveys/<int:survey_id>/thanks")
+def survey_thanks(survey_id: int) -> str:
+    return render_template("community/thanks.html", survey=_survey(survey_id))
+
+
+def _survey(survey_id: int):  # noqa: ANN202
+    try:
+        return surveys.get_survey(db_session(), survey_id)
+    except UnknownSurvey:
+        abort(404)
+
+
+@community.get("/trust/")
+def trust_page() -> str:
+    summary = _trust_summary()
+    return render_template(
+        "community/trust.html",
+        **summary,
+        open_surveys=surveys.open_surveys(db_session(), utcnow().date()),
+        measures=surveys.MEASURES,
+        min_responses=trust.MIN_RESPONSES,
+        k=trust.SMALL_CELL_K,
+    )
+
+
+def _trust_summary() -> dict:
+    """The published index (from the current version's figures) and its latest district rows."""
+    try:
+        dataset = browse.published_dataset(db_session(), TRUST_SLUG)
+    except UnknownDataset:
+        return {"dataset": None, "version": None, "figure": None, "districts": []}
+    version = dataset.current_version
+    figure = next(
+        (f for f in (version.figures or {}).get("figures", []) if f["key"] == "trust_index"), None
+    )
+    file = version.file(f"{trust.RESOURCE}.csv")
+    districts = []
+    if file is not None and figure is not None:
+        table = trust.read_table(storage().path(file.path))
+        latest = figure["trend"][-1]["quarter"]
+        districts = table.filter(table["quarter"] == latest).to_dicts()
+    return {"dataset": dataset, "version": version, "figure": figure, "districts": districts}
+
+
+# -- JSON twins ------------------------------------------------------------------------------
+
+
+class AnswerSchema(Schema):
+    body = fields.String()
+    answered_at = fields.DateTime()
+
+
+class CommentSchema(Schema):
+    id = fields.Integer()
+    kind = fields.Function(lambda c: c.kind.value)
+    name = fields.String(attribute="author_name", allow_none=True)
+    body = fields.String()
+    created_at = fields.DateTime()
+    answer = fields.Function(
+        lambda c: (
+            AnswerSchema().dump({"body": c.answer, "answered_at": c.answered_at})
+            if c.answer
+            else None
+        )
+    )
+    fixed_in_version = fields.Function(
+        lambda c: c.fixed_in_version.number if c.fixed_in_version else None
+    )
+
+
+class CommentListSchema(Schema):
+    dataset = fields.String()
+    comments = fields.List(fields.Nested(CommentSchema))
+
+
+@community_api.get("/datasets/<slug>/comments")
+def comments_json(slug: str) -> Response:
+    try:
+        dataset = browse.published_dataset(db_session(), slug)
+    except UnknownDataset:
+        return error_response(404, f"there is no published dataset named {slug!r}")
+    found: list[Comment] = comments.published_comments(db_session(), dataset)
+    return CommentListSchema().dump({"dataset": slug, "comments": found})
+
+
+@community_api.get("/trust")
+def trust_json() -> Response:
+    summary = _trust_summary()
+    figure = summary["figure"]
+    return {
+        "dataset": TRUST_SLUG,
+        "version": summary["version"].number if summary["version"] else None,
+        "index": None
+        if figure is None
+        else {k: figure[k] for k in ("value", "ci_low", "ci_high", "responses", "period")},
+        "trend": figure["trend"] if figure else [],
+        "districts": summary["districts"],
+        "method": {
+            "min_responses": trust.MIN_RESPONSES,
+            "small_cell_k": trust.SMALL_CELL_K,
+            "z": trust.Z95,
+        },
+    }
+

@@ -54,6 +54,13 @@ def create_app(config: Config | None = None) -> Flask:
     from portal.api.openapi import docs as api_docs
 
     app.register_blueprint(api_docs)
+    from portal import ledger
+    from portal.web.accountability import accountability, accountability_office
+    from portal.web.watches import watches
+
+    for blueprint in (accountability, accountability_office, watches):
+        app.register_blueprint(blueprint)
+    ledger.signing_key(config)  # like SECRET_KEY: no key, no start (a demo portal makes one)
     from portal.web.community import community, community_api
     from portal.web.moderation import moderation
 

@@ -128,3 +128,88 @@ def search(datasets: list[Dataset], query: str) -> list[Dataset]:
         return " ".join(parts).lower()
 
     return [d for d in datasets if all(word in haystack(d) for word in words)]
+
+
+CATALOGUE_FACETS = {"family": "Topic", "keyword": "Keyword", "frequency": "Updated"}
+CATALOGUE_SORTS = {"title": "Title (A to Z)", "recent": "Most recently published"}
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    title: str
+    values: list[FacetValue]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The catalogue page's answer: matching datasets, facet counts, what was asked."""
+
+    datasets: list[Dataset]
+    facets: list[Facet]
+    q: str
+    sort: str
+    selected: dict[str, list[str]]
+
+
+def facet_values(dataset: Dataset) -> dict[str, list[str]]:
+    """The values a dataset has for each catalogue facet."""
+    meta = dataset.meta or {}
+    return {
+        "family": [dataset.family],
+        "keyword": [str(k) for k in meta.get("keywords") or []],
+        "frequency": [str(meta.get("update_frequency") or "irregular")],
+    }
+
+
+def catalogue(
+    datasets: list[Dataset],
+    q: str = "",
+    selected: dict[str, list[str]] | None = None,
+    sort: str = "title",
+) -> Catalogue:
+    """Search, then facets: values of one facet widen (any of), facets narrow (all of).
+
+    Each facet's counts are over the datasets that match the search and every *other*
+    facet, so a reader sees how many each extra tick would add.
+    """
+    chosen = {k: list(dict.fromkeys(v)) for k, v in (selected or {}).items() if v}
+    chosen = {k: v for k, v in chosen.items() if k in CATALOGUE_FACETS}
+    found = search(datasets, q)
+    values = {d.id: facet_values(d) for d in found}
+
+    def matches(dataset: Dataset, skip: str | None = None) -> bool:
+        return all(
+            set(wanted) & set(values[dataset.id][name])
+            for name, wanted in chosen.items()
+            if name != skip
+        )
+
+    facets = []
+    for name, title in CATALOGUE_FACETS.items():
+        counts: dict[str, int] = {}
+        for dataset in found:
+            if matches(dataset, skip=name):
+                for value in dict.fromkeys(values[dataset.id][name]):
+                    counts[value] = counts.get(value, 0) + 1
+        for value in chosen.get(name, []):
+            counts.setdefault(value, 0)
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].lower()))
+        facets.append(
+            Facet(name, title, [FacetValue(v, n, v in chosen.get(name, [])) for v, n in ordered])
+        )
+    results = [d for d in found if matches(d)]
+    sort = sort if sort in CATALOGUE_SORTS else "title"
+    if sort == "recent":
+        results.sort(key=lambda d: d.title.lower())
+        results.sort(key=lambda d: d.current_version.published_at, reverse=True)
+    else:
+        results.sort(key=lambda d: d.title.lower())
+    return Catalogue(results, facets, q, sort, chosen)

@@ -214,16 +214,28 @@ def candidates(ctx: click.Context) -> None:
 @click.argument("dataset")
 @click.option("--by", "email", required=True, help="E-mail of the approving records officer.")
 @click.option("--note", default="", help="Note kept with the decision.")
+@click.option("--at", "at", default=None, help='Embargo: publish at this time, "2026-12-01 09:00".')
+@click.option("--tz", default="UTC", show_default=True, help="Time zone of --at (America/Chicago).")
 @click.pass_context
-def approve(ctx: click.Context, dataset: str, email: str, note: str) -> None:
-    """Approve and publish the dataset's pending candidate."""
+def approve(
+    ctx: click.Context, dataset: str, email: str, note: str, at: str | None, tz: str
+) -> None:
+    """Approve and publish the dataset's pending candidate (now, or at --at)."""
     from portal import releases
     from portal.users import get_user
 
     portal = _portal(ctx)
+    publish_at = releases.parse_publish_at(at, tz) if at else None
     with portal.db.session() as session:
-        version = releases.approve(session, portal.config, dataset, get_user(session, email), note)
-        click.echo(f"{dataset}: published version {version.number}")
+        user = get_user(session, email)
+        result = releases.approve(
+            session, portal.config, dataset, user, note, publish_at=publish_at
+        )
+        if publish_at is not None:
+            click.echo(f"{dataset}: approved; embargoed until {publish_at:%Y-%m-%d %H:%M} {tz} "
+                       f"({result.publish_at:%Y-%m-%d %H:%M} UTC)")
+        else:
+            click.echo(f"{dataset}: published version {result.number}")
 
 
 @main.command()
@@ -254,11 +266,27 @@ def retract(ctx: click.Context, dataset: str, version: int, email: str, reason: 
 
     with _portal(ctx).db.session() as session:
         user = get_user(session, email)
-        releases.retract(session, dataset, version, user, reason)
+        releases.retract(session, dataset, version, user, reason, _portal(ctx).config)
         session.flush()
         current = releases.current_version(session, dataset)
         click.echo(f"{dataset}: version {version} retracted; latest is now "
                    f"{'version ' + str(current.number) if current else 'nothing'}")
+
+
+@main.command()
+@click.argument("dataset", required=False)
+@click.pass_context
+def verify(ctx: click.Context, dataset: str | None) -> None:
+    """Check offline that stored files, the database and the signed ledger agree; exit 1 if not."""
+    from portal import ledger
+
+    portal = _portal(ctx)
+    with portal.db.session() as session:
+        result = ledger.verify(session, portal.config, dataset)
+    click.echo(
+        f"ledger intact: {result.entries} entries, signatures valid, {result.files} files match; "
+        f"head {result.head or 'none'}"
+    )
 
 
 @main.command()

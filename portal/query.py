@@ -297,7 +297,9 @@ class Table:
                 continue
             clauses.append(clause)
             params += values_
-        if query.q and query.q.strip():
+        if query.q and not _is_text(query.q):
+            errors["q"] = ["is not valid UTF-8 text"]
+        elif query.q and query.q.strip():
             clause, values_ = self._search(query.q.strip().lower())
             clauses.append(clause)
             params += values_
@@ -418,6 +420,8 @@ def _typed(spec: dict, column: str) -> str:
 def _parse(spec: dict, key: str, value: str) -> Any:
     """A filter value as the field's type, or a BadQuery naming the parameter."""
     kind, text = _type(spec), value.strip()
+    if not _is_text(value):
+        raise BadQuery({key: ["is not valid UTF-8 text"]})
     try:
         if kind in ("integer", "year"):
             number = int(text)
@@ -453,6 +457,14 @@ def _parse(spec: dict, key: str, value: str) -> Any:
         }.get(kind, "42")
         raise BadQuery({key: [f"{value!r} is not a {kind} (for example {example})"]}) from None
     return value
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, which no database will take
+        return False
+    return True
 
 
 def _to_json(spec: dict) -> Any:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import logging
 import zipfile
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from portal import audit, query
+from portal import audit, corrections, ledger, query, watches
+from portal.accountability_models import Embargo, EmbargoStatus
 from portal.catalog import get_dataset
 from portal.config import Config
+from portal.db import Database
 from portal.diff import changelog_text, diff_tables
 from portal.errors import NothingToApprove, PermissionDenied, PortalError
 from portal.figures import compute_figures
@@ -93,14 +97,22 @@ def approve(
     user: User,
     note: str = "",
     candidate_id: int | None = None,
-) -> Version:
-    """Approve the pending candidate and publish it as the dataset's next version."""
+    publish_at: datetime | None = None,
+) -> Version | Embargo:
+    """Approve the pending candidate and publish it as the dataset's next version.
+
+    With `publish_at` (timezone-aware, in the future) the approval is staged as an Embargo:
+    no Version exists, and nothing is public, until the scheduler's tick reaches that time.
+    """
     _reviewer(user)
     candidate = _the_candidate(session, slug, candidate_id)
+    _no_embargo_waiting(session, candidate)
     candidate.status = CandidateStatus.APPROVED
     candidate.decided_at = utcnow()
     candidate.decided_by = user
     candidate.note = note.strip() or None
+    if publish_at is not None:
+        return _embargo(session, candidate, user, publish_at)
     version = publish(session, config, candidate, approved_by=user, note=candidate.note)
     audit.record(
         session,
@@ -176,7 +188,10 @@ def publish(
         session.flush()
         dataset.current_version_id = version.id
         session.flush()
-    except SQLAlchemyError:
+        entry = ledger.record_publish(session, config, version)
+        corrections.publish_with(session, config, version)
+        watches.released(session, config, version, entry)
+    except (SQLAlchemyError, PortalError):  # e.g. no signing key: nothing half-published
         storage.discard_version(dataset.slug, number)
         raise
     return version
@@ -262,7 +277,9 @@ def _write_package(
                 bundle.write(path, arcname=path.name)
 
 
-def retract(session: Session, slug: str, number: int, user: User, reason: str) -> Version:
+def retract(
+    session: Session, slug: str, number: int, user: User, reason: str, config: Config | None = None
+) -> Version:
     """Withdraw a published version with a public notice; "latest" falls back to the one before.
 
     The files stay on disk (the ledger and audit trail refer to them) but are no
@@ -290,10 +307,121 @@ def retract(session: Session, slug: str, number: int, user: User, reason: str) -
             .limit(1)
         )
         dataset.current_version_id = fallback.id if fallback else None
+    config = config or ledger.config_for(session)
+    entry = ledger.record_retraction(session, config, version, user.email, reason.strip())
+    watches.retracted(session, config, version, entry)
     audit.record(session, user.email, "version.retract", "version", version.id, dataset=slug,
                  version=number, reason=version.retraction_reason,
                  files={f.filename: f.sha256 for f in version.files})
     return version
+
+
+def _no_embargo_waiting(session: Session, candidate: Candidate) -> None:
+    waiting = session.scalar(
+        select(Embargo).where(
+            Embargo.dataset_id == candidate.dataset_id, Embargo.status == EmbargoStatus.SCHEDULED
+        )
+    )
+    if waiting is not None:
+        raise PortalError(
+            f"{candidate.dataset.slug} already has a release embargoed until "
+            f"{waiting.publish_at:%Y-%m-%d %H:%M} UTC; cancel it before approving another"
+        )
+
+
+def parse_publish_at(value: str, zone: str) -> datetime:
+    """A local date and time ("2026-12-01 09:00" or "2026-12-01T09:00") in a named zone."""
+    try:
+        tz = ZoneInfo(zone.strip() or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PortalError(f"unknown time zone {zone!r}") from None
+    try:
+        local = datetime.fromisoformat(value.strip().replace(" ", "T"))
+    except ValueError:
+        raise PortalError(f"{value!r} is not a date and time such as 2026-12-01 09:00") from None
+    return local.replace(tzinfo=tz) if local.tzinfo is None else local
+
+
+def _embargo(session: Session, candidate: Candidate, user: User, publish_at: datetime) -> Embargo:
+    if publish_at.tzinfo is None:
+        raise PortalError("give the publication time with its time zone")
+    if publish_at <= utcnow():
+        raise PortalError(f"{publish_at:%Y-%m-%d %H:%M %Z} has passed; approve without a time")
+    embargo = Embargo(
+        candidate=candidate,
+        dataset_id=candidate.dataset_id,
+        publish_at=publish_at,
+        timezone=str(getattr(publish_at.tzinfo, "key", None) or publish_at.tzname() or "UTC"),
+        approved_by=user,
+        note=candidate.note,
+    )
+    session.add(embargo)
+    session.flush()
+    audit.record(session, user.email, "candidate.approve", "candidate", candidate.id,
+                 dataset=candidate.dataset.slug, publish_at=publish_at.isoformat(),
+                 files={f["filename"]: f["sha256"] for f in candidate.files})
+    return embargo
+
+
+def cancel_embargo(session: Session, slug: str, user: User) -> Embargo:
+    """Withdraw a scheduled embargoed release; its candidate goes back to review."""
+    _reviewer(user)
+    dataset = get_dataset(session, slug)
+    embargo = session.scalar(
+        select(Embargo).where(
+            Embargo.dataset_id == dataset.id, Embargo.status == EmbargoStatus.SCHEDULED
+        )
+    )
+    if embargo is None:
+        raise NothingToApprove(f"{slug} has no embargoed release scheduled")
+    embargo.status = EmbargoStatus.CANCELLED
+    newer = session.scalar(
+        select(Candidate.id).where(Candidate.dataset_id == dataset.id,
+                                   Candidate.status == CandidateStatus.PENDING)
+    )
+    embargo.candidate.status = CandidateStatus.SUPERSEDED if newer else CandidateStatus.PENDING
+    audit.record(session, user.email, "embargo.cancel", "candidate", embargo.candidate_id,
+                 dataset=slug, publish_at=embargo.publish_at.isoformat())
+    return embargo
+
+
+def publish_due(db: Database, config: Config, now: datetime) -> list[int]:
+    """Publish every embargoed approval whose time has come (the scheduler's tick calls this).
+
+    Each is its own transaction; one that fails is marked failed for the office to see.
+    Returns the ids of the versions published.
+    """
+    with db.session() as session:
+        due = session.scalars(
+            select(Embargo.id)
+            .where(Embargo.status == EmbargoStatus.SCHEDULED, Embargo.publish_at <= now)
+            .order_by(Embargo.publish_at, Embargo.id)
+        ).all()
+    published = []
+    for embargo_id in due:
+        try:
+            with db.session() as session:
+                embargo = session.get(Embargo, embargo_id)
+                version = publish(session, config, embargo.candidate,
+                                  approved_by=embargo.approved_by, note=embargo.note)
+                embargo.status, embargo.version_id = EmbargoStatus.PUBLISHED, version.id
+                audit.record(session, "scheduler", "embargo.publish", "version", version.id,
+                             dataset=embargo.dataset.slug, version=version.number,
+                             publish_at=embargo.publish_at.isoformat())
+                published.append(version.id)
+        except PortalError as error:
+            log.error("embargoed release %s not published: %s", embargo_id, error)
+            with db.session() as session:
+                embargo = session.get(Embargo, embargo_id)
+                embargo.status, embargo.error = EmbargoStatus.FAILED, str(error)
+    return published
+
+
+def scheduled_embargoes(session: Session) -> list[Embargo]:
+    return list(session.scalars(
+        select(Embargo).where(Embargo.status == EmbargoStatus.SCHEDULED)
+        .order_by(Embargo.publish_at)
+    ))
 
 
 def current_version(session: Session, slug: str) -> Version | None:

@@ -6,12 +6,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Debian packages the suite needs. Adding one is adding a word here (and, if the package's
 # command is not named after it, a line in installed()).
-OS_PACKAGES=(postgresql)
+OS_PACKAGES=(postgresql chromium)
 
 installed() {
   case "$1" in
     # The server binaries are what matter, whichever versioned package brought them.
     postgresql) compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && return 0 ;;
+    # Debian's chromium drives the browser tests (Playwright never downloads a browser).
+    chromium) command -v chromium >/dev/null 2>&1 && return 0 ;;
     *) command -v "$1" >/dev/null 2>&1 && return 0 ;;
   esac
   [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]

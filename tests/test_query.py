@@ -137,6 +137,8 @@ def test_field_selection_returns_those_fields_in_that_order(table):
         (Query(limit=0), "limit"),
         (Query(limit=1001), "limit"),
         (Query(offset=-1), "offset"),
+        (Query({"note": ["\ud800"]}), "note"),
+        (Query(q="\ud800"), "q"),
     ],
 )
 def test_bad_queries_name_the_parameter(table, asked, parameter):

@@ -19,7 +19,7 @@ TITLES = {
     410: "Gone",
     500: "Server error",
 }
-SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
+SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 class ApiError(Exception):

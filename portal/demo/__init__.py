@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal import releases
 from portal.catalog import sync_dataset
+from portal.community import demo as community_demo
 from portal.context import Portal
 from portal.demo import body_worn_cameras, resource_allocation, use_of_force
 from portal.migrate import upgrade
@@ -64,6 +65,7 @@ def load_demo(portal: Portal, today: date | None = None) -> Iterator[str]:
             until = _previous_month(this_month) if slug == PENDING_DATASET else this_month
             generate(sources / slug, until=until)
             yield from _run_and_approve(portal, slug, officer)
+    yield from community_demo.load(portal, officer, today)
     generate = GENERATORS[PENDING_DATASET]
     generate(sources / PENDING_DATASET, until=this_month)
     run = run_dataset(portal.db, portal.definition(PENDING_DATASET), trigger="demo")

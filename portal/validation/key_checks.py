@@ -115,13 +115,21 @@ class KeyChecks:
             note = (
                 f'for "{", ".join(fk["fields"])}": values not found in the lookup table "{target}"'
             )
-            parts.append(rows_found(rows[checked][unknown], FOREIGN_KEY + index, "foreign-key", note))
+            parts.append(
+                rows_found(rows[checked][unknown], FOREIGN_KEY + index, "foreign-key", note)
+            )
         found = pl.concat(parts)
         return found if found.height else None
 
 
 def rows_found(
-    rows: np.ndarray, order: int, kind: str, note: str, *, number: int | None = None, name=None
+    rows: np.ndarray,
+    order: int,
+    kind: str,
+    note: str,
+    *,
+    number: int | None = None,
+    name: str | None = None,
 ) -> pl.DataFrame:
     """One finding of `kind` for each of the rows."""
     if not len(rows):

@@ -42,13 +42,13 @@ class Screen:
     def build(self, regular: bool) -> list[pl.Expr]:
         """The select; `regular` batches have every cell of every row (no short/long rows)."""
         width = len(self.checks)
-        missing: dict[str, pl.Expr] = {}
+        missing: list[pl.Expr] = []
         parts: dict[str, pl.Expr] = {}
         null_parts: dict[str, pl.Expr] = {}
         selects = [pl.col("_row")]
         for check in self.checks:
             is_missing = self.missing(check, regular)
-            missing.setdefault(check.name, is_missing)
+            missing.append(is_missing)
             problem = self.problem(check, is_missing, regular)
             selects.append(problem.alias(problem_column(check.number)))
             if check.keyed and check.name not in parts:
@@ -58,7 +58,7 @@ class Screen:
         whole_row = [pl.lit(False)]
         if not any(check.constraints.get("required") for check in self.checks):
             # A row of missing cells is a blank row, reported as such by the exact check.
-            whole_row.append(pl.all_horizontal(list(missing.values())))
+            whole_row.append(pl.all_horizontal(missing))
         if not regular:
             whole_row.append(pl.col("_n") != width)
         selects.append(pl.any_horizontal(whole_row).alias(ROW_PROBLEM))

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import text
 
-from portal import browse
+from portal import browse, labels
 from portal.errors import UnknownDataset
 from portal.markdown import render_markdown
-from portal.web.extensions import db_session, storage
+from portal.models import Dataset
+from portal.preview import table_views
+from portal.web.extensions import db_session, portal, storage
 
 public = Blueprint("public", __name__)
+public.add_app_template_filter(labels.value_label, "label")
+public.add_app_template_filter(labels.figure_label, "figure_label")
+public.add_app_template_filter(labels.figure_value_label, "figure_value_label")
+public.add_app_template_filter(labels.long_date, "long_date")
 
 
 @public.get("/")
@@ -20,42 +26,65 @@ def index() -> str:
 
 @public.get("/datasets/")
 def datasets() -> str:
-    query = request.args.get("q", "").strip()
-    found = browse.search(browse.published_datasets(db_session()), query)
-    return render_template("datasets.html", datasets=found, q=query)
+    found = browse.catalogue(
+        browse.published_datasets(db_session()),
+        q=request.args.get("q", "").strip(),
+        selected={name: request.args.getlist(name) for name in browse.CATALOGUE_FACETS},
+        sort=request.args.get("sort", "title"),
+    )
+    return render_template("datasets.html", catalogue=found, sorts=browse.CATALOGUE_SORTS)
 
 
 @public.get("/datasets/<slug>/")
-def dataset(slug: str) -> str:
-    try:
-        found = browse.published_dataset(db_session(), slug)
-    except UnknownDataset:
-        abort(404)
+def dataset(slug: str) -> tuple[str, int]:
+    found = _published(slug)
     version = found.current_version
-    previews = {
-        f.resource_name: browse.preview(storage(), f)
-        for f in version.files
-        if f.resource_name and f.media_type == "text/csv"
-    }
-    return render_template(
+    names = labels.dataset_labels(found.meta)
+    views = table_views(
+        portal().config.data_dir, storage(), version, request.args.to_dict(flat=False), names
+    )
+    page = render_template(
         "dataset.html",
         dataset=found,
         version=version,
-        previews=previews,
+        views=views,
+        labels=names,
+        history=browse.versions(db_session(), found)[:5],
         methodology=render_markdown(found.meta.get("methodology", "")),
         caveats=render_markdown(found.meta.get("caveats", "")),
     )
+    # A filter the table cannot take is explained on the page, answered as a bad request.
+    return page, 400 if any(v.preview.errors for v in views.values()) else 200
 
 
 @public.get("/datasets/<slug>/versions/")
 def versions(slug: str) -> str:
-    try:
-        found = browse.published_dataset(db_session(), slug)
-    except UnknownDataset:
-        abort(404)
+    found = _published(slug)
     return render_template(
         "versions.html", dataset=found, versions=browse.versions(db_session(), found)
     )
+
+
+def _published(slug: str) -> Dataset:
+    try:
+        return browse.published_dataset(db_session(), slug)
+    except UnknownDataset:
+        abort(404)
+
+
+# Browsers ask for /favicon.ico on every site; answering keeps their consoles free of 404s.
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    '<rect width="16" height="16" rx="3" fill="#0b4f8a"/>'
+    '<path d="M4 12V7h2v5zm3 0V4h2v8zm3 0V9h2v3z" fill="#fff"/></svg>'
+)
+
+
+@public.get("/favicon.ico")
+def favicon() -> Response:
+    response = Response(FAVICON, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @public.get("/healthz")

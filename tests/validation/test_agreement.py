@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.validation import validate_table, validate_table_reference
+from portal.validation import key_checks, source, validate_table, validate_table_reference
 from tests.validation.agreement import essence
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -42,3 +42,19 @@ def test_small_samples_agree_too(case: str):
 
     assert [len(g["sample"]) for g in fast["groups"]] == [len(g["sample"]) for g in slow["groups"]]
     assert essence(fast, with_row_count=False) == essence(slow, with_row_count=False)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_tiny_chunks_and_key_blocks_agree_too(case: str, monkeypatch):
+    # Chunks of a few lines mix the polars reader and the line-by-line one in one file,
+    # and key blocks of two rows make duplicates span blocks.
+    monkeypatch.setattr(source, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(key_checks, "KEY_BLOCK", 2)
+    schema = json.loads((CORPUS / f"{case}.schema.json").read_text())
+    path = CORPUS / f"{case}.csv"
+
+    fast = validate_table(schema, path)
+    slow = validate_table_reference(schema, path)
+
+    encoding = [g["type"] for g in slow["groups"]] == ["encoding-error"]
+    assert essence(fast, with_row_count=not encoding) == essence(slow, with_row_count=not encoding)

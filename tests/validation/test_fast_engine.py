@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal.validation import (
+    source,
     validate_package,
     validate_package_reference,
     validate_table,
@@ -189,4 +192,78 @@ def test_random_rows_agree_with_frictionless(tmp_path, rows):
 
     assert essence(validate_table(DISTRICTS, path)) == essence(
         validate_table_reference(DISTRICTS, path)
+    )
+
+
+def test_a_key_read_by_python_matches_the_same_key_read_by_polars(tmp_path):
+    # "2024-1-5" is left to frictionless' reader, "2024-01-05" is read in polars: both are
+    # the same date, so the second is a duplicate.
+    schema = {"fields": [{"name": "day", "type": "date", "constraints": {"unique": True}}]}
+    path = write(tmp_path, "t.csv", "day\n2024-01-05\n2024-01-06\n2024-1-5\n")
+
+    report = validate_table(schema, path)
+
+    assert [(g["type"], g["count"]) for g in report["groups"]] == [("unique-error", 1)]
+    assert report["groups"][0]["sample"][0]["rowNumber"] == 4
+    assert essence(report) == essence(validate_table_reference(schema, path))
+
+
+def test_a_primary_key_duplicated_by_a_row_with_another_error_is_found(tmp_path):
+    lines = [f"{i},2024-01-01,1,D1" for i in range(1, 30_001)] + ["7,2024-01-01,1,D9"]
+    path = write(tmp_path, "t.csv", "id,month,count,district\n" + "\n".join(lines) + "\n")
+
+    report = validate_table(DISTRICTS, path)
+
+    assert [(g["type"], g["count"]) for g in report["groups"]] == [
+        ("constraint-error", 1),
+        ("primary-key", 1),
+    ]
+    assert report["groups"][1]["sample"][0]["rowNumber"] == 30_002
+
+
+TEXT_CELLS = st.lists(
+    st.sampled_from(["1", "D1", "2", " ", ",", '"', "\n", "\r", "é", "\t", "x"]), max_size=3
+).map("".join)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.lists(TEXT_CELLS, min_size=3, max_size=5), max_size=12))
+def test_random_text_in_small_chunks_agrees_with_frictionless(tmp_path, monkeypatch, rows):
+    # Chunks of a few lines: some split by polars' reader, some by the csv module.
+    monkeypatch.setattr(source, "CHUNK_BYTES", 32)
+    lines = [",".join(cell if "," not in cell else f'"{cell}"' for cell in row) for row in rows]
+    path = write(tmp_path, "random.csv", "id,month,count,district\n" + "\n".join(lines) + "\n")
+
+    assert essence(validate_table(DISTRICTS, path)) == essence(
+        validate_table_reference(DISTRICTS, path)
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(2, 4).flatmap(
+        lambda width: st.lists(
+            st.lists(
+                st.text(st.sampled_from(["a", " ", "\x00", "é", "\ufeff", "#", "'", "\t", "\\"])),
+                min_size=width,
+                max_size=width,
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    ),
+    st.booleans(),
+)
+def test_polars_splits_a_plain_chunk_as_the_csv_module_does(rows, final_newline):
+    text = "\n".join(",".join(row) for row in rows) + ("\n" if final_newline else "")
+    width = len(rows[0])
+
+    frame = source.plain_chunk(text.encode(), width, first_row=2)
+
+    expected = list(csv.reader(io.StringIO(text, newline="")))
+    assert frame is None or (
+        frame["_row"].to_list() == list(range(2, 2 + len(expected)))
+        and [list(row[2:]) for row in frame.rows()] == expected
     )

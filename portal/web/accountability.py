@@ -1,0 +1,291 @@
+"""Accountability pages: the release ledger, the status page, rates, a dataset's feed and
+corrections; in the office, recording corrections and approving with an embargo."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import browse, corrections, ledger, rates, releases
+from portal.catalog import get_dataset
+from portal.errors import PortalError, UnknownDataset
+from portal.models import Candidate, Dataset, Run, RunStatus, Version, utcnow
+from portal.watches.feed import dataset_feed
+from portal.web.extensions import db_session, portal, storage
+from portal.web.office import reviewer_required
+
+accountability = Blueprint("accountability", __name__)
+accountability_office = Blueprint("accountability_office", __name__, url_prefix="/office")
+
+# What the public is told about a run: the outcome, never the error text (which can name
+# internal systems, paths or people).
+PUBLIC_OUTCOMES = {
+    RunStatus.QUEUED: "waiting to start",
+    RunStatus.RUNNING: "in progress",
+    RunStatus.SUCCEEDED: "new data passed validation and awaits review",
+    RunStatus.UNCHANGED: "checked: the source had not changed",
+    RunStatus.FAILED: "did not complete; the published data stays as it was",
+    RunStatus.INTERRUPTED: "interrupted; it will be tried again",
+}
+RECENT_RUNS = 5
+
+
+# -- the ledger ------------------------------------------------------------------------------
+
+
+@accountability.get("/ledger.json")
+def ledger_json() -> Response:
+    response = jsonify(ledger.public_document(db_session(), portal().config))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@accountability.get("/ledger/")
+def ledger_page() -> str:
+    session = db_session()
+    chain = list(reversed(ledger.entries(session)))
+    return render_template(
+        "ledger.html",
+        chain=chain,
+        bodies={e.seq: json.loads(e.body) for e in chain},
+        public_key=ledger.public_key_pem(portal().config),
+    )
+
+
+@accountability.get("/ledger/public-key.pem")
+def public_key() -> Response:
+    pem = ledger.public_key_pem(portal().config)
+    return Response(pem, mimetype="application/x-pem-file")
+
+
+# -- status ----------------------------------------------------------------------------------
+
+
+def _status(session: Session) -> list[dict]:
+    now = utcnow()
+    rows = []
+    for dataset in session.scalars(select(Dataset).order_by(Dataset.title)):
+        runs = session.scalars(
+            select(Run)
+            .where(Run.dataset_id == dataset.id)
+            .order_by(Run.id.desc())
+            .limit(RECENT_RUNS)
+        )
+        rows.append(
+            {
+                "slug": dataset.slug,
+                "title": dataset.title,
+                "published": dataset.current_version_id is not None,
+                "freshness": dataset.freshness(now),
+                "runs": [
+                    {
+                        "at": r.finished_at or r.started_at or r.queued_at,
+                        "outcome": PUBLIC_OUTCOMES.get(r.status, r.status.value),
+                        "status": r.status.value,
+                    }
+                    for r in runs
+                ],
+            }
+        )
+    return rows
+
+
+@accountability.get("/status")
+def status() -> str:
+    session = db_session()
+    return render_template("status.html", datasets=_status(session), head=ledger.head(session))
+
+
+@accountability.get("/api/v1/status")
+def status_json() -> Response:
+    session = db_session()
+    head = ledger.head(session)
+    return jsonify(
+        {
+            "datasets": [
+                {
+                    **row,
+                    "freshness": row["freshness"].as_dict(),
+                    "runs": [
+                        {**r, "at": r["at"].isoformat() if r["at"] else None} for r in row["runs"]
+                    ],
+                }
+                for row in _status(session)
+            ],
+            "ledger": {"seq": head.seq, "hash": head.hash, "at": head.at.isoformat()}
+            if head
+            else None,
+        }
+    )
+
+
+# -- rates, corrections, the dataset feed -----------------------------------------------------
+
+
+@accountability.get("/api/v1/rates")
+def rates_json() -> Response:
+    return jsonify({"rates": rates.compute_rates(db_session(), storage())})
+
+
+@accountability.get("/api/v1/datasets/<slug>/corrections")
+def corrections_json(slug: str) -> Response:
+    dataset = _published_or_404(slug)
+    found = corrections.published(db_session(), dataset)
+    return jsonify({"dataset": slug, "corrections": [corrections.as_dict(c) for c in found]})
+
+
+@accountability.get("/datasets/<slug>/feed.atom")
+def feed(slug: str) -> Response:
+    session = db_session()
+    try:
+        dataset = get_dataset(session, slug)
+    except UnknownDataset:
+        abort(404)
+    if session.scalar(select(Version.id).where(Version.dataset_id == dataset.id).limit(1)) is None:
+        abort(404)  # nothing was ever published: the feed does not exist yet
+    body = dataset_feed(session, portal().config.base_url, dataset)
+    response = Response(body, content_type="application/atom+xml; charset=utf-8")
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _published_or_404(slug: str) -> Dataset:
+    try:
+        return browse.published_dataset(db_session(), slug)
+    except UnknownDataset:
+        abort(404)
+
+
+@accountability.app_template_global("dataset_rates")
+def dataset_rates(slug: str | None = None) -> list[dict]:
+    """Rates for the index (all) or for one dataset's page; empty if they cannot be computed."""
+    try:
+        found = rates.compute_rates(db_session(), storage())
+    except (OSError, ValueError) as error:  # a missing column or file must not take pages down
+        logging.getLogger(__name__).warning("rates not computed: %s", error)
+        return []
+    return rates.for_dataset(found, slug) if slug else found
+
+
+@accountability.app_template_global("dataset_corrections")
+def dataset_corrections(dataset: Dataset) -> list:
+    return corrections.published(db_session(), dataset)
+
+
+# -- office: corrections and embargoes --------------------------------------------------------
+
+
+@accountability_office.after_request
+def _never_cache(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@accountability_office.get("/corrections/")
+@reviewer_required
+def correction_form() -> str:
+    session = db_session()
+    datasets = browse.published_datasets(session)
+    return render_template(
+        "office/corrections.html",
+        datasets=datasets,
+        published=corrections.published(session, limit=50),
+        pending=corrections.pending(session),
+        embargoes=releases.scheduled_embargoes(session),
+    )
+
+
+@accountability_office.post("/corrections/")
+@reviewer_required
+def correction_record() -> Response:
+    form, session = request.form, db_session()
+    rows = [r for line in form.get("rows", "").splitlines() for r in line.split(",")]
+    comment = form.get("comment_id", "").strip()
+    try:
+        correction = corrections.record(
+            session,
+            portal().config,
+            form.get("dataset", ""),
+            int(form.get("version", "0") or 0),
+            current_user.email,
+            form.get("what_was_wrong", ""),
+            form.get("what_changed", ""),
+            rows,
+            with_next_version=form.get("publish") == "next",
+            comment_id=int(comment) if comment.isdigit() else None,
+        )
+        session.commit()
+    except (PortalError, ValueError) as error:
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("accountability_office.correction_form"))
+    flash(
+        f"Correction {correction.id} recorded"
+        + (
+            " and published." if correction.published_at else "; it goes out with the next version."
+        ),
+        "success",
+    )
+    return redirect(url_for("accountability_office.correction_form"))
+
+
+@accountability_office.post("/candidates/<int:candidate_id>/approve-at")
+@reviewer_required
+def approve_at(candidate_id: int) -> Response:
+    session = db_session()
+    found = session.get(Candidate, candidate_id) or abort(404)
+    try:
+        publish_at = releases.parse_publish_at(
+            request.form.get("publish_at", ""), request.form.get("tz", "")
+        )
+        releases.approve(
+            session,
+            portal().config,
+            found.dataset.slug,
+            current_user,
+            request.form.get("note", ""),
+            candidate_id=candidate_id,
+            publish_at=publish_at,
+        )
+        session.commit()
+    except PortalError as error:
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("office.candidate", candidate_id=candidate_id))
+    flash(
+        f"Approved {found.dataset.title}; it will be published at "
+        f"{publish_at:%Y-%m-%d %H:%M} {publish_at.tzinfo}.",
+        "success",
+    )
+    return redirect(url_for("accountability_office.correction_form"))
+
+
+@accountability_office.post("/datasets/<slug>/embargo/cancel")
+@reviewer_required
+def cancel_embargo(slug: str) -> Response:
+    session = db_session()
+    try:
+        releases.cancel_embargo(session, slug, current_user)
+        session.commit()
+        flash("The embargoed release was cancelled; its candidate is back in review.", "success")
+    except PortalError as error:
+        session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("accountability_office.correction_form"))

@@ -1,0 +1,99 @@
+"""Fixtures for the accountability tests: a tiny dataset, a fake clock, local receivers."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from portal.config import Config
+from portal.context import Portal
+from portal.scheduler.service import Scheduler
+from tests.scheduler.conftest import FakeClock, write_source, write_tiny
+
+# Once a year on 2 January: never due while a test runs, so ticks queue no runs.
+QUIET_CRON = "0 6 2 1 *"
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """SQLite only here, to keep these tests quick; test_ledger.py adds PostgreSQL."""
+    return f"sqlite:///{tmp_path / 'portal.db'}"
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str) -> Config:
+    """A portal whose only dataset is `tiny` (three rows of traffic stops)."""
+    publishers, schemas = write_tiny(tmp_path / "definitions", cron=QUIET_CRON)
+    config = Config.from_env(
+        {},
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        secret_key="test-secret-key",
+        testing=True,
+        publishers_dir=publishers,
+        schemas_dir=schemas,
+    )
+    write_source(config.data_dir)
+    return config
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def scheduler(portal: Portal, clock: FakeClock) -> Scheduler:
+    return Scheduler(portal, clock=clock, holder="test-accountability", inline=True)
+
+
+def later(clock: FakeClock, **delta: float) -> datetime:
+    return clock.now + timedelta(**delta)
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that records what it is sent and answers `statuses`."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        self.statuses = list(statuses)
+        self.requests: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 — the name http.server calls
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                receiver.requests.append({"headers": dict(self.headers), "body": body})
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def json(self, index: int) -> dict:
+        return json.loads(self.requests[index]["body"])
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """Answers 500 to the first delivery, then 200."""
+    found = Receiver([500])
+    found.thread.start()
+    yield found
+    found.server.shutdown()
+    found.server.server_close()
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)

@@ -1,0 +1,159 @@
+"""Comments on a dataset: submitted without an account, moderated, published with answers."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select, text
+
+from portal.community.models import Comment, CommentStatus
+from portal.models import AuditEvent
+from tests.conftest import csrf_token, login
+
+PAGE = "/datasets/community-trust/"
+POST = "/datasets/community-trust/comments"
+JSON = "/api/v1/datasets/community-trust/comments"
+
+
+def _comment(client, body: str, kind: str = "question", **extra: str):  # noqa: ANN202
+    data = {"csrf_token": csrf_token(client, PAGE), "kind": kind, "body": body, **extra}
+    return client.post(POST, data=data)
+
+
+def _moderate(client, comment_id: int, action: str, **data: str):  # noqa: ANN202
+    token = csrf_token(client, "/office/moderation/")
+    return client.post(
+        f"/office/moderation/{comment_id}/{action}", data={"csrf_token": token, **data}
+    )
+
+
+def _only_comment(portal) -> Comment:
+    with portal.db.session() as session:
+        (comment,) = session.scalars(select(Comment)).all()
+        session.expunge(comment)
+        return comment
+
+
+def test_a_question_waits_for_moderation_then_shows_with_its_public_answer(
+    portal, published_trust, app
+):
+    resident, moderator = app.test_client(), app.test_client()
+
+    sent = _comment(resident, "How is the district decided?", name="Sam")
+    assert sent.status_code == 303
+    assert "once a moderator has read it" in resident.get(PAGE).get_data(as_text=True)
+    assert "How is the district decided?" not in resident.get(PAGE).get_data(as_text=True)
+    assert resident.get(JSON).json["comments"] == []
+
+    login(moderator)
+    queue = moderator.get("/office/moderation/").get_data(as_text=True)
+    assert "How is the district decided?" in queue and "from Sam" in queue
+    comment = _only_comment(portal)
+    answered = _moderate(moderator, comment.id, "answer", answer="Residents choose it.")
+    assert answered.status_code == 302
+
+    page = resident.get(PAGE).get_data(as_text=True)
+    assert "Question from Sam" in page
+    assert "How is the district decided?" in page
+    assert "Answer from the records office" in page and "Residents choose it." in page
+    (published,) = resident.get(JSON).json["comments"]
+    assert published["kind"] == "question" and published["name"] == "Sam"
+    assert published["body"] == "How is the district decided?"
+    assert published["answer"]["body"] == "Residents choose it."
+    assert published["fixed_in_version"] is None
+
+
+def test_a_rejected_comment_stays_private_and_the_reason_is_in_the_audit_log(
+    portal, published_trust, app
+):
+    resident, moderator = app.test_client(), app.test_client()
+    _comment(resident, "Buy cheap watches", kind="comment")
+    login(moderator)
+    comment = _only_comment(portal)
+
+    assert _moderate(moderator, comment.id, "reject").status_code == 302  # no reason: refused
+    assert _only_comment(portal).status == CommentStatus.PENDING
+    _moderate(moderator, comment.id, "reject", reason="Advertising")
+
+    assert _only_comment(portal).status == CommentStatus.REJECTED
+    assert "Buy cheap watches" not in resident.get(PAGE).get_data(as_text=True)
+    assert resident.get(JSON).json["comments"] == []
+    with portal.db.session() as session:
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "comment.reject"))
+        assert event.details["reason"] == "Advertising"
+        assert event.object_id == str(comment.id)
+
+
+def test_a_data_problem_report_is_shown_as_fixed_in_the_version_a_moderator_picks(
+    portal, published_trust, app
+):
+    resident, moderator = app.test_client(), app.test_client()
+    _comment(resident, "District D9 appears in the data.", kind="problem")
+    login(moderator)
+    comment = _only_comment(portal)
+    _moderate(moderator, comment.id, "publish")
+
+    assert _moderate(moderator, comment.id, "fixed", version="7").status_code == 302
+    assert _only_comment(portal).fixed_in_version_id is None  # no such version
+    _moderate(moderator, comment.id, "fixed", version="1")
+
+    page = resident.get(PAGE).get_data(as_text=True)
+    assert "Problem in the data from a resident" in page
+    assert "Fixed in version 1" in page
+    assert resident.get(JSON).json["comments"][0]["fixed_in_version"] == 1
+
+
+def test_markup_and_links_in_a_comment_are_shown_as_plain_text(portal, published_trust, app):
+    resident, moderator = app.test_client(), app.test_client()
+    body = '<script>alert("x")</script> see https://evil.example/page <a href="https://evil.example">x</a>'
+    _comment(resident, body, kind="comment", name="<b>Mallory</b>")
+    login(moderator)
+    _moderate(moderator, _only_comment(portal).id, "publish")
+
+    page = resident.get(PAGE).get_data(as_text=True)
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+    assert "&lt;b&gt;Mallory&lt;/b&gt;" in page
+    assert "<script>alert" not in page and "<b>Mallory" not in page
+    assert 'href="https://evil.example' not in page
+    assert "see https://evil.example/page" in page  # shown, not linked
+
+
+def test_posting_is_rate_limited_per_client(published_trust, client):
+    statuses = [_comment(client, f"Comment number {i}").status_code for i in range(6)]
+
+    assert statuses == [303] * 5 + [429]
+
+
+def test_bots_empty_comments_overlong_comments_and_forged_forms_are_refused(
+    portal, published_trust, client
+):
+    assert _comment(client, "Great data", website="http://spam.example").status_code == 400
+    assert _comment(client, "   \n ").status_code == 400
+    assert _comment(client, "x" * 2001).status_code == 400
+    assert _comment(client, "ok", name="n" * 81).status_code == 400
+    assert _comment(client, "Which kind?", kind="rant").status_code == 400
+    forged = client.post(POST, data={"kind": "comment", "body": "no token"})
+    assert forged.status_code == 400
+    with portal.db.session() as session:
+        assert session.scalars(select(Comment)).all() == []
+    assert client.post("/datasets/no-such-dataset/comments").status_code in (400, 404)
+
+
+def test_no_address_or_contact_detail_is_stored_with_a_comment(portal, published_trust, client):
+    _comment(
+        client,
+        "Call me on 312-555-0199 or write to jo@mail.example. My name is Jo Okafor.",
+        name="Jo jo@mail.example 312 555 0199",
+    )
+
+    comment = _only_comment(portal)
+    assert comment.body == "Call me on [phone] or write to [e-mail]. [name]."
+    assert comment.author_name == "Jo [e-mail] [phone]"
+    with portal.db.engine.connect() as connection:
+        row = connection.execute(text("SELECT * FROM comments")).one()
+    assert not [v for v in row if isinstance(v, str) and re.search(r"127\.0\.0\.1|@|555", v)]
+
+
+def test_the_moderation_queue_needs_a_records_officer(published_trust, client):
+    assert client.get("/office/moderation/").status_code == 302
+    assert client.post("/office/moderation/1/publish").status_code in (302, 400)

@@ -197,21 +197,28 @@ def publish(
     return version
 
 
-def changelog(session: Session, storage: LocalStorage, dataset: Dataset,
-              tables: dict[str, Path]) -> dict:
+def changelog(
+    session: Session, storage: LocalStorage, dataset: Dataset, tables: dict[str, Path]
+) -> dict:
     """The diff summary of a new version against the one the public saw until now."""
-    previous = session.get(Version, dataset.current_version_id) if dataset.current_version_id \
-        else None
+    previous = (
+        session.get(Version, dataset.current_version_id) if dataset.current_version_id else None
+    )
     schemas = {resource.name: resource.table_schema for resource in dataset.resources}
     resources = {}
     for name, path in tables.items():
         old = previous.file(f"{name}.csv") if previous else None
         full = diff_tables(storage.path(old.path) if old else None, path, schemas.get(name, {}))
-        resources[name] = {key: full[key] for key in
-                           ("first", "added", "removed", "changed", "columnsAdded",
-                            "columnsRemoved") if key in full}
-    return {"previous": previous.number if previous else None,
-            "text": changelog_text(resources), "resources": resources}
+        resources[name] = {
+            key: full[key]
+            for key in ("first", "added", "removed", "changed", "columnsAdded", "columnsRemoved")
+            if key in full
+        }
+    return {
+        "previous": previous.number if previous else None,
+        "text": changelog_text(resources),
+        "resources": resources,
+    }
 
 
 def _media_type(filename: str) -> str:
@@ -301,8 +308,11 @@ def retract(
     if dataset.current_version_id == version.id:
         fallback = session.scalar(
             select(Version)
-            .where(Version.dataset_id == dataset.id, Version.retracted_at.is_(None),
-                   Version.id != version.id)
+            .where(
+                Version.dataset_id == dataset.id,
+                Version.retracted_at.is_(None),
+                Version.id != version.id,
+            )
             .order_by(Version.number.desc())
             .limit(1)
         )
@@ -310,9 +320,17 @@ def retract(
     config = config or ledger.config_for(session)
     entry = ledger.record_retraction(session, config, version, user.email, reason.strip())
     watches.retracted(session, config, version, entry)
-    audit.record(session, user.email, "version.retract", "version", version.id, dataset=slug,
-                 version=number, reason=version.retraction_reason,
-                 files={f.filename: f.sha256 for f in version.files})
+    audit.record(
+        session,
+        user.email,
+        "version.retract",
+        "version",
+        version.id,
+        dataset=slug,
+        version=number,
+        reason=version.retraction_reason,
+        files={f.filename: f.sha256 for f in version.files},
+    )
     return version
 
 
@@ -357,9 +375,16 @@ def _embargo(session: Session, candidate: Candidate, user: User, publish_at: dat
     )
     session.add(embargo)
     session.flush()
-    audit.record(session, user.email, "candidate.approve", "candidate", candidate.id,
-                 dataset=candidate.dataset.slug, publish_at=publish_at.isoformat(),
-                 files={f["filename"]: f["sha256"] for f in candidate.files})
+    audit.record(
+        session,
+        user.email,
+        "candidate.approve",
+        "candidate",
+        candidate.id,
+        dataset=candidate.dataset.slug,
+        publish_at=publish_at.isoformat(),
+        files={f["filename"]: f["sha256"] for f in candidate.files},
+    )
     return embargo
 
 
@@ -376,12 +401,20 @@ def cancel_embargo(session: Session, slug: str, user: User) -> Embargo:
         raise NothingToApprove(f"{slug} has no embargoed release scheduled")
     embargo.status = EmbargoStatus.CANCELLED
     newer = session.scalar(
-        select(Candidate.id).where(Candidate.dataset_id == dataset.id,
-                                   Candidate.status == CandidateStatus.PENDING)
+        select(Candidate.id).where(
+            Candidate.dataset_id == dataset.id, Candidate.status == CandidateStatus.PENDING
+        )
     )
     embargo.candidate.status = CandidateStatus.SUPERSEDED if newer else CandidateStatus.PENDING
-    audit.record(session, user.email, "embargo.cancel", "candidate", embargo.candidate_id,
-                 dataset=slug, publish_at=embargo.publish_at.isoformat())
+    audit.record(
+        session,
+        user.email,
+        "embargo.cancel",
+        "candidate",
+        embargo.candidate_id,
+        dataset=slug,
+        publish_at=embargo.publish_at.isoformat(),
+    )
     return embargo
 
 
@@ -402,12 +435,24 @@ def publish_due(db: Database, config: Config, now: datetime) -> list[int]:
         try:
             with db.session() as session:
                 embargo = session.get(Embargo, embargo_id)
-                version = publish(session, config, embargo.candidate,
-                                  approved_by=embargo.approved_by, note=embargo.note)
+                version = publish(
+                    session,
+                    config,
+                    embargo.candidate,
+                    approved_by=embargo.approved_by,
+                    note=embargo.note,
+                )
                 embargo.status, embargo.version_id = EmbargoStatus.PUBLISHED, version.id
-                audit.record(session, "scheduler", "embargo.publish", "version", version.id,
-                             dataset=embargo.dataset.slug, version=version.number,
-                             publish_at=embargo.publish_at.isoformat())
+                audit.record(
+                    session,
+                    "scheduler",
+                    "embargo.publish",
+                    "version",
+                    version.id,
+                    dataset=embargo.dataset.slug,
+                    version=version.number,
+                    publish_at=embargo.publish_at.isoformat(),
+                )
                 published.append(version.id)
         except PortalError as error:
             log.error("embargoed release %s not published: %s", embargo_id, error)
@@ -418,10 +463,13 @@ def publish_due(db: Database, config: Config, now: datetime) -> list[int]:
 
 
 def scheduled_embargoes(session: Session) -> list[Embargo]:
-    return list(session.scalars(
-        select(Embargo).where(Embargo.status == EmbargoStatus.SCHEDULED)
-        .order_by(Embargo.publish_at)
-    ))
+    return list(
+        session.scalars(
+            select(Embargo)
+            .where(Embargo.status == EmbargoStatus.SCHEDULED)
+            .order_by(Embargo.publish_at)
+        )
+    )
 
 
 def current_version(session: Session, slug: str) -> Version | None:

@@ -58,6 +58,12 @@ def _public_texts(portal, client, version) -> dict[str, str]:
         "/api/v1/datasets",
         "/api/v1/datasets/use-of-force",
         "/api/v1/datasets/use-of-force/versions",
+        "/api/v1/datasets/use-of-force/resources/incidents/rows?limit=1000",
+        "/api/v1/datasets/use-of-force/resources/incidents/rows.csv",
+        "/api/v1/datasets/use-of-force/resources/monthly-summary/rows.csv",
+        "/api/v1/runs",
+        "/data.json",
+        "/feed.atom",
     ):
         response = client.get(url)
         assert response.status_code == 200, url

@@ -11,9 +11,18 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.config import Config
+from portal.context import Portal
+from portal.demo import load_demo
 
 # A published community-trust dataset to comment on (its fixtures chain survey -> answered).
 from tests.community.conftest import answered, published_trust, survey  # noqa: F401
@@ -89,3 +98,57 @@ def page(browser, console_errors: list[str]):  # noqa: ANN001, ANN201
     opened.on("pageerror", lambda error: console_errors.append(f"{opened.url}: {error}"))
     yield opened
     context.close()
+
+
+# The demo portal served for the public-site, accessibility and office-flow tests. --------
+
+DEMO_TODAY = date(2026, 11, 24)
+DEMO_OFFICER = ("officer@example.org", "demo-officer-password")  # portal.demo's account
+AXE = Path(__file__).resolve().parents[2] / ".cache" / "node" / "node_modules" / "axe-core"
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    url: str
+    portal: Portal
+
+
+@contextmanager
+def serve_demo(folder: Path) -> Iterator[DemoSite]:
+    """`portal demo` on a fresh SQLite portal in `folder`, served on 127.0.0.1."""
+    config = Config.from_env(
+        {},
+        data_dir=folder / "data",
+        database_url=f"sqlite:///{folder / 'portal.db'}",
+        secret_key="browser-test-secret",
+        testing=True,
+    )
+    portal = Portal(config)
+    lines = list(load_demo(portal, today=DEMO_TODAY))
+    assert not [line for line in lines if "failed" in line], lines
+    app = create_app(config)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
+    thread.start()
+    try:
+        yield DemoSite(f"http://127.0.0.1:{server.server_port}", portal)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        app.extensions["portal"].db.dispose()
+        portal.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
+    """One demo portal for the tests that only read it."""
+    with serve_demo(tmp_path_factory.mktemp("demo-site")) as site:
+        yield site
+
+
+def sign_in(page, url: str, email: str, password: str) -> None:  # noqa: ANN001
+    page.goto(f"{url}/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda address: not address.endswith("/login"))

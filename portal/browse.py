@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -213,3 +215,37 @@ def catalogue(
     else:
         results.sort(key=lambda d: d.title.lower())
     return Catalogue(results, facets, q, sort, chosen)
+
+
+def publication_state(session: Session) -> tuple:
+    """A cheap fingerprint of what the public summary is computed from.
+
+    It changes whenever a publish, a retraction, a definition sync or an edited release date
+    changes what a page built from the published datasets would show.
+    """
+    rows = session.execute(
+        select(
+            Dataset.id,
+            Dataset.current_version_id,
+            Dataset.title,
+            Dataset.meta,
+            Version.published_at,
+            Version.retracted_at,
+        )
+        .outerjoin(Version, Version.id == Dataset.current_version_id)
+        .order_by(Dataset.id)
+    ).all()
+    return tuple(
+        (row[0], row[1], row[2], json.dumps(row[3], sort_keys=True, default=str), *row[4:])
+        for row in rows
+    )
+
+
+def unchanged_for(datasets: list[Dataset], now: datetime, longest: float) -> float:
+    """Seconds until the first dataset's freshness changes by itself (it becomes overdue)."""
+    flips = [
+        (fresh.overdue_after - now).total_seconds()
+        for fresh in (d.freshness(now) for d in datasets)
+        if fresh.overdue_after is not None and not fresh.overdue
+    ]
+    return max(0.0, min([longest, *flips]))

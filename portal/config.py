@@ -79,8 +79,17 @@ class Config:
                 for k, v in env.items()
                 if k.startswith("PORTAL_SOURCE_")
             },
+            signing_key=env.get("PORTAL_SIGNING_KEY", ""),
+            smtp_url=env.get("PORTAL_SMTP_URL", ""),
+            mail_from=env.get("PORTAL_MAIL_FROM", ""),
         )
         config = replace(config, **overrides) if overrides else config
+        if config.testing and not config.signing_key:
+            # Tests start CLI and scheduler processes on the same data folder: they find the
+            # generated key there (portal.ledger.signing_key reads it) without PORTAL_DEMO.
+            from portal.ledger import ensure_key_file
+
+            ensure_key_file(config.data_dir)
         # The portal's own database, for sources that read it (the community-trust survey
         # aggregates); PORTAL_SOURCE_PORTAL_DATABASE_URL may point at a read-only role instead.
         return replace(

@@ -6,7 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Debian packages the suite needs. Adding one is adding a word here (and, if the package's
 # command is not named after it, a line in installed()).
-OS_PACKAGES=(postgresql chromium)
+OS_PACKAGES=(postgresql chromium npm)
 
 installed() {
   case "$1" in
@@ -42,6 +42,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 scripts/pip-install.sh test
+
+# axe-core for the accessibility tests (tests/browser/test_accessibility.py), into a folder
+# git ignores; npm skips the download when the pinned major version is there already.
+echo "--- npm install axe-core"
+npm install --no-save --no-audit --no-fund --silent --prefix .cache/node axe-core@4
 
 echo "--- ruff"
 python3 -m ruff check .

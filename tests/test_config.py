@@ -33,7 +33,10 @@ def test_environment_variables_are_read(tmp_path):
     assert config.data_dir == Path(tmp_path)
     assert config.database_url == "postgresql+psycopg://db/portal"
     assert config.base_url == "https://data.police.example.gov"
-    assert config.source_variables == {"RMS_TOKEN": "t0ken"}
+    assert config.source_variables == {
+        "RMS_TOKEN": "t0ken",
+        "PORTAL_DATABASE_URL": "postgresql+psycopg://db/portal",
+    }
 
 
 def test_a_missing_secret_key_is_a_clear_error_outside_demo_and_debug():

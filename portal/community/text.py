@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import polars as pl
-
 from portal.community.errors import FeedbackRejected
 from portal.pipeline import privacy
 
@@ -44,9 +42,7 @@ def scrub(text: str) -> str:
     """
     if not text:
         return text
-    # The guard works on tables; a one-cell table keeps its rules in one place.
-    table, _ = privacy._scrub(pl.DataFrame({"text": [text]}), SCRUB_SPEC, ())
-    return table["text"][0]
+    return privacy.scrub_text(text, SCRUB_SPEC)
 
 
 def resident_text(

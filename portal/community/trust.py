@@ -35,7 +35,15 @@ MEASURE_FIELDS = {
     "safety": "safety_score",
     "satisfaction": "satisfaction_score",
 }
-_NUMBERS = ["responses", "trust_index", "index_sd", *MEASURE_FIELDS.values()]
+_NUMBERS = [
+    "responses",
+    "trust_index",
+    "index_sd",
+    "index_se",
+    "ci_low",
+    "ci_high",
+    *MEASURE_FIELDS.values(),
+]
 
 
 def read_table(path: Path) -> pl.DataFrame:

@@ -146,6 +146,16 @@ def _bin(table: pl.DataFrame, field: str, spec: dict) -> tuple[pl.DataFrame, int
     return table.with_columns(binned.alias(field)), changed
 
 
+def scrub_text(text: str | None, spec: dict, names: Iterable[str] = ()) -> str | None:
+    """One piece of free text through the same rules the guard applies to a table's fields."""
+    table, _ = _scrub(
+        pl.DataFrame({"text": [text]}, schema={"text": pl.String}),
+        {**spec, "fields": ["text"]},
+        names,
+    )
+    return table["text"][0]
+
+
 def _scrub(table: pl.DataFrame, spec: dict, names: Iterable[str]) -> tuple[pl.DataFrame, dict]:
     known = sorted(
         {n.strip() for n in names if n and len(n.strip()) >= MIN_NAME_LENGTH}, key=len, reverse=True
@@ -220,7 +230,7 @@ def suppress_small_cells(table: pl.DataFrame, spec: dict) -> tuple[pl.DataFrame,
             # The smallest non-zero cell loses least; a zero only when nothing else is left.
             suppressed.add(min(others, key=lambda i: (values[i] == 0, values[i], i)))
             changed = True
-    mask = pl.Series([i in suppressed for i in range(len(values))])
+    mask = pl.Series([i in suppressed for i in range(len(values))], dtype=pl.Boolean)
     table = table.with_columns(
         [pl.when(mask).then(None).otherwise(pl.col(f)).alias(f) for f in blanked]
         + [pl.when(mask).then(pl.lit("true")).otherwise(pl.lit("false")).alias(flag)]

@@ -15,7 +15,7 @@ from portal.community.errors import (
     SurveyClosed,
     UnknownSurvey,
 )
-from portal.community.models import Comment
+from portal.community.models import Comment, Survey
 from portal.errors import UnknownDataset
 from portal.models import Dataset, utcnow
 from portal.web.extensions import db_session, limiter, portal, storage
@@ -124,7 +124,7 @@ def survey_thanks(survey_id: int) -> str:
     return render_template("community/thanks.html", survey=_survey(survey_id))
 
 
-def _survey(survey_id: int):  # noqa: ANN202
+def _survey(survey_id: int) -> Survey:
     try:
         return surveys.get_survey(db_session(), survey_id)
     except UnknownSurvey:
@@ -222,4 +222,3 @@ def trust_json() -> Response:
             "z": trust.Z95,
         },
     }
-

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+import time
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import session as flask_session
+from flask_login import current_user
 from sqlalchemy import text
 
 from portal import browse, labels
 from portal.errors import UnknownDataset
 from portal.markdown import render_markdown
-from portal.models import Dataset
+from portal.models import Dataset, utcnow
 from portal.preview import table_views
 from portal.web.extensions import db_session, portal, storage
 
@@ -19,9 +23,30 @@ public.add_app_template_filter(labels.figure_value_label, "figure_value_label")
 public.add_app_template_filter(labels.long_date, "long_date")
 
 
+# The summary is the same for every reader who is not signed in, and costly to compute
+# (figures, charts, rates): it is rendered once per publication state and reused for at most
+# this long, so anything not tied to a release (a rate's context, say) is never staler.
+SUMMARY_SECONDS = 60.0
+_summaries: dict[str, tuple[tuple, float, str]] = {}
+
+
 @public.get("/")
 def index() -> str:
-    return render_template("index.html", datasets=browse.published_datasets(db_session()))
+    session = db_session()
+    shared = not current_app.testing and not current_user.is_authenticated
+    shared = shared and "_flashes" not in flask_session
+    key = portal().config.database_url
+    if shared:
+        state = browse.publication_state(session)
+        cached = _summaries.get(key)
+        if cached is not None and cached[0] == state and time.monotonic() < cached[1]:
+            return cached[2]
+    datasets = browse.published_datasets(session)
+    page = render_template("index.html", datasets=datasets)
+    if shared:
+        lasts = browse.unchanged_for(datasets, utcnow(), SUMMARY_SECONDS)
+        _summaries[key] = (state, time.monotonic() + lasts, page)
+    return page
 
 
 @public.get("/datasets/")

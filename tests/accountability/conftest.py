@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from portal import corrections, releases
 from portal.config import Config
 from portal.context import Portal
 from portal.scheduler.service import Scheduler
+from portal.users import get_user
+from tests.flow import publish
 from tests.scheduler.conftest import FakeClock, write_source, write_tiny
 
 # Once a year on 2 January: never due while a test runs, so ticks queue no runs.
@@ -53,8 +56,10 @@ def scheduler(portal: Portal, clock: FakeClock) -> Scheduler:
     return Scheduler(portal, clock=clock, holder="test-accountability", inline=True)
 
 
-def later(clock: FakeClock, **delta: float) -> datetime:
-    return clock.now + timedelta(**delta)
+def catch_up(clock: FakeClock) -> datetime:
+    """Move the fake clock to just after the real time (deliveries are queued at real times)."""
+    clock.now = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    return clock.now
 
 
 class Receiver:
@@ -93,6 +98,33 @@ def receiver() -> Iterator[Receiver]:
     yield found
     found.server.shutdown()
     found.server.server_close()
+
+
+@pytest.fixture
+def history(portal, officer) -> None:
+    """tiny: version 1, a correction, version 2 with other rows, version 1 retracted."""
+    publish(portal, officer, "tiny")
+    with portal.db.session() as session:
+        corrections.record(
+            session,
+            portal.config,
+            "tiny",
+            1,
+            officer,
+            "Stops in 2026-09 were double counted.",
+            "The count was halved.",
+            ["2026-09"],
+        )
+    write_source(portal.config.data_dir, [("2026-09", 65), ("2026-10", 118)])
+    publish(portal, officer, "tiny")
+    with portal.db.session() as session:
+        releases.retract(session, "tiny", 1, get_user(session, officer), "Double counted")
+
+
+def flip_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
 
 
 def utc(*args: int) -> datetime:

@@ -3,7 +3,8 @@
 Fixtures: `live_server` (the base URL of `portal.create_app(config)` served by werkzeug in a
 thread), `browser` (Debian's /usr/bin/chromium driven by Playwright; never downloaded),
 `page` (a fresh context per test) and `console_errors` (everything the page logged as an
-error, or threw, for the test to assert on).
+error, or threw, for the test to assert on); `demo_site` (`portal demo` served once per
+session for tests that only read) and `serve_demo` (a test's own demo portal, to change).
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ import re
 import statistics
 from pathlib import Path
 
-import pytest
 import yaml
 from sqlalchemy import select
 
@@ -146,11 +145,6 @@ def test_the_published_threshold_is_the_one_the_query_applies():
     assert "auto_publish" not in entry
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="privacy.suppress_small_cells fails on an empty table: its mask Series has dtype "
-    "null; pipeline owners: pl.Series([...], dtype=pl.Boolean) fixes it",
-)
 def test_a_survey_with_no_answers_yet_publishes_an_empty_table(portal, survey, officer):
     result = run(portal, "community-trust")
 

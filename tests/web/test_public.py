@@ -8,7 +8,8 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 
@@ -17,8 +18,10 @@ from portal.config import Config
 from portal.context import Portal
 from portal.demo import load_demo
 from portal.labels import dataset_labels, figure_label, value_label
-from portal.models import Dataset, Version
+from portal.models import Dataset, Version, utcnow
 from portal.storage import LocalStorage
+from tests.conftest import login
+from tests.flow import publish
 
 TODAY = date(2026, 11, 24)
 
@@ -244,3 +247,23 @@ def test_codes_become_words_and_a_dataset_can_name_its_own():
     assert figure_label({"key": "sworn_filled", "label": "Sworn officers on 2025-10-31"}) == (
         "Sworn officers on 31 October 2025"
     )
+
+
+def test_the_summary_is_rendered_once_per_publication_state(portal, officer, uof_source):
+    publish(portal, officer)
+    app = create_app(replace(portal.config, testing=False))  # as served: the cache is on
+    client = app.test_client()
+
+    first = client.get("/").get_data(as_text=True)
+    again = client.get("/").get_data(as_text=True)
+    with portal.db.session() as session:  # the last release was 40 days ago; cadence P1M
+        version = session.query(Version).one()
+        version.published_at = utcnow() - timedelta(days=40)
+    later = client.get("/").get_data(as_text=True)
+    login(client)
+    signed_in = client.get("/").get_data(as_text=True)
+    app.extensions["portal"].db.dispose()
+
+    assert again == first and "Overdue" not in first
+    assert "Overdue" in later  # a changed release shows at once, not when the cache expires
+    assert "Records office" in signed_in and "Records office" not in later

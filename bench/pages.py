@@ -135,8 +135,8 @@ def serving(command: list[str], cwd: Path, env: dict, url: str) -> Iterator[None
 
 
 def wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
-    """Requests/s and latency percentiles (ms) from wrk, after a 2-second warm-up."""
-    subprocess.run(["wrk", "-t2", f"-c{connections}", "-d2s", url], capture_output=True)
+    """Requests/s and latency percentiles (ms) from wrk, after a 3-second warm-up."""
+    subprocess.run(["wrk", "-t2", f"-c{connections}", "-d3s", url], capture_output=True)
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
         capture_output=True,

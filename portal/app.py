@@ -60,7 +60,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     for blueprint in (accountability, accountability_office, watches):
         app.register_blueprint(blueprint)
-    ledger.signing_key(config)  # like SECRET_KEY: no key, no start (a demo portal makes one)
+    ledger.check_key_at_startup(config, app.extensions["portal"].db)  # see its docstring
     from portal.web.community import community, community_api
     from portal.web.moderation import moderation
 

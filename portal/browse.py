@@ -58,13 +58,15 @@ def published_dataset(session: Session, slug: str) -> Dataset:
     return dataset
 
 
-def versions(session: Session, dataset: Dataset) -> list[Version]:
+def versions(session: Session, dataset: Dataset, limit: int | None = None) -> list[Version]:
+    """A dataset's versions, newest first (the `limit` newest when given)."""
     return list(
         session.scalars(
             select(Version)
             .where(Version.dataset_id == dataset.id)
             .options(selectinload(Version.files))
             .order_by(Version.number.desc())
+            .limit(limit)
         )
     )
 

@@ -7,15 +7,22 @@ its chart, and a page view costs nothing after the first.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import threading
+import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import polars as pl
 
 from portal.labels import value_label
 
+log = logging.getLogger(__name__)
+
+FORMAT = 1  # bump when a chart's shape changes: cached files are then computed again
 MAX_POINTS = 36
 CACHED = 64
 TIME_TYPES = ("date", "datetime", "yearmonth", "year")
@@ -60,13 +67,31 @@ def plan(table_schema: dict) -> tuple[dict, dict | None] | None:
     return (axis, measure) if measure is not None else (axis, None)
 
 
-def resource_chart(csv_path: Path, sha256: str, resource: str, table_schema: dict) -> Chart | None:
-    """The chart of one published table (None when no field suits one), cached by file hash."""
+def resource_chart(
+    csv_path: Path,
+    sha256: str,
+    resource: str,
+    table_schema: dict,
+    cache_dir: Path | None = None,
+) -> Chart | None:
+    """The chart of one published table (None when no field suits one), cached by file hash.
+
+    With `cache_dir`, the chart is also kept on disk, so each web worker does not read a
+    million-row file again after a restart: the first view of a version pays for everyone.
+    """
     with _lock:
         if sha256 in _cache:
             _cache.move_to_end(sha256)
             return _cache[sha256]
-    chart = _compute(csv_path, resource, table_schema)
+    stored = None
+    if cache_dir is not None:
+        schema = hashlib.sha256(json.dumps(table_schema, sort_keys=True).encode()).hexdigest()
+        stored = cache_dir / f"{sha256[:32]}.{schema[:12]}.c{FORMAT}.json"
+    known, chart = _read(stored) if stored is not None else (False, None)
+    if not known:
+        chart = _compute(csv_path, resource, table_schema)
+        if stored is not None:
+            _write(stored, chart)
     with _lock:
         _cache[sha256] = chart
         if len(_cache) > CACHED:
@@ -76,6 +101,29 @@ def resource_chart(csv_path: Path, sha256: str, resource: str, table_schema: dic
 
 _lock = threading.Lock()
 _cache: OrderedDict[str, Chart | None] = OrderedDict()
+
+
+def _read(path: Path) -> tuple[bool, Chart | None]:
+    """(whether the file says anything, the chart it holds: None for "no chart fits")."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False, None  # a cache: a missing, torn or unreadable file is computed again
+    if saved is None:
+        return True, None
+    points = [(str(x), y) for x, y in saved["points"]]
+    return True, Chart(saved["key"], saved["label"], saved["x_title"], points, saved.get("unit"))
+
+
+def _write(path: Path, chart: Chart | None) -> None:
+    saved = None if chart is None else {**asdict(chart), "points": chart.points}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        aside = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        aside.write_text(json.dumps(saved), encoding="utf-8")
+        aside.replace(path)
+    except OSError:
+        log.warning("chart cache %s not written", path, exc_info=True)
 
 
 def _compute(csv_path: Path, resource: str, table_schema: dict) -> Chart | None:

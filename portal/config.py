@@ -85,11 +85,11 @@ class Config:
         )
         config = replace(config, **overrides) if overrides else config
         if config.testing and not config.signing_key:
-            # Tests start CLI and scheduler processes on the same data folder: they find the
-            # generated key there (portal.ledger.signing_key reads it) without PORTAL_DEMO.
-            from portal.ledger import ensure_key_file
+            # Tests run CLI commands in-process on a test's data folder without PORTAL_DEMO:
+            # they may generate the ledger key there too (portal.ledger.signing_key).
+            from portal.ledger import allow_generated_key
 
-            ensure_key_file(config.data_dir)
+            allow_generated_key(config.data_dir)
         # The portal's own database, for sources that read it (the community-trust survey
         # aggregates); PORTAL_SOURCE_PORTAL_DATABASE_URL may point at a read-only role instead.
         return replace(

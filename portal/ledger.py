@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,22 +21,29 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import select
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from portal.accountability_models import LedgerEntry
 from portal.config import Config
+from portal.db import Database
 from portal.errors import ConfigurationError, PortalError
 from portal.models import Version, utcnow
 
 GENESIS = "0" * 64
 KEY_FILE = "signing-key.pem"
 PUBLISH, RETRACT, CORRECTION = "publish", "retract", "correction"
+LOCK_KEY = 0x6C656467  # "ledg": the advisory lock that orders appends on PostgreSQL
 
+log = logging.getLogger(__name__)
 # The configuration of each database this process has signed for: retract() is called by
 # views that hold a session but no configuration, and must still sign with the right key.
 _KNOWN: dict[str, Config] = {}
+# Data folders of test configurations in this process, where a key may be generated too.
+_TEST_FOLDERS: set[Path] = set()
 
 
 class LedgerMismatch(PortalError):
@@ -70,6 +78,11 @@ def ensure_key_file(data_dir: Path) -> Path:
     return path
 
 
+def allow_generated_key(data_dir: Path) -> None:
+    """Let any configuration in this process generate a key in this (test) data folder."""
+    _TEST_FOLDERS.add(data_dir.resolve())
+
+
 def parse_private_key(text: str) -> Ed25519PrivateKey:
     """A PEM private key, or base64 of a PEM, of DER or of the 32 raw bytes."""
     raw = text.strip().encode()
@@ -96,7 +109,8 @@ def signing_key(config: Config) -> Ed25519PrivateKey:
     if config.signing_key:
         return parse_private_key(config.signing_key)
     path = config.data_dir / KEY_FILE
-    if not path.is_file() and (config.demo or config.debug or config.testing):
+    throwaway = config.demo or config.debug or config.testing
+    if not path.is_file() and (throwaway or config.data_dir.resolve() in _TEST_FOLDERS):
         ensure_key_file(config.data_dir)
     if not path.is_file():
         raise ConfigurationError(
@@ -104,6 +118,25 @@ def signing_key(config: Config) -> Ed25519PrivateKey:
             "(openssl genpkey -algorithm ed25519), or set PORTAL_DEMO=1 for a throwaway portal."
         )
     return parse_private_key(path.read_text(encoding="ascii"))
+
+
+def check_key_at_startup(config: Config, db: Database) -> None:
+    """Refuse to start without the key once anything was signed with one.
+
+    A fresh portal (empty ledger) starts without a key, with a warning, and refuses to publish
+    until PORTAL_SIGNING_KEY is set: that keeps one-off processes on a new data folder working.
+    """
+    try:
+        signing_key(config)
+    except ConfigurationError:
+        try:
+            with db.session() as session:
+                signed = head(session) is not None
+        except SQLAlchemyError:  # not migrated yet: nothing was signed
+            signed = False
+        if signed:
+            raise
+        log.warning("PORTAL_SIGNING_KEY is not set: publishing is refused until it is")
 
 
 def public_key_pem(config: Config) -> str:
@@ -151,6 +184,10 @@ def append(
 ) -> LedgerEntry:
     """Sign and append one entry after the current head (in the caller's transaction)."""
     key = signing_key(config)
+    if session.get_bind().dialect.name == "postgresql":
+        # Concurrent publishes wait here, then read the head the other one wrote (instead of
+        # failing on the unique seq). SQLite serialises writers by itself.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
     previous = head(session)
     at = utcnow()
     body = {
@@ -223,12 +260,15 @@ def public_document(session: Session, config: Config) -> dict[str, Any]:
     """What `/ledger.json` serves: the public key, the head and every entry."""
     chain = entries(session)
     last = chain[-1] if chain else None
-    public = signing_key(config).public_key()
+    try:
+        pem = public_key_pem(config)
+    except ConfigurationError:  # a fresh portal without a key yet has nothing signed
+        pem = None
     return {
         "algorithm": "Ed25519 signature over the entry's canonical JSON; hash is its SHA-256",
         "canonical": "JSON with keys sorted, separators ',' and ':', no spaces, UTF-8",
-        "publicKey": public_key_pem(config),
-        "keyId": key_id(public),
+        "publicKey": pem,
+        "keyId": key_id(load_pem_public_key(pem.encode())) if pem else None,
         "head": {"seq": last.seq, "hash": last.hash, "at": last.at.isoformat()} if last else None,
         "entries": [
             {

@@ -229,11 +229,12 @@ def _text(value: object) -> str:
 
 @dataclass(frozen=True)
 class TableView:
-    """Everything the dataset page shows of one table: its preview and its chart."""
+    """Everything the dataset page shows of one table: its preview, chart and published schema."""
 
     resource: str
     preview: Preview
     chart: Chart | None
+    schema: dict
 
 
 def table_views(
@@ -251,6 +252,8 @@ def table_views(
         name = file.resource_name
         shown = preview(data_dir, version, name, arguments(args, name), labels)
         table = query.open_table(data_dir, version, name)
-        chart = resource_chart(storage.path(file.path), file.sha256, name, table.schema)
-        views[name] = TableView(name, shown, chart)
+        chart = resource_chart(
+            storage.path(file.path), file.sha256, name, table.schema, data_dir / "charts"
+        )
+        views[name] = TableView(name, shown, chart, table.schema)
     return views

@@ -7,6 +7,7 @@ so a reader can recompute it from the downloads. Results are cached per set of v
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from portal.storage import LocalStorage
 
 USE_OF_FORCE, CAMERAS, RESOURCES = "use-of-force", "body-worn-cameras", "resource-allocation"
 ALL = "all"
+log = logging.getLogger(__name__)
 _CACHE: OrderedDict[tuple, list[dict]] = OrderedDict()
 CACHE_SIZE = 16
 
@@ -159,7 +161,12 @@ def compute_rates(session: Session, storage: LocalStorage) -> list[dict[str, Any
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    found = _compute(versions, population, storage)
+    try:
+        found = _compute(versions, population, storage)
+    except (OSError, ValueError, pl.exceptions.PolarsError) as error:
+        # A table whose columns no longer fit must not take the summary page down.
+        log.warning("rates not computed: %s", error)
+        return []
     _CACHE[key] = found
     while len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)

@@ -112,9 +112,16 @@ class FieldCheck:
             self.line_suspect = pl.lit(True)
         # Cells with a newline (only multi-line records have them) are always rechecked in
         # Python when a pattern applies: see `pattern_suspects`.
+        pattern = self.constraints.get("pattern")
+        if "pattern" not in field.supported_constraints:
+            pattern = None
         self.suspect = self.line_suspect
-        if self.fast and self.constraints.get("pattern") is not None:
+        if self.fast and pattern is not None:
             self.suspect = self.line_suspect | self.raw.str.contains("\n", literal=True)
+        # Whether a cell can need frictionless' reader (strings without a pattern never do).
+        self.can_be_suspect = not (
+            self.fast and field.type in ("string", "any") and pattern is None
+        )
         if self.key_part is not None:
             tag, payload = self.key_part
             self.key = pl.lit(f"{tag}:") + payload
@@ -169,7 +176,8 @@ class FieldCheck:
         else:
             raise SlowPath(kind)
         checks: list[tuple[str, pl.Expr]] = []
-        suspect = ~ok
+        # (a string is always read as itself: no literal test for polars to evaluate)
+        suspect = pl.lit(False) if kind == "string" else ~ok
         for name in field.supported_constraints:
             constraint = self.constraints.get(name)
             if constraint is None or name == "required":

@@ -1,4 +1,9 @@
-"""The fast streaming validator: frictionless' findings, computed batch by batch in polars."""
+"""The fast streaming validator: frictionless' findings, computed batch by batch in polars.
+
+Each batch is screened in one polars pass (`screen.py`); only the rows the screen flags
+get the exact per-field checks (`cells.py`); key hashes go to the key checks
+(`key_checks.py`), which report a block of rows at a time.
+"""
 
 from __future__ import annotations
 

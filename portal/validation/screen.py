@@ -91,8 +91,11 @@ class Screen:
         else:
             # A regular batch was split on newlines: none of its cells holds one.
             wrong = check.line_suspect if regular else check.suspect
-            for _, violated in check.checks:
-                wrong = wrong | violated.fill_null(False)
+            tests = [violated.fill_null(False) for _, violated in check.checks]
+            if not check.can_be_suspect:
+                wrong = tests.pop(0) if tests else pl.lit(False)
+            for test in tests:
+                wrong = wrong | test
         if check.constraints.get("required"):
             return is_missing | wrong
         return ~is_missing & wrong

@@ -4,7 +4,6 @@ corrections; in the office, recording corrections and approving with an embargo.
 from __future__ import annotations
 
 import json
-import logging
 
 from flask import (
     Blueprint,
@@ -64,13 +63,15 @@ def ledger_page() -> str:
         "ledger.html",
         chain=chain,
         bodies={e.seq: json.loads(e.body) for e in chain},
-        public_key=ledger.public_key_pem(portal().config),
+        public_key=ledger.public_document(session, portal().config)["publicKey"],
     )
 
 
 @accountability.get("/ledger/public-key.pem")
 def public_key() -> Response:
-    pem = ledger.public_key_pem(portal().config)
+    pem = ledger.public_document(db_session(), portal().config)["publicKey"]
+    if pem is None:
+        abort(404)
     return Response(pem, mimetype="application/x-pem-file")
 
 
@@ -175,12 +176,8 @@ def _published_or_404(slug: str) -> Dataset:
 
 @accountability.app_template_global("dataset_rates")
 def dataset_rates(slug: str | None = None) -> list[dict]:
-    """Rates for the index (all) or for one dataset's page; empty if they cannot be computed."""
-    try:
-        found = rates.compute_rates(db_session(), storage())
-    except (OSError, ValueError) as error:  # a missing column or file must not take pages down
-        logging.getLogger(__name__).warning("rates not computed: %s", error)
-        return []
+    """Rates for the index (all) or for one dataset's page."""
+    found = rates.compute_rates(db_session(), storage())
     return rates.for_dataset(found, slug) if slug else found
 
 

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    get_template_attribute,
+    render_template,
+    request,
+)
 from flask import session as flask_session
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import text
 
 from portal import browse, labels
@@ -24,28 +36,41 @@ public.add_app_template_filter(labels.long_date, "long_date")
 
 
 # The summary is the same for every reader who is not signed in, and costly to compute
-# (figures, charts, rates): it is rendered once per publication state and reused for at most
-# this long, so anything not tied to a release (a rate's context, say) is never staler.
+# (figures, charts, rates): it is rendered once per publication state. A worker asks the
+# database whether anything was published at most every RECHECK_SECONDS, so a release shows
+# on the summary within that; anything not tied to a release is never staler than
+# SUMMARY_SECONDS.
+RECHECK_SECONDS = 1.0
 SUMMARY_SECONDS = 60.0
-_summaries: dict[str, tuple[tuple, float, str]] = {}
+
+
+@dataclass
+class _Summary:
+    state: tuple
+    checked: float
+    expires: float
+    page: str
+
+
+_summaries: dict[str, _Summary] = {}
 
 
 @public.get("/")
 def index() -> str:
-    session = db_session()
-    shared = not current_app.testing and not current_user.is_authenticated
-    shared = shared and "_flashes" not in flask_session
-    key = portal().config.database_url
-    if shared:
-        state = browse.publication_state(session)
-        cached = _summaries.get(key)
-        if cached is not None and cached[0] == state and time.monotonic() < cached[1]:
-            return cached[2]
-    datasets = browse.published_datasets(session)
+    if current_app.testing or current_user.is_authenticated or "_flashes" in flask_session:
+        return render_template("index.html", datasets=browse.published_datasets(db_session()))
+    key, now = portal().config.database_url, time.monotonic()
+    cached = _summaries.get(key)
+    if cached is not None and now < cached.expires and now - cached.checked < RECHECK_SECONDS:
+        return cached.page
+    state = browse.publication_state(db_session())
+    if cached is not None and now < cached.expires and state == cached.state:
+        cached.checked = now
+        return cached.page
+    datasets = browse.published_datasets(db_session())
     page = render_template("index.html", datasets=datasets)
-    if shared:
-        lasts = browse.unchanged_for(datasets, utcnow(), SUMMARY_SECONDS)
-        _summaries[key] = (state, time.monotonic() + lasts, page)
+    lasts = browse.unchanged_for(datasets, utcnow(), SUMMARY_SECONDS)
+    _summaries[key] = _Summary(state, now, now + lasts, page)
     return page
 
 
@@ -74,9 +99,9 @@ def dataset(slug: str) -> tuple[str, int]:
         version=version,
         views=views,
         labels=names,
-        history=browse.versions(db_session(), found)[:5],
-        methodology=render_markdown(found.meta.get("methodology", "")),
-        caveats=render_markdown(found.meta.get("caveats", "")),
+        history=browse.versions(db_session(), found, limit=5),
+        methodology=_markdown(found.meta.get("methodology", "")),
+        caveats=_markdown(found.meta.get("caveats", "")),
     )
     # A filter the table cannot take is explained on the page, answered as a bad request.
     return page, 400 if any(v.preview.errors for v in views.values()) else 200
@@ -88,6 +113,31 @@ def versions(slug: str) -> str:
     return render_template(
         "versions.html", dataset=found, versions=browse.versions(db_session(), found)
     )
+
+
+# Parts of a dataset page that only change with its version (charts, the data dictionary),
+# rendered once per process: a page view then renders just the preview around them.
+FRAGMENTS = 256
+_fragments: OrderedDict[tuple, Markup] = OrderedDict()
+
+
+@public.app_template_global("rendered_once")
+def rendered_once(key: tuple, macro: str, *args: object) -> Markup:
+    """The output of a `_macros.html` macro, rendered once for `key` (which names its inputs)."""
+    full = (portal().config.database_url, macro, *key)
+    found = _fragments.get(full)
+    if found is None:
+        found = get_template_attribute("_macros.html", macro)(*args)  # escaped by Jinja
+        _fragments[full] = found
+        if len(_fragments) > FRAGMENTS:
+            _fragments.popitem(last=False)
+    return found
+
+
+@lru_cache(maxsize=256)
+def _markdown(source: str) -> Markup:
+    """Definitions change rarely and every dataset page shows theirs: render each text once."""
+    return render_markdown(source)
 
 
 def _published(slug: str) -> Dataset:

@@ -77,12 +77,38 @@ def test_the_readme_one_liner_finds_a_downloaded_file_in_the_ledger(app, client,
     assert "NOT in the ledger" in altered.stdout
 
 
-def test_outside_demo_a_missing_signing_key_stops_the_app(tmp_path):
-    from portal import create_app
+def test_without_a_key_a_fresh_portal_refuses_to_publish_and_a_signed_one_to_start(
+    portal, officer, tmp_path
+):
+    from portal import create_app, releases
+    from portal.context import Portal
+    from portal.users import get_user
+    from tests.flow import approve, run
 
-    config = Config.from_env({"SECRET_KEY": "k", "PORTAL_DATA_DIR": str(tmp_path)})
+    production = Config.from_env(
+        {
+            "SECRET_KEY": "k",
+            "PORTAL_DATA_DIR": str(tmp_path / "prod"),
+            "DATABASE_URL": portal.config.database_url,
+        },
+        publishers_dir=portal.config.publishers_dir,
+        schemas_dir=portal.config.schemas_dir,
+    )
+    create_app(production)  # nothing signed yet: it starts (and warns)
+    run(portal, "tiny")
+    unkeyed = Portal(production)
+    with (
+        pytest.raises(ConfigurationError, match="PORTAL_SIGNING_KEY is not set"),
+        unkeyed.db.session() as session,
+    ):
+        releases.approve(session, production, "tiny", get_user(session, officer))
+    unkeyed.db.dispose()
+    assert not (tmp_path / "prod" / "versions").exists()
+
+    approve(portal, officer, "tiny")  # the test portal has its key: now a chain exists
+
     with pytest.raises(ConfigurationError, match="PORTAL_SIGNING_KEY is not set"):
-        create_app(config)
+        create_app(production)
 
 
 def test_a_configured_key_signs_and_a_demo_portal_makes_its_own(tmp_path):

@@ -78,9 +78,9 @@ def test_the_readme_one_liner_finds_a_downloaded_file_in_the_ledger(app, client,
 
 
 def test_without_a_key_a_fresh_portal_refuses_to_publish_and_a_signed_one_to_start(
-    portal, officer, tmp_path
+    portal, officer, monkeypatch
 ):
-    from portal import create_app, releases
+    from portal import create_app, ledger, releases
     from portal.context import Portal
     from portal.users import get_user
     from tests.flow import approve, run
@@ -88,12 +88,13 @@ def test_without_a_key_a_fresh_portal_refuses_to_publish_and_a_signed_one_to_sta
     production = Config.from_env(
         {
             "SECRET_KEY": "k",
-            "PORTAL_DATA_DIR": str(tmp_path / "prod"),
+            "PORTAL_DATA_DIR": str(portal.config.data_dir),
             "DATABASE_URL": portal.config.database_url,
         },
         publishers_dir=portal.config.publishers_dir,
         schemas_dir=portal.config.schemas_dir,
     )
+    monkeypatch.setattr(ledger, "_TEST_FOLDERS", set())  # as in production: no test folders
     create_app(production)  # nothing signed yet: it starts (and warns)
     run(portal, "tiny")
     unkeyed = Portal(production)
@@ -103,9 +104,11 @@ def test_without_a_key_a_fresh_portal_refuses_to_publish_and_a_signed_one_to_sta
     ):
         releases.approve(session, production, "tiny", get_user(session, officer))
     unkeyed.db.dispose()
-    assert not (tmp_path / "prod" / "versions").exists()
+    assert not (portal.config.versions_dir / "tiny" / "v1").exists()  # nothing half-published
+    assert not (portal.config.data_dir / "signing-key.pem").exists()
 
-    approve(portal, officer, "tiny")  # the test portal has its key: now a chain exists
+    approve(portal, officer, "tiny")  # a testing portal makes its key: now a chain exists
+    (portal.config.data_dir / "signing-key.pem").unlink()
 
     with pytest.raises(ConfigurationError, match="PORTAL_SIGNING_KEY is not set"):
         create_app(production)

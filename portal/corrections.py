@@ -142,7 +142,7 @@ def _publish(
 
 
 def published(
-    session: Session, dataset: Dataset | None = None, limit: int = 200
+    session: Session, dataset: Dataset | None = None, limit: int | None = 200
 ) -> list[Correction]:
     """Published corrections, newest first (of one dataset, or of all)."""
     query = select(Correction).where(Correction.published_at.is_not(None))

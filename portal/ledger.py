@@ -303,7 +303,7 @@ def verify(session: Session, config: Config, dataset: str | None = None) -> Veri
 
     public = signing_key(config).public_key()
     chain = entries(session)
-    previous_hash, publishes, retractions = GENESIS, {}, set()
+    previous_hash, publishes, retractions, fixes = GENESIS, {}, set(), {}
     for number, entry in enumerate(chain, start=1):
         where = f"ledger entry {entry.seq}"
         data = entry.body.encode()
@@ -331,6 +331,8 @@ def verify(session: Session, config: Config, dataset: str | None = None) -> Veri
             publishes[(entry.dataset_slug, entry.version_number)] = (entry.seq, body["files"])
         elif entry.kind == RETRACT:
             retractions.add((entry.dataset_slug, entry.version_number))
+        elif entry.kind == CORRECTION:
+            fixes[body["correction"]["id"]] = (entry.seq, body["correction"])
 
     storage = LocalStorage(config.data_dir)
     query = select(Version).order_by(Version.dataset_id, Version.number)
@@ -356,6 +358,15 @@ def verify(session: Session, config: Config, dataset: str | None = None) -> Veri
                     f"{name}: {file.filename} does not match its SHA-256 in ledger entry {seq}"
                 )
             checked += 1
+    from portal.corrections import as_dict, published
+
+    for correction in published(session, limit=None):
+        if dataset and correction.dataset.slug != dataset:
+            continue
+        seq, recorded = fixes.get(correction.id, (None, None))
+        if recorded != as_dict(correction):
+            where = f"ledger entry {seq}" if seq else "the ledger"
+            raise LedgerMismatch(f"correction {correction.id}: the database differs from {where}")
     for (slug, number), (seq, _files) in publishes.items():
         if not dataset or slug == dataset:
             raise LedgerMismatch(

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from portal import corrections
 from portal.cli import main
+from portal.db import make_engine
 from portal.models import Dataset
 from tests.accountability.conftest import write_source
 from tests.conftest import csrf_token, login
@@ -59,6 +60,14 @@ def test_a_correction_recorded_in_the_office_is_published_at_once_everywhere(
     entry = client.get("/ledger.json").get_json()["entries"][0]["entry"]
     assert entry["kind"] == "correction" and entry["correction"]["what_changed"] == CHANGED
     assert runner.invoke(main, ["verify"]).exit_code == 0
+
+    engine = make_engine(portal.config.database_url)
+    with engine.begin() as connection:  # rewriting history behind the ledger's back
+        connection.exec_driver_sql("UPDATE corrections SET what_changed = 'Nothing changed.'")
+    engine.dispose()
+    rewritten = runner.invoke(main, ["verify"])
+    assert rewritten.exit_code == 1
+    assert "correction 1: the database differs from ledger entry 2" in rewritten.output
 
 
 def test_a_correction_for_the_next_version_waits_for_it_and_closes_the_reported_problem(

@@ -232,8 +232,10 @@ def approve(
             session, portal.config, dataset, user, note, publish_at=publish_at
         )
         if publish_at is not None:
-            click.echo(f"{dataset}: approved; embargoed until {publish_at:%Y-%m-%d %H:%M} {tz} "
-                       f"({result.publish_at:%Y-%m-%d %H:%M} UTC)")
+            click.echo(
+                f"{dataset}: approved; embargoed until {publish_at:%Y-%m-%d %H:%M} {tz} "
+                f"({result.publish_at:%Y-%m-%d %H:%M} UTC)"
+            )
         else:
             click.echo(f"{dataset}: published version {result.number}")
 
@@ -269,8 +271,10 @@ def retract(ctx: click.Context, dataset: str, version: int, email: str, reason: 
         releases.retract(session, dataset, version, user, reason, _portal(ctx).config)
         session.flush()
         current = releases.current_version(session, dataset)
-        click.echo(f"{dataset}: version {version} retracted; latest is now "
-                   f"{'version ' + str(current.number) if current else 'nothing'}")
+        click.echo(
+            f"{dataset}: version {version} retracted; latest is now "
+            f"{'version ' + str(current.number) if current else 'nothing'}"
+        )
 
 
 @main.command()

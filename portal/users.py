@@ -94,16 +94,30 @@ def set_password(session: Session, email: str, password: str, actor: str) -> Use
 def set_role(session: Session, email: str, role: Role | str, actor: str) -> User:
     user = get_user(session, email)
     old, user.role = user.role, Role(role)
-    audit.record(session, actor, "user.role", "user", user.id, email=user.email,
-                 old=old.value, new=user.role.value)
+    audit.record(
+        session,
+        actor,
+        "user.role",
+        "user",
+        user.id,
+        email=user.email,
+        old=old.value,
+        new=user.role.value,
+    )
     return user
 
 
 def set_active(session: Session, email: str, active: bool, actor: str) -> User:
     user = get_user(session, email)
     user.active = active
-    audit.record(session, actor, "user.enable" if active else "user.disable", "user", user.id,
-                 email=user.email)
+    audit.record(
+        session,
+        actor,
+        "user.enable" if active else "user.disable",
+        "user",
+        user.id,
+        email=user.email,
+    )
     return user
 
 

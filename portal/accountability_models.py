@@ -5,19 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, types
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.community import models as _community  # noqa: F401  (corrections link comments)
 from portal.db import Base
-from portal.models import Candidate, Dataset, User, UTCDateTime, Version, utcnow
-
-
-def _enum(cls: type[enum.Enum]) -> types.Enum:
-    # Plain strings, like the core's enums: new values need no database enum migration.
-    return types.Enum(
-        cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-    )
+from portal.models import Candidate, Dataset, User, UTCDateTime, Version, string_enum, utcnow
 
 
 class LedgerEntry(Base):
@@ -91,7 +84,7 @@ class Embargo(Base):
     approved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(Text)
     status: Mapped[EmbargoStatus] = mapped_column(
-        _enum(EmbargoStatus), default=EmbargoStatus.SCHEDULED
+        string_enum(EmbargoStatus), default=EmbargoStatus.SCHEDULED
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
@@ -148,7 +141,7 @@ class Delivery(Base):
     event: Mapped[str] = mapped_column(String(50))
     payload: Mapped[dict] = mapped_column(JSON)
     status: Mapped[DeliveryStatus] = mapped_column(
-        _enum(DeliveryStatus), default=DeliveryStatus.PENDING
+        string_enum(DeliveryStatus), default=DeliveryStatus.PENDING
     )
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

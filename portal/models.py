@@ -54,7 +54,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-def _enum(cls: type[enum.Enum]) -> types.Enum:
+def string_enum(cls: type[enum.Enum]) -> types.Enum:
     # Stored as plain strings so new values need no database enum migration.
     return types.Enum(
         cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
@@ -110,7 +110,7 @@ class Run(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
-    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus), default=RunStatus.QUEUED)
+    status: Mapped[RunStatus] = mapped_column(string_enum(RunStatus), default=RunStatus.QUEUED)
     trigger: Mapped[str] = mapped_column(String(20), default="cli")
     requested_by: Mapped[str | None] = mapped_column(String(320))
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -150,7 +150,7 @@ class Candidate(Base):
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), unique=True)
     status: Mapped[CandidateStatus] = mapped_column(
-        _enum(CandidateStatus), default=CandidateStatus.PENDING
+        string_enum(CandidateStatus), default=CandidateStatus.PENDING
     )
     staged_dir: Mapped[str] = mapped_column(String(200))
     # [{"filename", "resource", "media_type", "size", "sha256", "rows"}]
@@ -220,7 +220,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.OFFICER)
+    role: Mapped[Role] = mapped_column(string_enum(Role), default=Role.OFFICER)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, types
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base
-from portal.models import Dataset, UTCDateTime, Version, utcnow
+from portal.models import Dataset, UTCDateTime, Version, string_enum, utcnow
 
 
 class CommentKind(enum.StrEnum):
@@ -29,22 +29,15 @@ class CommentStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-def _enum(cls: type[enum.Enum]) -> types.Enum:
-    # Plain strings, like the core's enums: new values need no database enum migration.
-    return types.Enum(
-        cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-    )
-
-
 class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (Index("ix_comments_dataset_status", "dataset_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
-    kind: Mapped[CommentKind] = mapped_column(_enum(CommentKind))
+    kind: Mapped[CommentKind] = mapped_column(string_enum(CommentKind))
     status: Mapped[CommentStatus] = mapped_column(
-        _enum(CommentStatus), default=CommentStatus.PENDING
+        string_enum(CommentStatus), default=CommentStatus.PENDING
     )
     author_name: Mapped[str | None] = mapped_column(String(80))
     body: Mapped[str] = mapped_column(Text)

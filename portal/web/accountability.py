@@ -25,8 +25,7 @@ from portal.catalog import get_dataset
 from portal.errors import PortalError, UnknownDataset
 from portal.models import Candidate, Dataset, Run, RunStatus, Version, utcnow
 from portal.watches.feed import dataset_feed
-from portal.web.extensions import db_session, portal, storage
-from portal.web.office import reviewer_required
+from portal.web.extensions import db_session, portal, reviewer_required, storage
 
 accountability = Blueprint("accountability", __name__)
 accountability_office = Blueprint("accountability_office", __name__, url_prefix="/office")

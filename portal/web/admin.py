@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal import audit, users
 from portal.errors import PortalError
 from portal.models import Role
-from portal.web.extensions import db_session
-from portal.web.office import reviewer_required
+from portal.web.extensions import admin_required, db_session, reviewer_required
 
 admin = Blueprint("admin", __name__, url_prefix="/office")
-
-
-def admin_required(view: Any) -> Any:
-    """Signed in as an admin; a records officer gets 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_user.role != Role.ADMIN:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 @admin.after_request

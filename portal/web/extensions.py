@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 
 from portal.context import Portal
-from portal.models import User
+from portal.models import Role, User
 from portal.storage import LocalStorage
 
 csrf = CSRFProtect()
@@ -34,6 +38,26 @@ def db_session() -> Session:
 
 def storage() -> LocalStorage:
     return LocalStorage(portal().config.data_dir)
+
+
+def role_required(*roles: Role) -> Callable[[Any], Any]:
+    """A view decorator: signed in (else sent to /login) with one of these roles (else 403)."""
+
+    def decorate(view: Any) -> Any:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+reviewer_required = role_required(Role.OFFICER, Role.ADMIN)
+admin_required = role_required(Role.ADMIN)
 
 
 @login_manager.user_loader

@@ -14,9 +14,7 @@ from portal.community.errors import FeedbackRejected, UnknownComment
 from portal.community.models import Comment, CommentKind
 from portal.errors import PortalError
 from portal.models import Version
-from portal.web.admin import admin_required
-from portal.web.extensions import db_session
-from portal.web.office import reviewer_required
+from portal.web.extensions import admin_required, db_session, reviewer_required
 
 moderation = Blueprint("moderation", __name__, url_prefix="/office")
 

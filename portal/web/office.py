@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from functools import wraps
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from portal import releases
 from portal.errors import PortalError
-from portal.models import Candidate, Role, Run
+from portal.models import Candidate, Run
 from portal.storage import LocalStorage
-from portal.web.extensions import db_session, portal
+from portal.web.extensions import db_session, portal, reviewer_required
 
 office = Blueprint("office", __name__, url_prefix="/office")
-REVIEW_ROLES = {Role.OFFICER, Role.ADMIN}
-
-
-def reviewer_required(view: Any) -> Any:
-    """Signed in, with a role that may review releases."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_user.role not in REVIEW_ROLES:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 @office.after_request

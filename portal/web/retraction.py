@@ -9,8 +9,7 @@ from werkzeug.wrappers import Response
 from portal import browse, releases
 from portal.catalog import get_dataset
 from portal.errors import PortalError, UnknownDataset
-from portal.web.extensions import db_session
-from portal.web.office import reviewer_required
+from portal.web.extensions import db_session, reviewer_required
 
 retraction = Blueprint("retraction", __name__, url_prefix="/office/datasets")
 

@@ -7,8 +7,7 @@ from flask_login import current_user
 
 from portal.errors import PortalError
 from portal.watches import delivery, mail, webhooks
-from portal.web.admin import admin_required
-from portal.web.extensions import db_session, portal
+from portal.web.extensions import admin_required, db_session, portal
 
 watches = Blueprint("watches", __name__, url_prefix="/office/watches")
 

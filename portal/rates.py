@@ -1,7 +1,7 @@
 """Rates with context: counts beside their denominators, computed from current published files.
 
 Every rate names its numerator, its denominator and the dataset versions both came from,
-so a reader can recompute it from the downloads. Results are cached per set of version ids
+so a reader can recompute it from the downloads. Results are cached per content of the versions used
 (and population figure): a new version, or a retraction, changes the key.
 """
 
@@ -154,10 +154,14 @@ def current_versions(session: Session) -> dict[str, Version]:
 
 
 def compute_rates(session: Session, storage: LocalStorage) -> list[dict[str, Any]]:
-    """Every rate the current published versions allow, cached per set of version ids."""
+    """Every rate the current published versions allow, cached per content of those versions."""
     versions = current_versions(session)
     population = _population(versions.get(RESOURCES))
-    key = (tuple(sorted((slug, v.id) for slug, v in versions.items())), population)
+    # File hashes, not row ids: ids repeat across databases (and restored backups).
+    contents = (
+        (slug, v.number, tuple(sorted(f.sha256 for f in v.files))) for slug, v in versions.items()
+    )
+    key = (tuple(sorted(contents)), population)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]

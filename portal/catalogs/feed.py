@@ -1,4 +1,5 @@
-"""The Atom feed (`/feed.atom`): every version published or retracted, newest first."""
+"""The Atom feed (`/feed.atom`): every version published or retracted, and every published
+correction, newest first."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from portal.catalogs.files import (
     versions_url,
 )
 from portal.models import Version, utcnow
+from portal.watches.feed import Event, correction_events
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_TITLE = "Police transparency portal: new versions"
@@ -63,14 +65,20 @@ def atom_feed(session: Session, base_url: str, limit: int = FEED_LIMIT) -> bytes
     _text(feed, "id", f"{base_url}/feed.atom")
     _text(feed, "title", FEED_TITLE)
     _text(feed, "subtitle", "Each new version of a dataset, and each retraction, as it happens.")
-    _text(feed, "updated", _stamp(events[0].at if events else utcnow()))
+    _text(feed, "updated", stamp(events[0].at if events else utcnow()))
     names = {publisher(event.version.dataset)[0] for event in events}
     _author(feed, names.pop() if len(names) == 1 else DEFAULT_PUBLISHER, None)
     _link(feed, f"{base_url}/feed.atom", "self", "application/atom+xml")
     _link(feed, f"{base_url}/", "alternate", "text/html")
     _text(feed, "generator", "Police transparency portal")
-    for event in events:
-        _entry(feed, event, base_url)
+    entries = [(event.at, event) for event in events]
+    entries += [(c.at, c) for c in correction_events(session, base_url)]
+    entries.sort(key=lambda pair: pair[0], reverse=True)
+    for _, event in entries[:limit]:
+        if isinstance(event, FeedEvent):
+            _entry(feed, event, base_url)
+        else:
+            _correction(feed, event)
     ElementTree.indent(feed)
     return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
@@ -84,8 +92,8 @@ def _entry(feed: ElementTree.Element, event: FeedEvent, base_url: str) -> None:
     entry = ElementTree.SubElement(feed, "entry")
     _text(entry, "id", permanent if event.kind == PUBLISHED else f"{permanent}#retracted")
     _text(entry, "title", f"{dataset.title}: version {version.number} {event.kind}")
-    _text(entry, "updated", _stamp(event.at))
-    _text(entry, "published", _stamp(event.at))
+    _text(entry, "updated", stamp(event.at))
+    _text(entry, "published", stamp(event.at))
     _author(entry, *publisher(dataset))
     _link(entry, dataset_url(base_url, slug), "alternate", "text/html")
     _link(entry, versions_url(base_url, slug), "related", "text/html", title="Version history")
@@ -99,6 +107,15 @@ def _entry(feed: ElementTree.Element, event: FeedEvent, base_url: str) -> None:
             length=str(archive.size),
         )
     _text(entry, "summary", _summary(event))
+
+
+def _correction(feed: ElementTree.Element, event: Event) -> None:
+    entry = ElementTree.SubElement(feed, "entry")
+    _text(entry, "id", event.id)
+    _text(entry, "title", event.title)
+    _text(entry, "updated", stamp(event.at))
+    _link(entry, event.link, "alternate", "text/html")
+    _text(entry, "summary", event.summary)
 
 
 def _text(parent: ElementTree.Element, tag: str, text: str) -> None:
@@ -116,7 +133,7 @@ def _link(parent: ElementTree.Element, href: str, rel: str, type_: str, **extra:
     ElementTree.SubElement(parent, "link", {"href": href, "rel": rel, "type": type_, **extra})
 
 
-def _stamp(moment: datetime) -> str:
+def stamp(moment: datetime) -> str:
     # RFC 3339 in UTC, to the second: what Atom's date constructs require.
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 

@@ -25,6 +25,7 @@ def _everywhere(client) -> dict[str, bool]:
             "/datasets/tiny/",
             "/datasets/tiny/versions/",
             "/datasets/tiny/feed.atom",
+            "/feed.atom",
             "/api/v1/datasets/tiny/corrections",
             "/ledger.json",
         )

@@ -133,3 +133,17 @@ def test_security_headers_are_sent(client):
 def test_login_form_carries_a_csrf_token(client):
     page = client.get("/login").get_data(as_text=True)
     assert re.search(r'name="csrf_token"', page)
+
+
+def test_a_signed_in_session_expires_after_the_configured_hours(portal, client, officer):
+    from datetime import UTC, datetime, timedelta
+    from email.utils import parsedate_to_datetime
+
+    response = login(client)
+
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+    lifetime = expires - datetime.now(UTC)
+    hours = timedelta(hours=portal.config.session_hours)
+    assert hours - timedelta(minutes=5) < lifetime <= hours
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

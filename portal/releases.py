@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import zipfile
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +20,7 @@ from portal.diff import changelog_text, diff_tables
 from portal.errors import NothingToApprove, PermissionDenied, PortalError
 from portal.figures import compute_figures
 from portal.models import Candidate, CandidateStatus, Dataset, User, Version, VersionFile, utcnow
+from portal.packages import media_type, write_package
 from portal.storage import LocalStorage, sha256_of
 
 log = logging.getLogger(__name__)
@@ -159,7 +158,7 @@ def publish(
         note=note,
         published_at=utcnow(),
     )
-    _write_package(staged, dataset, number, version, candidate.files, config)
+    write_package(staged, dataset, number, version, candidate.files, config)
     stored = storage.publish(staged, dataset.slug, number)
     query.prepare_version(config.data_dir, dataset, number, stored, candidate.files)
     rows = {f["filename"]: f for f in candidate.files}
@@ -169,7 +168,7 @@ def publish(
             VersionFile(
                 resource_name=recorded.get("resource"),
                 filename=item.filename,
-                media_type=recorded.get("media_type") or _media_type(item.filename),
+                media_type=recorded.get("media_type") or media_type(item.filename),
                 path=item.path,
                 size=item.size,
                 sha256=item.sha256,
@@ -219,69 +218,6 @@ def changelog(
         "text": changelog_text(resources),
         "resources": resources,
     }
-
-
-def _media_type(filename: str) -> str:
-    return {".csv": "text/csv", ".json": "application/json", ".zip": "application/zip"}.get(
-        Path(filename).suffix, "application/octet-stream"
-    )
-
-
-def _write_package(
-    staged: Path, dataset: Dataset, number: int, version: Version, files: list[dict], config: Config
-) -> None:
-    """Add datapackage.json and the whole-version zip to the staged folder."""
-    meta = dataset.meta
-    schemas = {resource.name: resource for resource in dataset.resources}
-    resources = []
-    for item in files:
-        if item["media_type"] != "text/csv":
-            continue
-        resource = schemas[item["resource"]]
-        described = (meta.get("resources") or {}).get(item["resource"]) or {}
-        resources.append(
-            {
-                "profile": "tabular-data-resource",
-                "name": item["resource"],
-                "title": resource.title,
-                "description": (described.get("description") or "").strip(),
-                "path": item["filename"],
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "bytes": item["size"],
-                "hash": f"sha256:{item['sha256']}",
-                "dialect": {"lineTerminator": "\r\n"},
-                "schema": resource.table_schema,
-            }
-        )
-    # Data Package v1 (https://specs.frictionlessdata.io/data-package/), tabular profile.
-    given_license = meta.get("license") or {}
-    license_ = {k: given_license[k] for k in ("name", "path", "title") if given_license.get(k)}
-    publisher = meta.get("publisher") or {}
-    contributor = {"title": publisher.get("name"), "email": publisher.get("email")}
-    contributor = {"role": "publisher", **{k: v for k, v in contributor.items() if v}}
-    package = {
-        "profile": "tabular-data-package",
-        "id": f"{config.base_url}/datasets/{dataset.slug}/v{number}/datapackage.json",
-        "name": dataset.slug,
-        "title": dataset.title,
-        "version": str(number),
-        "description": (meta.get("description") or "").strip(),
-        "homepage": f"{config.base_url}/datasets/{dataset.slug}/",
-        "created": version.published_at.isoformat(timespec="seconds"),
-        "keywords": meta.get("keywords", []),
-        "licenses": [license_] if license_.get("name") or license_.get("path") else [],
-        "contributors": [contributor] if "title" in contributor else [],
-        "resources": resources,
-    }
-    (staged / "datapackage.json").write_text(json.dumps(package, indent=2), encoding="utf-8")
-    archive = staged / f"{dataset.slug}.zip"
-    archive.unlink(missing_ok=True)
-    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        for path in sorted(staged.iterdir()):
-            if path != archive:
-                bundle.write(path, arcname=path.name)
 
 
 def retract(

@@ -21,6 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import browse, corrections, ledger, rates, releases
+from portal.api.accountability import CorrectionsSchema, RatesSchema, StatusSchema
+from portal.api.http import payload
 from portal.catalog import get_dataset
 from portal.errors import PortalError, UnknownDataset
 from portal.models import Candidate, Dataset, Run, RunStatus, Version, utcnow
@@ -115,24 +117,7 @@ def status() -> str:
 @accountability.get("/api/v1/status")
 def status_json() -> Response:
     session = db_session()
-    head = ledger.head(session)
-    return jsonify(
-        {
-            "datasets": [
-                {
-                    **row,
-                    "freshness": row["freshness"].as_dict(),
-                    "runs": [
-                        {**r, "at": r["at"].isoformat() if r["at"] else None} for r in row["runs"]
-                    ],
-                }
-                for row in _status(session)
-            ],
-            "ledger": {"seq": head.seq, "hash": head.hash, "at": head.at.isoformat()}
-            if head
-            else None,
-        }
-    )
+    return payload(StatusSchema(), {"datasets": _status(session), "ledger": ledger.head(session)})
 
 
 # -- rates, corrections, the dataset feed -----------------------------------------------------
@@ -140,14 +125,14 @@ def status_json() -> Response:
 
 @accountability.get("/api/v1/rates")
 def rates_json() -> Response:
-    return jsonify({"rates": rates.compute_rates(db_session(), storage())})
+    return payload(RatesSchema(), {"rates": rates.compute_rates(db_session(), storage())})
 
 
 @accountability.get("/api/v1/datasets/<slug>/corrections")
 def corrections_json(slug: str) -> Response:
     dataset = _published_or_404(slug)
     found = corrections.published(db_session(), dataset)
-    return jsonify({"dataset": slug, "corrections": [corrections.as_dict(c) for c in found]})
+    return payload(CorrectionsSchema(), {"dataset": slug, "corrections": found})
 
 
 @accountability.get("/datasets/<slug>/feed.atom")

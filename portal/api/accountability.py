@@ -1,0 +1,88 @@
+"""marshmallow schemas of the accountability payloads: status, rates with context, corrections."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+class PublicRunSchema(Schema):
+    at = fields.DateTime(allow_none=True)
+    outcome = fields.String()
+    status = fields.String()
+
+
+class DatasetStatusSchema(Schema):
+    slug = fields.String()
+    title = fields.String()
+    published = fields.Boolean()
+    freshness = fields.Function(lambda row: row["freshness"].as_dict())
+    runs = fields.List(fields.Nested(PublicRunSchema))
+
+
+class LedgerHeadSchema(Schema):
+    seq = fields.Integer()
+    hash = fields.String()
+    at = fields.DateTime()
+
+
+class StatusSchema(Schema):
+    datasets = fields.List(fields.Nested(DatasetStatusSchema))
+    ledger = fields.Nested(LedgerHeadSchema, allow_none=True)
+
+
+class RateSourceSchema(Schema):
+    """Where a numerator or denominator comes from: a published file, or dataset metadata."""
+
+    label = fields.String()
+    dataset = fields.String()
+    resource = fields.String()
+    version = fields.Integer()
+    file = fields.String(allow_none=True)
+    sha256 = fields.String(allow_none=True)
+    field = fields.String()
+    value = fields.Float()
+    year = fields.Raw(allow_none=True)
+    source = fields.String(allow_none=True)
+
+
+class VersionUsedSchema(Schema):
+    dataset = fields.String()
+    version = fields.Integer()
+
+
+class RateSchema(Schema):
+    key = fields.String()
+    label = fields.String()
+    unit = fields.String()
+    per = fields.Integer()
+    numerator = fields.Nested(RateSourceSchema)
+    denominator = fields.Nested(RateSourceSchema)
+    note = fields.String()
+    # Each rate's rows carry its own breakdown (year, district...) with numerator,
+    # denominator and value.
+    rows = fields.List(fields.Dict(keys=fields.String()))
+    headline = fields.Dict(keys=fields.String(), allow_none=True)
+    versions = fields.List(fields.Nested(VersionUsedSchema))
+
+
+class RatesSchema(Schema):
+    rates = fields.List(fields.Nested(RateSchema))
+
+
+class CorrectionSchema(Schema):
+    id = fields.Integer()
+    dataset = fields.Function(lambda c: c.dataset.slug)
+    version = fields.Function(lambda c: c.version.number)
+    what_was_wrong = fields.String()
+    what_changed = fields.String()
+    rows = fields.Function(lambda c: list(c.rows or []))
+    published_at = fields.DateTime(allow_none=True)
+    published_with_version = fields.Function(
+        lambda c: c.published_with_version.number if c.published_with_version else None
+    )
+    comment_id = fields.Integer(allow_none=True)
+
+
+class CorrectionsSchema(Schema):
+    dataset = fields.String()
+    corrections = fields.List(fields.Nested(CorrectionSchema))

@@ -1,8 +1,8 @@
 """Rates with context: counts beside their denominators, computed from current published files.
 
 Every rate names its numerator, its denominator and the dataset versions both came from,
-so a reader can recompute it from the downloads. Results are cached per content of the versions used
-(and population figure): a new version, or a retraction, changes the key.
+so a reader can recompute it from the downloads. Results are cached per publication of the
+versions used (and population figure): a new version, or a retraction, changes the key.
 """
 
 from __future__ import annotations
@@ -154,17 +154,27 @@ def current_versions(session: Session) -> dict[str, Version]:
 
 
 def compute_rates(session: Session, storage: LocalStorage) -> list[dict[str, Any]]:
-    """Every rate the current published versions allow, cached per content of those versions."""
-    versions = current_versions(session)
-    population = _population(versions.get(RESOURCES))
-    # File hashes, not row ids: ids repeat across databases (and restored backups).
-    contents = (
-        (slug, v.number, tuple(sorted(f.sha256 for f in v.files))) for slug, v in versions.items()
+    """Every rate the current published versions allow, cached per publication of them."""
+    # A light query decides whether the cache holds the answer; dataset pages ask every view.
+    # The storage folder tells portals apart (row ids repeat across databases); a version's
+    # id and publish time name what it holds; population is dataset metadata.
+    heads = session.execute(
+        select(Dataset.slug, Version.id, Version.published_at, Dataset.meta)
+        .join(Version, Version.id == Dataset.current_version_id)
+        .where(Dataset.slug.in_([USE_OF_FORCE, CAMERAS, RESOURCES]))
+    ).all()
+    population = next(
+        (_population_of(meta) for slug, _, _, meta in heads if slug == RESOURCES), None
     )
-    key = (tuple(sorted(contents)), population)
+    key = (
+        str(storage.versions),
+        tuple(sorted((slug, vid, str(at)) for slug, vid, at, _ in heads)),
+        population,
+    )
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
+    versions = current_versions(session)
     try:
         found = _compute(versions, population, storage)
     except (OSError, ValueError, pl.exceptions.PolarsError) as error:
@@ -177,8 +187,8 @@ def compute_rates(session: Session, storage: LocalStorage) -> list[dict[str, Any
     return found
 
 
-def _population(version: Version | None) -> int | None:
-    value = (version.dataset.meta or {}).get("population") if version else None
+def _population_of(meta: dict | None) -> int | None:
+    value = (meta or {}).get("population")
     return int(value) if isinstance(value, int | float) and value > 0 else None
 
 

@@ -17,7 +17,7 @@ from portal.context import Portal
 from portal.scheduler.service import Scheduler
 from portal.users import get_user
 from tests.flow import publish
-from tests.scheduler.conftest import FakeClock, write_source, write_tiny
+from tests.scheduler.conftest import FakeClock, tiny_config, write_source
 
 # Once a year on 2 January: never due while a test runs, so ticks queue no runs.
 QUIET_CRON = "0 6 2 1 *"
@@ -32,18 +32,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def config(tmp_path: Path, database_url: str) -> Config:
     """A portal whose only dataset is `tiny` (three rows of traffic stops)."""
-    publishers, schemas = write_tiny(tmp_path / "definitions", cron=QUIET_CRON)
-    config = Config.from_env(
-        {},
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        secret_key="test-secret-key",
-        testing=True,
-        publishers_dir=publishers,
-        schemas_dir=schemas,
-    )
-    write_source(config.data_dir)
-    return config
+    return tiny_config(tmp_path, database_url, QUIET_CRON)
 
 
 @pytest.fixture

@@ -91,9 +91,9 @@ def fire_time(clock: FakeClock) -> datetime:
     return clock.now + timedelta(seconds=30)
 
 
-@pytest.fixture
-def config(tmp_path: Path, database_url: str, fire_time: datetime) -> Config:
-    publishers, schemas = write_tiny(tmp_path / "definitions", cron=cron_at(fire_time))
+def tiny_config(tmp_path: Path, database_url: str, cron: str) -> Config:
+    """A test portal whose only dataset is `tiny`, its source file written."""
+    publishers, schemas = write_tiny(tmp_path / "definitions", cron=cron)
     config = Config.from_env(
         {},
         data_dir=tmp_path / "data",
@@ -105,3 +105,8 @@ def config(tmp_path: Path, database_url: str, fire_time: datetime) -> Config:
     )
     write_source(config.data_dir)
     return config
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str, fire_time: datetime) -> Config:
+    return tiny_config(tmp_path, database_url, cron_at(fire_time))

@@ -8,11 +8,11 @@ from datetime import datetime
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.errors import PortalError, UnknownDataset
-from portal.models import Dataset, Version, VersionFile
+from portal.models import AuditEvent, Dataset, Version, VersionFile
 from portal.storage import LocalStorage
 
 
@@ -58,17 +58,14 @@ def published_dataset(session: Session, slug: str) -> Dataset:
     return dataset
 
 
-def versions(session: Session, dataset: Dataset, limit: int | None = None) -> list[Version]:
+def versions(
+    session: Session, dataset: Dataset, limit: int | None = None, with_files: bool = True
+) -> list[Version]:
     """A dataset's versions, newest first (the `limit` newest when given)."""
-    return list(
-        session.scalars(
-            select(Version)
-            .where(Version.dataset_id == dataset.id)
-            .options(selectinload(Version.files))
-            .order_by(Version.number.desc())
-            .limit(limit)
-        )
-    )
+    query = select(Version).where(Version.dataset_id == dataset.id)
+    if with_files:
+        query = query.options(selectinload(Version.files))
+    return list(session.scalars(query.order_by(Version.number.desc()).limit(limit)))
 
 
 def find_version(session: Session, slug: str, number: int | None) -> Version:
@@ -241,6 +238,16 @@ def publication_state(session: Session) -> tuple:
         (row[0], row[1], row[2], json.dumps(row[3], sort_keys=True, default=str), *row[4:])
         for row in rows
     )
+
+
+def generation(session: Session) -> int:
+    """A number that grows whenever anything a dataset page shows may have changed.
+
+    Every publish, retraction, embargoed release, correction, moderation decision and
+    definition change is audited in the same transaction as the change itself, so the newest
+    audit event's id moves exactly when they do (and the audit trail is append-only).
+    """
+    return session.scalar(select(func.max(AuditEvent.id))) or 0
 
 
 def unchanged_for(datasets: list[Dataset], now: datetime, longest: float) -> float:

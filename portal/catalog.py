@@ -11,6 +11,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal import audit
 from portal.errors import DefinitionError, UnknownDataset
 from portal.models import Dataset, Resource
 from portal.pipeline.privacy import check_declaration
@@ -146,11 +147,15 @@ def load_definitions(publishers_dir: Path, schemas_dir: Path) -> dict[str, Datas
 
 
 def sync_dataset(session: Session, definition: DatasetDefinition) -> Dataset:
-    """Create or update the dataset's row and its resources from the definition."""
+    """Create or update the dataset's row and its resources from the definition.
+
+    A change is audited: what the public pages show of a dataset changed with it.
+    """
     dataset = session.scalar(select(Dataset).where(Dataset.slug == definition.slug))
     if dataset is None:
         dataset = Dataset(slug=definition.slug, title=definition.title, family="", meta={})
         session.add(dataset)
+    before = _described(dataset)
     dataset.title = definition.title
     dataset.family = definition.meta.get("family", definition.slug)
     dataset.meta = {
@@ -168,7 +173,15 @@ def sync_dataset(session: Session, definition: DatasetDefinition) -> Dataset:
         resource.position = position
         resource.table_schema = spec.table_schema
     session.flush()
+    if _described(dataset) != before:
+        audit.record(session, "catalog", "dataset.define", "dataset", dataset.id)
     return dataset
+
+
+def _described(dataset: Dataset) -> str:
+    resources = [(r.name, r.title, r.position, r.table_schema) for r in dataset.resources]
+    described = (dataset.title, dataset.family, dataset.meta, resources)
+    return json.dumps(described, sort_keys=True, default=str)
 
 
 def get_dataset(session: Session, slug: str) -> Dataset:

@@ -11,6 +11,7 @@ from portal.catalogs.dcat import data_json as build_data_json
 from portal.catalogs.feed import atom_feed
 from portal.catalogs.jsonld import dataset_jsonld, script_json
 from portal.models import Dataset, Version
+from portal.web import fragments
 from portal.web.extensions import db_session, portal, storage
 
 catalogs = Blueprint("catalogs", __name__)
@@ -32,8 +33,12 @@ def feed() -> Response:
 @catalogs.app_template_global("dataset_jsonld")
 def dataset_jsonld_script(dataset: Dataset, version: Version) -> Markup:
     """The JSON-LD text for a dataset page's `<script type="application/ld+json">`."""
-    document = dataset_jsonld(dataset, version, portal().config.base_url, storage())
-    return Markup(script_json(document))  # noqa: S704 — script_json escapes <, > and &
+
+    def render() -> Markup:
+        document = dataset_jsonld(dataset, version, portal().config.base_url, storage())
+        return Markup(script_json(document))  # noqa: S704 — script_json escapes <, > and &
+
+    return fragments.remembered(("jsonld", fragments.generation(), dataset.id, version.id), render)
 
 
 def _conditional(response: Response) -> Response:

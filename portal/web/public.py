@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -12,7 +11,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    get_template_attribute,
     render_template,
     request,
 )
@@ -26,6 +24,7 @@ from portal.errors import UnknownDataset
 from portal.markdown import render_markdown
 from portal.models import Dataset, utcnow
 from portal.preview import table_views
+from portal.web import fragments
 from portal.web.extensions import db_session, portal, storage
 
 public = Blueprint("public", __name__)
@@ -33,6 +32,8 @@ public.add_app_template_filter(labels.value_label, "label")
 public.add_app_template_filter(labels.figure_label, "figure_label")
 public.add_app_template_filter(labels.figure_value_label, "figure_value_label")
 public.add_app_template_filter(labels.long_date, "long_date")
+public.add_app_template_global(fragments.rendered_once, "rendered_once")
+public.add_app_template_global(fragments.partial, "partial")
 
 
 # The summary is the same for every reader who is not signed in, and costly to compute
@@ -99,9 +100,6 @@ def dataset(slug: str) -> tuple[str, int]:
         version=version,
         views=views,
         labels=names,
-        history=browse.versions(db_session(), found, limit=5),
-        methodology=_markdown(found.meta.get("methodology", "")),
-        caveats=_markdown(found.meta.get("caveats", "")),
     )
     # A filter the table cannot take is explained on the page, answered as a bad request.
     return page, 400 if any(v.preview.errors for v in views.values()) else 200
@@ -115,27 +113,14 @@ def versions(slug: str) -> str:
     )
 
 
-# Parts of a dataset page that only change with its version (charts, the data dictionary),
-# rendered once per process: a page view then renders just the preview around them.
-FRAGMENTS = 256
-_fragments: OrderedDict[tuple, Markup] = OrderedDict()
+@public.app_template_global("recent_versions")
+def recent_versions(dataset: Dataset, limit: int) -> list:
+    return browse.versions(db_session(), dataset, limit=limit, with_files=False)
 
 
-@public.app_template_global("rendered_once")
-def rendered_once(key: tuple, macro: str, *args: object) -> Markup:
-    """The output of a `_macros.html` macro, rendered once for `key` (which names its inputs)."""
-    full = (portal().config.database_url, macro, *key)
-    found = _fragments.get(full)
-    if found is None:
-        found = get_template_attribute("_macros.html", macro)(*args)  # escaped by Jinja
-        _fragments[full] = found
-        if len(_fragments) > FRAGMENTS:
-            _fragments.popitem(last=False)
-    return found
-
-
+@public.app_template_filter("markdown")
 @lru_cache(maxsize=256)
-def _markdown(source: str) -> Markup:
+def markdown(source: str) -> Markup:
     """Definitions change rarely and every dataset page shows theirs: render each text once."""
     return render_markdown(source)
 

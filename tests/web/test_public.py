@@ -13,8 +13,10 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from flask import template_rendered
 
 from portal import charts, create_app
+from portal.catalog import sync_dataset
 from portal.config import Config
 from portal.context import Portal
 from portal.demo import load_demo
@@ -290,3 +292,30 @@ def test_a_chart_is_kept_on_disk_for_the_next_worker(tmp_path):
 
     assert first.points == [("2026-01", 3), ("2026-02", 5)] and first.label == "Calls per month"
     assert again == first
+
+
+def test_a_dataset_page_renders_its_shared_parts_once_per_generation(
+    portal, officer, uof_source, client
+):
+    publish(portal, officer)
+    rendered: list[str] = []
+
+    def record(_app, template, **_context):
+        rendered.append(template.name)
+
+    url = "/datasets/use-of-force/"
+    with template_rendered.connected_to(record, client.application):
+        client.get(url)
+        first, rendered[:] = list(rendered), []
+        filtered = client.get(f"{url}?table=incidents&district=D3").get_data(as_text=True)
+        again, rendered[:] = list(rendered), []
+        with portal.db.session() as session:  # the definition gains a caveat (a sync, audited)
+            definition = portal.definition("use-of-force")
+            meta = {**definition.meta, "caveats": "Counts before **2024** are incomplete."}
+            sync_dataset(session, replace(definition, meta=meta))
+        changed = client.get(url).get_data(as_text=True)
+
+    shared = {"dataset/published.html", "dataset/history.html", "community/published_comments.html"}
+    assert shared <= set(first) and not shared & set(again)
+    assert "dataset.html" in again and "District 3" in filtered  # the preview is per request
+    assert shared <= set(rendered) and "<strong>2024</strong> are incomplete" in changed

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.errors import PortalError, UnknownDataset
 from portal.models import AuditEvent, Dataset, Version, VersionFile
@@ -52,7 +52,15 @@ def published_datasets(session: Session) -> list[Dataset]:
 
 
 def published_dataset(session: Session, slug: str) -> Dataset:
-    dataset = session.scalar(select(Dataset).where(Dataset.slug == slug))
+    # Loaded in one statement with what every page of a dataset shows.
+    dataset = session.scalar(
+        select(Dataset)
+        .where(Dataset.slug == slug)
+        .options(
+            joinedload(Dataset.resources),
+            joinedload(Dataset.current_version).joinedload(Version.files),
+        )
+    )
     if dataset is None or dataset.current_version_id is None:
         raise UnknownDataset(f"no published dataset named {slug!r}")
     return dataset
@@ -247,7 +255,8 @@ def generation(session: Session) -> int:
     definition change is audited in the same transaction as the change itself, so the newest
     audit event's id moves exactly when they do (and the audit trail is append-only).
     """
-    return session.scalar(select(func.max(AuditEvent.id))) or 0
+    # On the session's connection (same transaction) but without the ORM: every page asks.
+    return session.connection().scalar(select(func.max(AuditEvent.id))) or 0
 
 
 def unchanged_for(datasets: list[Dataset], now: datetime, longest: float) -> float:

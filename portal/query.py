@@ -1,10 +1,8 @@
 """Query engine for published tables: filter, sort, page, count and export a resource version.
 
-Each published CSV gets a DuckDB file at publish time, under `<data_dir>/query/` (never in
-the immutable version folder): typed columns per the Table Schema for filtering and sorting,
-the published text of every cell for exports, and the row count and facet value lists. A
-columnar store answers filter + sort + count on a million rows in milliseconds. A missing
-index (a version published before this code) is built on first use.
+Each published CSV gets a DuckDB file at publish time (`portal.query_index`): a columnar
+store answers filter + sort + count on a million rows in milliseconds. A missing index (a
+version published before this code, or of an older FORMAT) is built on first use.
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import logging
 import math
 import re
 import threading
-import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,20 +22,18 @@ from typing import Any
 import duckdb
 
 from portal.errors import PortalError
-from portal.models import Dataset, Version, VersionFile
-from portal.storage import LocalStorage, StoredFile
+from portal.models import Version, VersionFile
+from portal.query_index import DEFAULT_FALSE, DEFAULT_TRUE, build_index, field_type, index_path
+from portal.storage import LocalStorage
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # bump when the layout of the index files changes: old files are then rebuilt
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 RANGE_TYPES = {"integer", "number", "year", "date", "datetime", "yearmonth"}
 OPEN_TABLES = 32  # DuckDB files kept open per process
 EXPORT_BATCH = 5000
 INT64 = 2**63
-DEFAULT_TRUE = ("true", "True", "TRUE", "1")
-DEFAULT_FALSE = ("false", "False", "FALSE", "0")
 YEARMONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
@@ -78,77 +73,6 @@ class Page:
     offset: int
     fields: list[str]
     rows: list[dict[str, Any]]
-
-
-def index_path(data_dir: Path, slug: str, number: int, resource: str, sha256: str) -> Path:
-    # The file's hash is in the name: a version folder replaced after a crashed publish
-    # can never be answered from the index of its predecessor.
-    return data_dir / "query" / slug / f"v{number}" / f"{resource}.{sha256[:16]}.q{FORMAT}.duckdb"
-
-
-def prepare_version(
-    data_dir: Path, dataset: Dataset, number: int, stored: list[StoredFile], recorded: list[dict]
-) -> None:
-    """Build the query index of every table of a version being published (the publish hook).
-
-    An index is a cache: if building one fails, publishing carries on and the first query
-    builds it again.
-    """
-    schemas = {resource.name: resource.table_schema for resource in dataset.resources}
-    tables = {f["filename"]: f["resource"] for f in recorded if f.get("media_type") == "text/csv"}
-    storage = LocalStorage(data_dir)
-    for item in stored:
-        resource = tables.get(item.filename)
-        if resource not in schemas:
-            continue
-        target = index_path(data_dir, dataset.slug, number, resource, item.sha256)
-        try:
-            build_index(storage.path(item.path), schemas[resource], target)
-        except (duckdb.Error, OSError):
-            log.warning(
-                "query index of %s v%d %s not built", dataset.slug, number, resource, exc_info=True
-            )
-
-
-def build_index(csv_path: Path, table_schema: dict, target: Path) -> Path:
-    """Load a published CSV into a new DuckDB file at `target` (written aside, then renamed)."""
-    fields = table_schema["fields"]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    columns = "{" + ", ".join(f"'t{i}': 'VARCHAR'" for i in range(len(fields))) + "}"
-    selected = []
-    for i, spec in enumerate(fields):
-        selected.append(f"{_typed(spec, f't{i}')} AS f{i}")
-        if _type(spec) != "string":
-            selected.append(f"t{i}")
-    try:
-        with duckdb.connect(str(temporary)) as con:
-            # Insertion order is kept, so rowid is the row's position in the published file.
-            con.execute(
-                f"CREATE TABLE rows AS SELECT {', '.join(selected)} FROM read_csv(?, "
-                "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-                f"allow_quoted_nulls = false, columns = {columns})",
-                [str(csv_path)],
-            )
-            total = con.execute("SELECT count(*) FROM rows").fetchone()[0]
-            facets = {}
-            for i, spec in enumerate(fields):
-                if _faceted(spec):
-                    counts = dict(
-                        con.execute(f"SELECT f{i}, count(*) FROM rows GROUP BY 1").fetchall()
-                    )
-                    facets[spec["name"]] = _facet_list(spec, counts)
-            meta = {"format": FORMAT, "rows": total, "schema": table_schema, "facets": facets}
-            con.execute("CREATE TABLE meta AS SELECT ? AS value", [json.dumps(meta)])
-            con.execute("CHECKPOINT")
-        temporary.rename(target)
-    finally:
-        temporary.unlink(missing_ok=True)
-        temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
-    for stale in target.parent.glob(f"{target.name.split('.')[0]}.*.duckdb"):
-        if stale != target:
-            stale.unlink(missing_ok=True)
-    return target
 
 
 def open_table(data_dir: Path, version: Version, resource: str) -> Table:
@@ -275,7 +199,7 @@ class Table:
 
     def _text(self, name: str) -> str:
         i = self._index[name]
-        return f"f{i}" if _type(self.fields[i]) == "string" else f"t{i}"
+        return f"f{i}" if field_type(self.fields[i]) == "string" else f"t{i}"
 
     def _total(self, cursor: Any, query: Query, where: str, params: list) -> int:
         if where == "true":
@@ -342,9 +266,9 @@ class Table:
         if not values:
             raise BadQuery({key: ["give a value"]})
         if bound is not None:
-            if _type(spec) not in RANGE_TYPES:
+            if field_type(spec) not in RANGE_TYPES:
                 raise BadQuery(
-                    {key: [f"{name} is {_type(spec)}: ranges work on numbers and dates"]}
+                    {key: [f"{name} is {field_type(spec)}: ranges work on numbers and dates"]}
                 )
             if len(values) != 1 or not values[0].strip():
                 raise BadQuery({key: ["give exactly one value"]})
@@ -361,7 +285,7 @@ class Table:
         escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
         for i, spec in enumerate(self.fields):
-            if _type(spec) != "string":
+            if field_type(spec) != "string":
                 continue
             enum = spec.get("constraints", {}).get("enum")
             if enum:
@@ -378,59 +302,9 @@ class Table:
         return f"no field named {name!r}; fields are {', '.join(self.names)}"
 
 
-def _type(spec: dict) -> str:
-    return spec.get("type", "string")
-
-
-def _faceted(spec: dict) -> bool:
-    return _type(spec) == "boolean" or bool(spec.get("constraints", {}).get("enum"))
-
-
-def _facet_list(spec: dict, counts: dict) -> list[dict]:
-    """Enum values in schema order (zero counts too), then any others, then missing."""
-    values = list(spec.get("constraints", {}).get("enum") or [])
-    if _type(spec) == "boolean":
-        values = [True, False]
-    values += sorted((v for v in counts if v is not None and v not in values), key=str)
-    facet = [{"value": v, "count": counts.get(v, 0)} for v in values]
-    if counts.get(None):
-        facet.append({"value": None, "count": counts[None]})
-    return facet
-
-
-def _literal(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def _typed(spec: dict, column: str) -> str:
-    kind, fmt = _type(spec), spec.get("format", "default")
-    if kind in ("integer", "number") and (spec.get("groupChar") or spec.get("decimalChar")):
-        # "1,250.50" with groupChar "," (or "1.250,50" with decimalChar ","): plain digits first.
-        group, decimal = spec.get("groupChar", ""), spec.get("decimalChar", ".")
-        column = f"replace(replace({column}, {_literal(group)}, ''), {_literal(decimal)}, '.')"
-    if kind == "integer":
-        return f"TRY_CAST({column} AS BIGINT)"
-    if kind == "number":
-        return f"TRY_CAST({column} AS DOUBLE)"
-    if kind == "year":
-        return f"TRY_CAST({column} AS INTEGER)"
-    if kind == "boolean":
-        trues = ", ".join(map(_literal, spec.get("trueValues", DEFAULT_TRUE)))
-        falses = ", ".join(map(_literal, spec.get("falseValues", DEFAULT_FALSE)))
-        return (
-            f"CASE WHEN {column} IN ({trues}) THEN true WHEN {column} IN ({falses}) THEN false END"
-        )
-    if kind in ("date", "datetime"):
-        target = "DATE" if kind == "date" else "TIMESTAMP"
-        if fmt in ("default", "any"):
-            return f"TRY_CAST({column} AS {target})"
-        return f"CAST(try_strptime({column}, {_literal(fmt)}) AS {target})"
-    return column  # string, yearmonth (sorts as text) and the rarer types stay as published
-
-
 def _parse(spec: dict, key: str, value: str) -> Any:
     """A filter value as the field's type, or a BadQuery naming the parameter."""
-    kind, text = _type(spec), value.strip()
+    kind, text = field_type(spec), value.strip()
     if not _is_text(value):
         raise BadQuery({key: ["is not valid UTF-8 text"]})
     try:
@@ -479,7 +353,7 @@ def _is_text(value: str) -> bool:
 
 
 def _to_json(spec: dict) -> Any:
-    kind = _type(spec)
+    kind = field_type(spec)
     if kind in ("date", "datetime"):
         return lambda v: None if v is None else v.isoformat()
     if kind == "number":
@@ -511,7 +385,7 @@ def _plain(spec: dict) -> bool:
     """
     if any(spec.get(key) for key in ("groupChar", "decimalChar", "trueValues", "falseValues")):
         return False
-    if _type(spec) in ("integer", "number", "boolean", "year", "date", "yearmonth"):
+    if field_type(spec) in ("integer", "number", "boolean", "year", "date", "yearmonth"):
         return spec.get("format", "default") == "default" and spec.get("bareNumber", True)
     enum = (spec.get("constraints") or {}).get("enum")
     return bool(enum) and all(isinstance(v, str) and not re.search(r'[,"\r\n]', v) for v in enum)

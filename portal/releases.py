@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from portal import audit, corrections, ledger, query, watches
+from portal import audit, corrections, ledger, query_index, watches
 from portal.accountability_models import Embargo, EmbargoStatus
 from portal.catalog import get_dataset
 from portal.config import Config
@@ -160,7 +160,7 @@ def publish(
     )
     write_package(staged, dataset, number, version, candidate.files, config)
     stored = storage.publish(staged, dataset.slug, number)
-    query.prepare_version(config.data_dir, dataset, number, stored, candidate.files)
+    query_index.prepare_version(config.data_dir, dataset, number, stored, candidate.files)
     rows = {f["filename"]: f for f in candidate.files}
     for item in stored:
         recorded = rows.get(item.filename, {})

@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 
 from portal import query
-from portal.query import BadQuery, Query, Table, build_index
+from portal.query import BadQuery, Query, Table
+from portal.query_index import build_index, index_path
 from tests.flow import publish
 
 SCHEMA = {
@@ -200,7 +201,7 @@ def test_publishing_builds_the_index_outside_the_version_folder(
 ):
     version = publish(portal, officer)
     file = version.file("incidents.csv")
-    index = query.index_path(portal.config.data_dir, "use-of-force", 1, "incidents", file.sha256)
+    index = index_path(portal.config.data_dir, "use-of-force", 1, "incidents", file.sha256)
 
     assert index.exists()
     assert (
@@ -220,9 +221,7 @@ def test_publishing_builds_the_index_outside_the_version_folder(
 def test_a_missing_index_is_built_on_first_use_and_logged(portal, uof_source, officer, caplog):
     version = publish(portal, officer)
     file = version.file("monthly-summary.csv")
-    index = query.index_path(
-        portal.config.data_dir, "use-of-force", 1, "monthly-summary", file.sha256
-    )
+    index = index_path(portal.config.data_dir, "use-of-force", 1, "monthly-summary", file.sha256)
     index.unlink()
     query._open.pop(index, None)
 
@@ -248,7 +247,7 @@ def test_a_missing_index_is_built_on_first_use_and_logged(portal, uof_source, of
 def test_an_unreadable_index_is_rebuilt(portal, uof_source, officer, caplog):
     version = publish(portal, officer)
     file = version.file("incidents.csv")
-    index = query.index_path(portal.config.data_dir, "use-of-force", 1, "incidents", file.sha256)
+    index = index_path(portal.config.data_dir, "use-of-force", 1, "incidents", file.sha256)
     query._open.pop(index, None)
     index.write_bytes(b"not a database")
 

@@ -1,0 +1,147 @@
+"""The query index of a published table: a DuckDB file built once, when a version is published.
+
+It holds typed columns per the Table Schema (`f<i>`, for filtering and sorting), the published
+text of every non-string cell (`t<i>`, so exports repeat the file exactly), and a `meta` row
+with the row count, the schema and each category field's values with their counts. It lives
+under `<data_dir>/query/`, never in the immutable version folder: it is a cache, rebuilt
+when missing or when FORMAT changes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from pathlib import Path
+
+import duckdb
+
+from portal.models import Dataset
+from portal.storage import LocalStorage, StoredFile
+
+log = logging.getLogger(__name__)
+
+FORMAT = 2  # bump when the layout of the index files changes: old files are then rebuilt
+DEFAULT_TRUE = ("true", "True", "TRUE", "1")
+DEFAULT_FALSE = ("false", "False", "FALSE", "0")
+
+
+def index_path(data_dir: Path, slug: str, number: int, resource: str, sha256: str) -> Path:
+    # The file's hash is in the name: a version folder replaced after a crashed publish
+    # can never be answered from the index of its predecessor.
+    return data_dir / "query" / slug / f"v{number}" / f"{resource}.{sha256[:16]}.q{FORMAT}.duckdb"
+
+
+def prepare_version(
+    data_dir: Path, dataset: Dataset, number: int, stored: list[StoredFile], recorded: list[dict]
+) -> None:
+    """Build the query index of every table of a version being published (the publish hook).
+
+    An index is a cache: if building one fails, publishing carries on and the first query
+    builds it again.
+    """
+    schemas = {resource.name: resource.table_schema for resource in dataset.resources}
+    tables = {f["filename"]: f["resource"] for f in recorded if f.get("media_type") == "text/csv"}
+    storage = LocalStorage(data_dir)
+    for item in stored:
+        resource = tables.get(item.filename)
+        if resource not in schemas:
+            continue
+        target = index_path(data_dir, dataset.slug, number, resource, item.sha256)
+        try:
+            build_index(storage.path(item.path), schemas[resource], target)
+        except (duckdb.Error, OSError):
+            log.warning(
+                "query index of %s v%d %s not built", dataset.slug, number, resource, exc_info=True
+            )
+
+
+def build_index(csv_path: Path, table_schema: dict, target: Path) -> Path:
+    """Load a published CSV into a new DuckDB file at `target` (written aside, then renamed)."""
+    fields = table_schema["fields"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    columns = "{" + ", ".join(f"'t{i}': 'VARCHAR'" for i in range(len(fields))) + "}"
+    selected = []
+    for i, spec in enumerate(fields):
+        selected.append(f"{_typed(spec, f't{i}')} AS f{i}")
+        if field_type(spec) != "string":
+            selected.append(f"t{i}")
+    try:
+        with duckdb.connect(str(temporary)) as con:
+            # Insertion order is kept, so rowid is the row's position in the published file.
+            con.execute(
+                f"CREATE TABLE rows AS SELECT {', '.join(selected)} FROM read_csv(?, "
+                "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+                f"allow_quoted_nulls = false, columns = {columns})",
+                [str(csv_path)],
+            )
+            total = con.execute("SELECT count(*) FROM rows").fetchone()[0]
+            facets = {}
+            for i, spec in enumerate(fields):
+                if _faceted(spec):
+                    counts = dict(
+                        con.execute(f"SELECT f{i}, count(*) FROM rows GROUP BY 1").fetchall()
+                    )
+                    facets[spec["name"]] = _facet_list(spec, counts)
+            meta = {"format": FORMAT, "rows": total, "schema": table_schema, "facets": facets}
+            con.execute("CREATE TABLE meta AS SELECT ? AS value", [json.dumps(meta)])
+            con.execute("CHECKPOINT")
+        temporary.rename(target)
+    finally:
+        temporary.unlink(missing_ok=True)
+        temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
+    for stale in target.parent.glob(f"{target.name.split('.')[0]}.*.duckdb"):
+        if stale != target:
+            stale.unlink(missing_ok=True)
+    return target
+
+
+def field_type(spec: dict) -> str:
+    return spec.get("type", "string")
+
+
+def _faceted(spec: dict) -> bool:
+    return field_type(spec) == "boolean" or bool(spec.get("constraints", {}).get("enum"))
+
+
+def _facet_list(spec: dict, counts: dict) -> list[dict]:
+    """Enum values in schema order (zero counts too), then any others, then missing."""
+    values = list(spec.get("constraints", {}).get("enum") or [])
+    if field_type(spec) == "boolean":
+        values = [True, False]
+    values += sorted((v for v in counts if v is not None and v not in values), key=str)
+    facet = [{"value": v, "count": counts.get(v, 0)} for v in values]
+    if counts.get(None):
+        facet.append({"value": None, "count": counts[None]})
+    return facet
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _typed(spec: dict, column: str) -> str:
+    kind, fmt = field_type(spec), spec.get("format", "default")
+    if kind in ("integer", "number") and (spec.get("groupChar") or spec.get("decimalChar")):
+        # "1,250.50" with groupChar "," (or "1.250,50" with decimalChar ","): plain digits first.
+        group, decimal = spec.get("groupChar", ""), spec.get("decimalChar", ".")
+        column = f"replace(replace({column}, {_literal(group)}, ''), {_literal(decimal)}, '.')"
+    if kind == "integer":
+        return f"TRY_CAST({column} AS BIGINT)"
+    if kind == "number":
+        return f"TRY_CAST({column} AS DOUBLE)"
+    if kind == "year":
+        return f"TRY_CAST({column} AS INTEGER)"
+    if kind == "boolean":
+        trues = ", ".join(map(_literal, spec.get("trueValues", DEFAULT_TRUE)))
+        falses = ", ".join(map(_literal, spec.get("falseValues", DEFAULT_FALSE)))
+        return (
+            f"CASE WHEN {column} IN ({trues}) THEN true WHEN {column} IN ({falses}) THEN false END"
+        )
+    if kind in ("date", "datetime"):
+        target = "DATE" if kind == "date" else "TIMESTAMP"
+        if fmt in ("default", "any"):
+            return f"TRY_CAST({column} AS {target})"
+        return f"CAST(try_strptime({column}, {_literal(fmt)}) AS {target})"
+    return column  # string, yearmonth (sorts as text) and the rarer types stay as published

@@ -5,7 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 
-class PublicRunSchema(Schema):
+class StatusRunSchema(Schema):
+    """A recent update as /status lists it (/api/v1/runs has its own, with a summary)."""
+
     at = fields.DateTime(allow_none=True)
     outcome = fields.String()
     status = fields.String()
@@ -16,7 +18,7 @@ class DatasetStatusSchema(Schema):
     title = fields.String()
     published = fields.Boolean()
     freshness = fields.Function(lambda row: row["freshness"].as_dict())
-    runs = fields.List(fields.Nested(PublicRunSchema))
+    runs = fields.List(fields.Nested(StatusRunSchema))
 
 
 class LedgerHeadSchema(Schema):

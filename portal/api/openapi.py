@@ -10,9 +10,11 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Response, jsonify, render_template
 
 from portal.api import payloads
+from portal.api.accountability import CorrectionsSchema, RatesSchema, StatusSchema
 from portal.api.schemas import DatasetSchema
 from portal.api.v1 import api
 from portal.query import MAX_LIMIT
+from portal.web.community import CommentListSchema
 from portal.web.extensions import portal
 
 docs = Blueprint("api_docs", __name__)
@@ -172,6 +174,40 @@ def _paths() -> dict[str, dict]:
             [SLUG, RESOURCE, rows_query, FILTERS],
             errors=(400, 404, 410),
             media="text/csv",
+        ),
+        "/api/v1/datasets/{slug}/corrections": _operation(
+            "Corrections",
+            "Published corrections of a dataset: what was wrong, what changed, in which "
+            "version and which rows.",
+            "/api/v1/datasets/use-of-force/corrections",
+            CorrectionsSchema,
+            [SLUG],
+        ),
+        "/api/v1/datasets/{slug}/comments": _operation(
+            "Comments",
+            "Residents' published comments, questions and data-problem reports on a dataset, "
+            "with the records office's answers.",
+            "/api/v1/datasets/use-of-force/comments",
+            CommentListSchema,
+            [SLUG],
+        ),
+        "/api/v1/rates": _operation(
+            "Rates with context",
+            "Rates such as use of force per 1,000 calls for service, each with its numerator, "
+            "denominator and the versions they come from.",
+            "/api/v1/rates",
+            RatesSchema,
+            [],
+            errors=(),
+        ),
+        "/api/v1/status": _operation(
+            "Publishing status",
+            "Each dataset's release calendar (last published, next expected, overdue), its "
+            "recent updates and the head of the release ledger.",
+            "/api/v1/status",
+            StatusSchema,
+            [],
+            errors=(),
         ),
         "/api/v1/runs": _operation(
             "Update status",

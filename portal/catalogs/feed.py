@@ -1,5 +1,5 @@
-"""The Atom feed (`/feed.atom`): every version published or retracted, and every published
-correction, newest first."""
+"""The Atom feeds: every version published or retracted, and every published correction,
+newest first; site-wide at `/feed.atom`, and one dataset's at `/datasets/<slug>/feed.atom`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal import corrections
 from portal.catalogs.files import (
     DEFAULT_PUBLISHER,
     dataset_url,
@@ -17,8 +18,7 @@ from portal.catalogs.files import (
     publisher,
     versions_url,
 )
-from portal.models import Version, utcnow
-from portal.watches.feed import Event, correction_events
+from portal.models import Dataset, Version, utcnow
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_TITLE = "Police transparency portal: new versions"
@@ -37,16 +37,26 @@ class FeedEvent:
     at: datetime
 
 
-def feed_events(session: Session, limit: int = FEED_LIMIT) -> list[FeedEvent]:
-    """The latest publications and retractions of every dataset, newest first."""
+@dataclass(frozen=True)
+class CorrectionEvent:
+    id: str
+    title: str
+    at: datetime
+    summary: str
+    link: str
+
+
+def feed_events(
+    session: Session, limit: int = FEED_LIMIT, dataset: Dataset | None = None
+) -> list[FeedEvent]:
+    """The latest publications and retractions (of every dataset, or of one), newest first."""
     load = (selectinload(Version.files), selectinload(Version.dataset))
-    published = session.scalars(
-        select(Version).options(*load).order_by(Version.published_at.desc()).limit(limit)
-    )
+    versions = select(Version).options(*load)
+    if dataset is not None:
+        versions = versions.where(Version.dataset_id == dataset.id)
+    published = session.scalars(versions.order_by(Version.published_at.desc()).limit(limit))
     retracted = session.scalars(
-        select(Version)
-        .where(Version.retracted_at.is_not(None))
-        .options(*load)
+        versions.where(Version.retracted_at.is_not(None))
         .order_by(Version.retracted_at.desc())
         .limit(limit)
     )
@@ -56,23 +66,54 @@ def feed_events(session: Session, limit: int = FEED_LIMIT) -> list[FeedEvent]:
     return events[:limit]
 
 
-def atom_feed(session: Session, base_url: str, limit: int = FEED_LIMIT) -> bytes:
-    """The feed document, UTF-8 encoded Atom 1.0 (RFC 4287)."""
+def correction_events(
+    session: Session, base_url: str, dataset: Dataset | None = None, limit: int = FEED_LIMIT
+) -> list[CorrectionEvent]:
+    """Published corrections (of every dataset, or of one) as feed entries."""
+    events = []
+    for c in corrections.published(session, dataset, limit):
+        rows = f" Rows: {', '.join(c.rows)}." if c.rows else ""
+        events.append(
+            CorrectionEvent(
+                f"{base_url}/datasets/{c.dataset.slug}/corrections/{c.id}",
+                f"{c.dataset.title}: correction to version {c.version.number}",
+                c.published_at,
+                f"What was wrong: {c.what_was_wrong} What changed: {c.what_changed}{rows}",
+                versions_url(base_url, c.dataset.slug),
+            )
+        )
+    return events
+
+
+def atom_feed(
+    session: Session, base_url: str, dataset: Dataset | None = None, limit: int = FEED_LIMIT
+) -> bytes:
+    """The feed document (site-wide, or one dataset's), UTF-8 encoded Atom 1.0 (RFC 4287)."""
     # Written with ElementTree rather than feedgen: feedgen 1.0.0 drops the rel, type and
     # length of entry links, which leaves several rel="alternate" links, invalid in Atom.
-    events = feed_events(session, limit)
+    events = feed_events(session, limit, dataset)
+    if dataset is None:
+        self_url, page, title = f"{base_url}/feed.atom", f"{base_url}/", FEED_TITLE
+        subtitle = "Each new version of a dataset, and each retraction, as it happens."
+    else:
+        self_url = f"{dataset_url(base_url, dataset.slug)}feed.atom"
+        page = dataset_url(base_url, dataset.slug)
+        title = f"{dataset.title}: versions, retractions and corrections"
+        subtitle = "Each new version of this dataset, each retraction and each correction."
     feed = ElementTree.Element("feed", {"xmlns": ATOM, "xml:lang": "en"})
-    _text(feed, "id", f"{base_url}/feed.atom")
-    _text(feed, "title", FEED_TITLE)
-    _text(feed, "subtitle", "Each new version of a dataset, and each retraction, as it happens.")
+    _text(feed, "id", self_url)
+    _text(feed, "title", title)
+    _text(feed, "subtitle", subtitle)
     _text(feed, "updated", stamp(events[0].at if events else utcnow()))
     names = {publisher(event.version.dataset)[0] for event in events}
+    if dataset is not None:
+        names = {publisher(dataset)[0]}
     _author(feed, names.pop() if len(names) == 1 else DEFAULT_PUBLISHER, None)
-    _link(feed, f"{base_url}/feed.atom", "self", "application/atom+xml")
-    _link(feed, f"{base_url}/", "alternate", "text/html")
+    _link(feed, self_url, "self", "application/atom+xml")
+    _link(feed, page, "alternate", "text/html")
     _text(feed, "generator", "Police transparency portal")
     entries = [(event.at, event) for event in events]
-    entries += [(c.at, c) for c in correction_events(session, base_url)]
+    entries += [(c.at, c) for c in correction_events(session, base_url, dataset, limit)]
     entries.sort(key=lambda pair: pair[0], reverse=True)
     for _, event in entries[:limit]:
         if isinstance(event, FeedEvent):
@@ -109,7 +150,7 @@ def _entry(feed: ElementTree.Element, event: FeedEvent, base_url: str) -> None:
     _text(entry, "summary", _summary(event))
 
 
-def _correction(feed: ElementTree.Element, event: Event) -> None:
+def _correction(feed: ElementTree.Element, event: CorrectionEvent) -> None:
     entry = ElementTree.SubElement(feed, "entry")
     _text(entry, "id", event.id)
     _text(entry, "title", event.title)

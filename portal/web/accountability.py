@@ -24,9 +24,9 @@ from portal import browse, corrections, ledger, rates, releases
 from portal.api.accountability import CorrectionsSchema, RatesSchema, StatusSchema
 from portal.api.http import payload
 from portal.catalog import get_dataset
+from portal.catalogs.feed import atom_feed
 from portal.errors import PortalError, UnknownDataset
 from portal.models import Candidate, Dataset, Run, RunStatus, Version, utcnow
-from portal.watches.feed import dataset_feed
 from portal.web.extensions import db_session, portal, reviewer_required, storage
 
 accountability = Blueprint("accountability", __name__)
@@ -144,7 +144,7 @@ def feed(slug: str) -> Response:
         abort(404)
     if session.scalar(select(Version.id).where(Version.dataset_id == dataset.id).limit(1)) is None:
         abort(404)  # nothing was ever published: the feed does not exist yet
-    body = dataset_feed(session, portal().config.base_url, dataset)
+    body = atom_feed(session, portal().config.base_url, dataset)
     response = Response(body, content_type="application/atom+xml; charset=utf-8")
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()

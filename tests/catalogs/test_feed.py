@@ -7,7 +7,7 @@ from xml.etree import ElementTree
 
 import feedparser
 
-from portal import releases
+from portal import corrections, releases
 from portal.users import get_user
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -60,7 +60,32 @@ def test_an_empty_portal_serves_a_valid_empty_feed(client):
     assert feedparser.parse(client.get("/feed.atom").data).bozo == 0
 
 
-def _check_atom(document: bytes) -> ElementTree.Element:
+def test_a_dataset_feed_is_the_same_atom_for_one_dataset_with_its_corrections(
+    portal, client, two_versions, officer
+):
+    with portal.db.session() as session:
+        user = get_user(session, officer)
+        releases.retract(session, "use-of-force", 2, user, "Duplicate rows in October")
+    with portal.db.session() as session:  # published at once: the newest entry
+        corrections.record(
+            session, portal.config, "use-of-force", 1, officer, "October counted twice.", "Halved."
+        )
+
+    response = client.get("/datasets/use-of-force/feed.atom")
+
+    feed = _check_atom(response.data, f"{BASE}/datasets/use-of-force/feed.atom")
+    titles = [e.findtext(f"{ATOM}title") for e in feed.findall(f"{ATOM}entry")]
+    assert titles == [
+        "Use of force: correction to version 1",
+        "Use of force: version 2 retracted",
+        "Use of force: version 2 published",
+        "Use of force: version 1 published",
+    ]
+    assert feedparser.parse(response.data).bozo == 0
+    assert client.get("/datasets/no-such-dataset/feed.atom").status_code == 404
+
+
+def _check_atom(document: bytes, self_url: str = f"{BASE}/feed.atom") -> ElementTree.Element:
     """The elements RFC 4287 requires (section 4.1), checked one by one; returns the feed."""
     feed = ElementTree.fromstring(document)  # noqa: S314 — the portal's own output
     assert feed.tag == f"{ATOM}feed"
@@ -69,7 +94,7 @@ def _check_atom(document: bytes) -> ElementTree.Element:
     _timestamp(feed.findtext(f"{ATOM}updated"))
     _iri(feed.findtext(f"{ATOM}id"))
     selves = [link for link in feed.findall(f"{ATOM}link") if link.get("rel") == "self"]
-    assert [link.get("href") for link in selves] == [f"{BASE}/feed.atom"]
+    assert [link.get("href") for link in selves] == [self_url]
     entries = feed.findall(f"{ATOM}entry")
     feed_author = feed.find(f"{ATOM}author")
     if feed_author is not None:

@@ -221,11 +221,11 @@ def approve(
     ctx: click.Context, dataset: str, email: str, note: str, at: str | None, tz: str
 ) -> None:
     """Approve and publish the dataset's pending candidate (now, or at --at)."""
-    from portal import releases
+    from portal import embargoes, releases
     from portal.users import get_user
 
     portal = _portal(ctx)
-    publish_at = releases.parse_publish_at(at, tz) if at else None
+    publish_at = embargoes.parse_publish_at(at, tz) if at else None
     with portal.db.session() as session:
         user = get_user(session, email)
         result = releases.approve(

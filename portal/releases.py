@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,7 +14,6 @@ from portal import audit, corrections, ledger, query_index, watches
 from portal.accountability_models import Embargo, EmbargoStatus
 from portal.catalog import get_dataset
 from portal.config import Config
-from portal.db import Database
 from portal.diff import changelog_text, diff_tables
 from portal.errors import NothingToApprove, PermissionDenied, PortalError
 from portal.figures import compute_figures
@@ -53,7 +51,8 @@ def pending_candidate(session: Session, slug: str) -> Candidate:
     return candidate
 
 
-def _reviewer(user: User) -> None:
+def require_active(user: User) -> None:
+    """Only an active account may approve, reject, retract or cancel a release."""
     if not user.active:
         raise PermissionDenied(f"{user.email} is not an active user")
 
@@ -61,7 +60,7 @@ def _reviewer(user: User) -> None:
 def reject(
     session: Session, slug: str, user: User, note: str, candidate_id: int | None = None
 ) -> Candidate:
-    _reviewer(user)
+    require_active(user)
     if not note.strip():
         raise PortalError("a rejection needs a note saying why")
     candidate = _the_candidate(session, slug, candidate_id)
@@ -103,7 +102,7 @@ def approve(
     With `publish_at` (timezone-aware, in the future) the approval is staged as an Embargo:
     no Version exists, and nothing is public, until the scheduler's tick reaches that time.
     """
-    _reviewer(user)
+    require_active(user)
     candidate = _the_candidate(session, slug, candidate_id)
     _no_embargo_waiting(session, candidate)
     candidate.status = CandidateStatus.APPROVED
@@ -228,7 +227,7 @@ def retract(
     The files stay on disk (the ledger and audit trail refer to them) but are no
     longer served: their URLs answer 410 Gone with the notice.
     """
-    _reviewer(user)
+    require_active(user)
     if not reason.strip():
         raise PortalError("a retraction needs a public reason")
     dataset = get_dataset(session, slug)
@@ -283,19 +282,6 @@ def _no_embargo_waiting(session: Session, candidate: Candidate) -> None:
         )
 
 
-def parse_publish_at(value: str, zone: str) -> datetime:
-    """A local date and time ("2026-12-01 09:00" or "2026-12-01T09:00") in a named zone."""
-    try:
-        tz = ZoneInfo(zone.strip() or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PortalError(f"unknown time zone {zone!r}") from None
-    try:
-        local = datetime.fromisoformat(value.strip().replace(" ", "T"))
-    except ValueError:
-        raise PortalError(f"{value!r} is not a date and time such as 2026-12-01 09:00") from None
-    return local.replace(tzinfo=tz) if local.tzinfo is None else local
-
-
 def _embargo(session: Session, candidate: Candidate, user: User, publish_at: datetime) -> Embargo:
     if publish_at.tzinfo is None:
         raise PortalError("give the publication time with its time zone")
@@ -322,90 +308,6 @@ def _embargo(session: Session, candidate: Candidate, user: User, publish_at: dat
         files={f["filename"]: f["sha256"] for f in candidate.files},
     )
     return embargo
-
-
-def cancel_embargo(session: Session, slug: str, user: User) -> Embargo:
-    """Withdraw a scheduled embargoed release; its candidate goes back to review."""
-    _reviewer(user)
-    dataset = get_dataset(session, slug)
-    embargo = session.scalar(
-        select(Embargo).where(
-            Embargo.dataset_id == dataset.id, Embargo.status == EmbargoStatus.SCHEDULED
-        )
-    )
-    if embargo is None:
-        raise NothingToApprove(f"{slug} has no embargoed release scheduled")
-    embargo.status = EmbargoStatus.CANCELLED
-    newer = session.scalar(
-        select(Candidate.id).where(
-            Candidate.dataset_id == dataset.id, Candidate.status == CandidateStatus.PENDING
-        )
-    )
-    embargo.candidate.status = CandidateStatus.SUPERSEDED if newer else CandidateStatus.PENDING
-    audit.record(
-        session,
-        user.email,
-        "embargo.cancel",
-        "candidate",
-        embargo.candidate_id,
-        dataset=slug,
-        publish_at=embargo.publish_at.isoformat(),
-    )
-    return embargo
-
-
-def publish_due(db: Database, config: Config, now: datetime) -> list[int]:
-    """Publish every embargoed approval whose time has come (the scheduler's tick calls this).
-
-    Each is its own transaction; one that fails is marked failed for the office to see.
-    Returns the ids of the versions published.
-    """
-    with db.session() as session:
-        due = session.scalars(
-            select(Embargo.id)
-            .where(Embargo.status == EmbargoStatus.SCHEDULED, Embargo.publish_at <= now)
-            .order_by(Embargo.publish_at, Embargo.id)
-        ).all()
-    published = []
-    for embargo_id in due:
-        try:
-            with db.session() as session:
-                embargo = session.get(Embargo, embargo_id)
-                version = publish(
-                    session,
-                    config,
-                    embargo.candidate,
-                    approved_by=embargo.approved_by,
-                    note=embargo.note,
-                )
-                embargo.status, embargo.version_id = EmbargoStatus.PUBLISHED, version.id
-                audit.record(
-                    session,
-                    "scheduler",
-                    "embargo.publish",
-                    "version",
-                    version.id,
-                    dataset=embargo.dataset.slug,
-                    version=version.number,
-                    publish_at=embargo.publish_at.isoformat(),
-                )
-                published.append(version.id)
-        except PortalError as error:
-            log.error("embargoed release %s not published: %s", embargo_id, error)
-            with db.session() as session:
-                embargo = session.get(Embargo, embargo_id)
-                embargo.status, embargo.error = EmbargoStatus.FAILED, str(error)
-    return published
-
-
-def scheduled_embargoes(session: Session) -> list[Embargo]:
-    return list(
-        session.scalars(
-            select(Embargo)
-            .where(Embargo.status == EmbargoStatus.SCHEDULED)
-            .order_by(Embargo.publish_at)
-        )
-    )
 
 
 def current_version(session: Session, slug: str) -> Version | None:

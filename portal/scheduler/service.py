@@ -27,7 +27,7 @@ from types import FrameType
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import releases, watches
+from portal import embargoes, watches
 from portal.catalog import DatasetDefinition, load_definitions, sync_dataset
 from portal.context import Portal
 from portal.errors import DefinitionError, PortalError
@@ -110,7 +110,7 @@ class Scheduler:
                 extra={"event": "run.interrupted", "run": run_id, "reason": "stale heartbeat"},
             )
         self._queue_due(now)
-        releases.publish_due(self.db, self.portal.config, now)  # embargoed releases now due
+        embargoes.publish_due(self.db, self.portal.config, now)  # embargoed releases now due
         watches.deliver_due(self.db, self.portal.config, now)  # webhooks and e-mails
         self._dispatch()
         return True

@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import browse, corrections, ledger, rates, releases
+from portal import browse, corrections, embargoes, ledger, rates, releases
 from portal.api.accountability import CorrectionsSchema, RatesSchema, StatusSchema
 from portal.api.http import payload
 from portal.catalog import get_dataset
@@ -189,7 +189,7 @@ def correction_form() -> str:
         datasets=datasets,
         published=corrections.published(session, limit=50),
         pending=corrections.pending(session),
-        embargoes=releases.scheduled_embargoes(session),
+        embargoes=embargoes.scheduled(session),
     )
 
 
@@ -233,7 +233,7 @@ def approve_at(candidate_id: int) -> Response:
     session = db_session()
     found = session.get(Candidate, candidate_id) or abort(404)
     try:
-        publish_at = releases.parse_publish_at(
+        publish_at = embargoes.parse_publish_at(
             request.form.get("publish_at", ""), request.form.get("tz", "")
         )
         releases.approve(
@@ -263,7 +263,7 @@ def approve_at(candidate_id: int) -> Response:
 def cancel_embargo(slug: str) -> Response:
     session = db_session()
     try:
-        releases.cancel_embargo(session, slug, current_user)
+        embargoes.cancel(session, slug, current_user)
         session.commit()
         flash("The embargoed release was cancelled; its candidate is back in review.", "success")
     except PortalError as error:

@@ -55,6 +55,7 @@ def test_a_dataset_entry_says_who_what_when_and_where_to_download(
     assert entry["license"] == "https://opendatacommons.org/licenses/pddl/1-0/"
     assert entry["accrualPeriodicity"] == "R/P1M"
     assert "use of force" in entry["keyword"]
+    assert entry["spatial"] == "Example City (the department's six patrol districts)"
     assert entry["landingPage"] == f"{BASE}/datasets/use-of-force/"
     assert entry["describedBy"] == f"{BASE}/datasets/use-of-force/latest/datapackage.json"
     downloads = {d["downloadURL"]: d for d in entry["distribution"]}

@@ -14,7 +14,7 @@ from portal.api.accountability import CorrectionsSchema, RatesSchema, StatusSche
 from portal.api.schemas import DatasetSchema
 from portal.api.v1 import api
 from portal.query import MAX_LIMIT
-from portal.web.community import CommentListSchema
+from portal.web.community import CommentListSchema, TrustSchema
 from portal.web.extensions import portal
 
 docs = Blueprint("api_docs", __name__)
@@ -190,6 +190,16 @@ def _paths() -> dict[str, dict]:
             "/api/v1/datasets/use-of-force/comments",
             CommentListSchema,
             [SLUG],
+        ),
+        "/api/v1/trust": _operation(
+            "Community trust index",
+            "The latest quarter's trust index (0-100) with its 95 % interval and number of "
+            "responses, its trend by quarter, each district's figures and the method's "
+            "thresholds, from the published community-trust dataset.",
+            "/api/v1/trust",
+            TrustSchema,
+            [],
+            errors=(),
         ),
         "/api/v1/rates": _operation(
             "Rates with context",

@@ -204,21 +204,48 @@ def comments_json(slug: str) -> Response:
     return CommentListSchema().dump({"dataset": slug, "comments": found})
 
 
+class TrustIndexSchema(Schema):
+    value = fields.Float(allow_none=True)
+    ci_low = fields.Float(allow_none=True)
+    ci_high = fields.Float(allow_none=True)
+    responses = fields.Integer()
+    period = fields.String()
+
+
+class TrustMethodSchema(Schema):
+    min_responses = fields.Integer()
+    small_cell_k = fields.Integer()
+    z = fields.Float()
+
+
+class TrustSchema(Schema):
+    dataset = fields.String()
+    version = fields.Integer(allow_none=True)
+    index = fields.Nested(TrustIndexSchema, allow_none=True)
+    # Rows of the published community-trust table: city-wide by quarter, then each district
+    # in the latest quarter (suppressed cells are null).
+    trend = fields.List(fields.Dict(keys=fields.String()))
+    districts = fields.List(fields.Dict(keys=fields.String()))
+    method = fields.Nested(TrustMethodSchema)
+
+
 @community_api.get("/trust")
 def trust_json() -> Response:
     summary = _trust_summary()
     figure = summary["figure"]
-    return {
-        "dataset": TRUST_SLUG,
-        "version": summary["version"].number if summary["version"] else None,
-        "index": None
-        if figure is None
-        else {k: figure[k] for k in ("value", "ci_low", "ci_high", "responses", "period")},
-        "trend": figure["trend"] if figure else [],
-        "districts": summary["districts"],
-        "method": {
-            "min_responses": trust.MIN_RESPONSES,
-            "small_cell_k": trust.SMALL_CELL_K,
-            "z": trust.Z95,
-        },
-    }
+    return TrustSchema().dump(
+        {
+            "dataset": TRUST_SLUG,
+            "version": summary["version"].number if summary["version"] else None,
+            "index": None
+            if figure is None
+            else {k: figure[k] for k in ("value", "ci_low", "ci_high", "responses", "period")},
+            "trend": figure["trend"] if figure else [],
+            "districts": summary["districts"],
+            "method": {
+                "min_responses": trust.MIN_RESPONSES,
+                "small_cell_k": trust.SMALL_CELL_K,
+                "z": trust.Z95,
+            },
+        }
+    )

@@ -11,10 +11,10 @@ from flask import Blueprint, Response, jsonify, render_template
 
 from portal.api import payloads
 from portal.api.accountability import CorrectionsSchema, RatesSchema, StatusSchema
+from portal.api.community import CommentListSchema, TrustSchema
 from portal.api.schemas import DatasetSchema
 from portal.api.v1 import api
 from portal.query import MAX_LIMIT
-from portal.web.community import CommentListSchema, TrustSchema
 from portal.web.extensions import portal
 
 docs = Blueprint("api_docs", __name__)

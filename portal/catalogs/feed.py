@@ -105,8 +105,9 @@ def atom_feed(
     _text(feed, "title", title)
     _text(feed, "subtitle", subtitle)
     _text(feed, "updated", stamp(events[0].at if events else utcnow()))
-    names = {publisher(event.version.dataset)[0] for event in events}
-    if dataset is not None:
+    if dataset is None:
+        names = {publisher(event.version.dataset)[0] for event in events}
+    else:
         names = {publisher(dataset)[0]}
     _author(feed, names.pop() if len(names) == 1 else DEFAULT_PUBLISHER, None)
     _link(feed, self_url, "self", "application/atom+xml")

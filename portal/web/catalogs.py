@@ -38,7 +38,7 @@ def dataset_jsonld_script(dataset: Dataset, version: Version) -> Markup:
         document = dataset_jsonld(dataset, version, portal().config.base_url, storage())
         return Markup(script_json(document))  # noqa: S704 — script_json escapes <, > and &
 
-    return fragments.remembered(("jsonld", fragments.generation(), dataset.id, version.id), render)
+    return fragments.per_generation("jsonld", dataset, version, render)
 
 
 def _conditional(response: Response) -> Response:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
-from marshmallow import Schema, fields
 
 from portal import browse
+from portal.api.community import CommentListSchema, TrustSchema
 from portal.api.http import error_response
 from portal.community import comments, surveys, trust
 from portal.community.errors import (
@@ -166,34 +166,6 @@ def _trust_summary() -> dict:
 # -- JSON twins ------------------------------------------------------------------------------
 
 
-class AnswerSchema(Schema):
-    body = fields.String()
-    answered_at = fields.DateTime()
-
-
-class CommentSchema(Schema):
-    id = fields.Integer()
-    kind = fields.Function(lambda c: c.kind.value)
-    name = fields.String(attribute="author_name", allow_none=True)
-    body = fields.String()
-    created_at = fields.DateTime()
-    answer = fields.Function(
-        lambda c: (
-            AnswerSchema().dump({"body": c.answer, "answered_at": c.answered_at})
-            if c.answer
-            else None
-        )
-    )
-    fixed_in_version = fields.Function(
-        lambda c: c.fixed_in_version.number if c.fixed_in_version else None
-    )
-
-
-class CommentListSchema(Schema):
-    dataset = fields.String()
-    comments = fields.List(fields.Nested(CommentSchema))
-
-
 @community_api.get("/datasets/<slug>/comments")
 def comments_json(slug: str) -> Response:
     try:
@@ -202,31 +174,6 @@ def comments_json(slug: str) -> Response:
         return error_response(404, f"there is no published dataset named {slug!r}")
     found: list[Comment] = comments.published_comments(db_session(), dataset)
     return CommentListSchema().dump({"dataset": slug, "comments": found})
-
-
-class TrustIndexSchema(Schema):
-    value = fields.Float(allow_none=True)
-    ci_low = fields.Float(allow_none=True)
-    ci_high = fields.Float(allow_none=True)
-    responses = fields.Integer()
-    period = fields.String()
-
-
-class TrustMethodSchema(Schema):
-    min_responses = fields.Integer()
-    small_cell_k = fields.Integer()
-    z = fields.Float()
-
-
-class TrustSchema(Schema):
-    dataset = fields.String()
-    version = fields.Integer(allow_none=True)
-    index = fields.Nested(TrustIndexSchema, allow_none=True)
-    # Rows of the published community-trust table: city-wide by quarter, then each district
-    # in the latest quarter (suppressed cells are null).
-    trend = fields.List(fields.Dict(keys=fields.String()))
-    districts = fields.List(fields.Dict(keys=fields.String()))
-    method = fields.Nested(TrustMethodSchema)
 
 
 @community_api.get("/trust")

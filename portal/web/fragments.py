@@ -6,8 +6,9 @@ request. Those parts are rendered per request; the rest comes from here:
 
 - `rendered_once`: a `_macros.html` macro whose output depends only on its key (a version's
   chart, its data dictionary);
-- `partial`: a partial template of a dataset page, rendered once per site generation
-  (`browse.generation`), which moves in the same transaction as any change it could show.
+- `per_generation` (and `partial`, a partial template of a dataset page): made once per site
+  generation (`browse.generation`), which moves in the same transaction as any change it
+  could show.
 """
 
 from __future__ import annotations
@@ -59,10 +60,19 @@ def rendered_once(key: tuple, macro: str, *args: object) -> Markup:
     )
 
 
+def per_generation(
+    kind: str, dataset: Dataset, version: Version, render: Callable[[], Markup]
+) -> Markup:
+    """Something about a dataset's current version, made once per site generation."""
+    return remembered((kind, generation(), dataset.id, version.id), render)
+
+
 def partial(template: str, dataset: Dataset, version: Version) -> Markup:
     """A partial template about a dataset's current version, rendered once per generation."""
-    return remembered(
-        ("partial", generation(), template, dataset.id, version.id),
+    return per_generation(
+        template,
+        dataset,
+        version,
         # render_template escapes what the partial shows; the result is HTML to insert as is.
         lambda: Markup(render_template(template, dataset=dataset, version=version)),  # noqa: S704
     )

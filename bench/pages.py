@@ -43,14 +43,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from query import write_incidents  # noqa: E402  (bench/query.py: the same synthetic table)
 
-from portal import query as engine  # noqa: E402
-from portal import releases  # noqa: E402
-from portal.browse import published_dataset  # noqa: E402
 from portal.config import Config  # noqa: E402
-from portal.context import Portal  # noqa: E402
+from portal.datasets.browse import published_dataset  # noqa: E402
+from portal.datasets.context import Portal  # noqa: E402
 from portal.demo import load_demo  # noqa: E402
 from portal.pipeline.run import run_dataset  # noqa: E402
-from portal.preview import preview  # noqa: E402
+from portal.query import engine  # noqa: E402
+from portal.query.preview import preview  # noqa: E402
+from portal.releases import review  # noqa: E402
 from portal.users import get_user  # noqa: E402
 
 SLUG = "bench-incidents"
@@ -98,7 +98,7 @@ def publish(portal: Portal) -> float:
         sys.exit(f"the benchmark dataset did not publish: {run.status.value} {run.error}")
     with portal.db.session() as session:
         officer = get_user(session, "officer@example.org")
-        releases.approve(session, portal.config, SLUG, officer, "benchmark")
+        review.approve(session, portal.config, SLUG, officer, "benchmark")
     return time.perf_counter() - started
 
 

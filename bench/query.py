@@ -24,8 +24,8 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from portal.query import Query, Table  # noqa: E402
-from portal.query_index import build_index  # noqa: E402
+from portal.query.engine import Query, Table  # noqa: E402
+from portal.query.index import build_index  # noqa: E402
 
 SCHEMA = json.loads((ROOT / "schemas" / "use-of-force" / "incidents.schema.json").read_text())
 

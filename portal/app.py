@@ -9,8 +9,8 @@ from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from portal.config import REPO_ROOT, Config
-from portal.context import Portal
-from portal.web.extensions import csrf, limiter, login_manager
+from portal.datasets.context import Portal
+from portal.extensions import csrf, limiter, login_manager
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -43,33 +43,27 @@ def create_app(config: Config | None = None) -> Flask:
     app.before_request_funcs[None].remove(limiter._check_request_limit)
     login_manager.init_app(app)
 
-    from portal.api.v1 import api
+    from portal.api import blueprints as api_blueprints
+    from portal.releases import ledger
+    from portal.web.accountability import accountability, accountability_office
     from portal.web.admin import admin
     from portal.web.auth import auth
     from portal.web.catalogs import catalogs
+    from portal.web.community import community
     from portal.web.downloads import downloads
+    from portal.web.moderation import moderation
     from portal.web.office import office
     from portal.web.public import public
     from portal.web.retraction import retraction
-
-    for blueprint in (public, downloads, catalogs, auth, office, admin, retraction, api):
-        app.register_blueprint(blueprint)
-    csrf.exempt(api)
-    from portal.api.openapi import docs as api_docs
-
-    app.register_blueprint(api_docs)
-    from portal import ledger
-    from portal.web.accountability import accountability, accountability_office
     from portal.web.watches import watches
 
-    for blueprint in (accountability, accountability_office, watches):
+    api, api_docs = api_blueprints()
+    for blueprint in (public, downloads, catalogs, auth, office, admin, retraction, api, api_docs):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api)
+    for blueprint in (accountability, accountability_office, watches, community, moderation):
         app.register_blueprint(blueprint)
     ledger.check_key_at_startup(config, app.extensions["portal"].db)  # see its docstring
-    from portal.web.community import community, community_api
-    from portal.web.moderation import moderation
-
-    for blueprint in (community, community_api, moderation):
-        app.register_blueprint(blueprint)
 
     app.context_processor(lambda: {"base_url": config.base_url})
     app.teardown_appcontext(_close_session)

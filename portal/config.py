@@ -14,6 +14,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TRUE_WORDS = {"1", "true", "yes", "on"}
 
 
+# Data folders of test configurations in this process, where the ledger may generate a key
+# as it does for a demo (portal.releases.ledger.signing_key).
+_THROWAWAY_FOLDERS: set[Path] = set()
+
+
+def is_throwaway_folder(data_dir: Path) -> bool:
+    """Whether a test configuration in this process claimed this data folder."""
+    return data_dir.resolve() in _THROWAWAY_FOLDERS
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the portal needs to know about its surroundings.
@@ -28,7 +38,7 @@ class Config:
     PORTAL_SCHEMAS_DIR, PORTAL_PUBLISHERS_DIR  dataset definitions; default: the repo's folders
     PORTAL_SOURCE_<NAME>  the value of ${NAME} in publisher entries (source secrets)
     PORTAL_SIGNING_KEY  Ed25519 private key (PEM, or base64 of PEM or of the 32 raw bytes) that
-                     signs the release ledger; see portal.ledger.signing_key for the fallback
+                     signs the release ledger; fallback: portal.releases.ledger.signing_key
     PORTAL_SMTP_URL  smtp://[user:password@]host:port (or smtps://) for e-mail notifications
     PORTAL_MAIL_FROM  the From address of notification e-mails
     """
@@ -86,10 +96,8 @@ class Config:
         config = replace(config, **overrides) if overrides else config
         if config.testing and not config.signing_key:
             # Tests run CLI commands in-process on a test's data folder without PORTAL_DEMO:
-            # they may generate the ledger key there too (portal.ledger.signing_key).
-            from portal.ledger import allow_generated_key
-
-            allow_generated_key(config.data_dir)
+            # they may generate the ledger key there too (portal.releases.ledger.signing_key).
+            _THROWAWAY_FOLDERS.add(config.data_dir.resolve())
         # The portal's own database, for sources that read it (the community-trust survey
         # aggregates); PORTAL_SOURCE_PORTAL_DATABASE_URL may point at a read-only role instead.
         return replace(

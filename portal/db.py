@@ -1,16 +1,20 @@
-"""Database engine and sessions: SQLite (WAL) by default, PostgreSQL through DATABASE_URL."""
+"""Database engine, sessions and migrations: SQLite (WAL) by default, PostgreSQL by DATABASE_URL."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from portal.config import Config
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 
 class Base(DeclarativeBase):
@@ -59,3 +63,36 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# -- migrations (Alembic), run by `portal db upgrade` and by the tests -------------------------
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(database_url: str) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Create or migrate the database to `revision` (the newest by default)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def current(database_url: str) -> str | None:
+    """The database's migration revision, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()

@@ -81,12 +81,6 @@ class Dataset(Base):
         foreign_keys=[current_version_id], post_update=True
     )
 
-    def freshness(self, now: datetime | None = None) -> Any:
-        """Last published, next expected, overdue: see portal.freshness (templates call this)."""
-        from portal.freshness import dataset_freshness
-
-        return dataset_freshness(self, now or utcnow())
-
 
 class Resource(Base):
     __tablename__ = "resources"

@@ -52,6 +52,9 @@ echo "--- ruff"
 python3 -m ruff check .
 python3 -m ruff format --check .
 
+echo "--- lint-imports (the layers in setup.cfg)"
+lint-imports
+
 echo "--- pytest"
 status=0
 python3 -m pytest -n 2 --dist loadfile "$@" || status=$?

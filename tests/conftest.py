@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from portal.config import Config
-from portal.context import Portal
-from portal.migrate import upgrade
+from portal.datasets.context import Portal
+from portal.db import upgrade
 from portal.models import Role
 from tests.support.postgres import PostgresServer
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from portal import releases
-from portal.context import Portal
+from portal.datasets.context import Portal
 from portal.models import Run, Version
 from portal.pipeline.run import run_dataset
+from portal.releases import review
 from portal.users import get_user
 
 
@@ -15,7 +15,7 @@ def run(portal: Portal, slug: str = "use-of-force", **kwargs: object) -> Run:
 
 def approve(portal: Portal, email: str, slug: str = "use-of-force", note: str = "") -> Version:
     with portal.db.session() as session:
-        version = releases.approve(session, portal.config, slug, get_user(session, email), note)
+        version = review.approve(session, portal.config, slug, get_user(session, email), note)
         session.flush()
         return version
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import inspect
 
-from portal.db import Base, make_engine
-from portal.migrate import alembic_config, current, upgrade
+from portal.db import Base, alembic_config, current, make_engine, upgrade
 
 
 def test_upgrade_from_empty_creates_every_table_and_downgrade_removes_them(database_url):

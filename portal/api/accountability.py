@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from flask import Response, abort
 from marshmallow import Schema, fields
+
+from portal.api.blueprint import api
+from portal.api.http import payload
+from portal.datasets import browse
+from portal.errors import UnknownDataset
+from portal.extensions import db_session, storage
+from portal.figures import rates
+from portal.models import utcnow
+from portal.releases import corrections, ledger
+from portal.scheduler.status import public_statuses
 
 
 class StatusRunSchema(Schema):
@@ -88,3 +99,30 @@ class CorrectionSchema(Schema):
 class CorrectionsSchema(Schema):
     dataset = fields.String()
     corrections = fields.List(fields.Nested(CorrectionSchema))
+
+
+# -- routes ------------------------------------------------------------------------------------
+
+
+@api.get("/status")
+def status_json() -> Response:
+    session = db_session()
+    return payload(
+        StatusSchema(),
+        {"datasets": public_statuses(session, utcnow()), "ledger": ledger.head(session)},
+    )
+
+
+@api.get("/rates")
+def rates_json() -> Response:
+    return payload(RatesSchema(), {"rates": rates.compute_rates(db_session(), storage())})
+
+
+@api.get("/datasets/<slug>/corrections")
+def corrections_json(slug: str) -> Response:
+    try:
+        dataset = browse.published_dataset(db_session(), slug)
+    except UnknownDataset:
+        abort(404)
+    found = corrections.published(db_session(), dataset)
+    return payload(CorrectionsSchema(), {"dataset": slug, "corrections": found})

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from flask import Response
 from marshmallow import Schema, fields
+
+from portal.api.blueprint import api
+from portal.api.http import error_response
+from portal.community import comments, trust
+from portal.community.models import Comment
+from portal.datasets import browse
+from portal.errors import UnknownDataset
+from portal.extensions import db_session, storage
 
 
 class AnswerSchema(Schema):
@@ -56,3 +65,38 @@ class TrustSchema(Schema):
     trend = fields.List(fields.Dict(keys=fields.String()))
     districts = fields.List(fields.Dict(keys=fields.String()))
     method = fields.Nested(TrustMethodSchema)
+
+
+# -- routes ------------------------------------------------------------------------------------
+
+
+@api.get("/datasets/<slug>/comments")
+def comments_json(slug: str) -> Response:
+    try:
+        dataset = browse.published_dataset(db_session(), slug)
+    except UnknownDataset:
+        return error_response(404, f"there is no published dataset named {slug!r}")
+    found: list[Comment] = comments.published_comments(db_session(), dataset)
+    return CommentListSchema().dump({"dataset": slug, "comments": found})
+
+
+@api.get("/trust")
+def trust_json() -> Response:
+    summary = trust.published_summary(db_session(), storage())
+    figure = summary["figure"]
+    return TrustSchema().dump(
+        {
+            "dataset": trust.SLUG,
+            "version": summary["version"].number if summary["version"] else None,
+            "index": None
+            if figure is None
+            else {k: figure[k] for k in ("value", "ci_low", "ci_high", "responses", "period")},
+            "trend": figure["trend"] if figure else [],
+            "districts": summary["districts"],
+            "method": {
+                "min_responses": trust.MIN_RESPONSES,
+                "small_cell_k": trust.SMALL_CELL_K,
+                "z": trust.Z95,
+            },
+        }
+    )

@@ -10,7 +10,7 @@ from marshmallow import Schema
 from werkzeug.exceptions import HTTPException
 
 from portal.api.payloads import ErrorSchema
-from portal.query import BadQuery
+from portal.query.engine import BadQuery
 
 TITLES = {
     400: "Bad request",

@@ -11,11 +11,11 @@ from flask import Blueprint, Response, jsonify, render_template
 
 from portal.api import payloads
 from portal.api.accountability import CorrectionsSchema, RatesSchema, StatusSchema
+from portal.api.blueprint import api
 from portal.api.community import CommentListSchema, TrustSchema
 from portal.api.schemas import DatasetSchema
-from portal.api.v1 import api
-from portal.query import MAX_LIMIT
-from portal.web.extensions import portal
+from portal.extensions import portal
+from portal.query.engine import MAX_LIMIT
 
 docs = Blueprint("api_docs", __name__)
 

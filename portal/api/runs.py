@@ -12,12 +12,12 @@ from flask import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import browse
+from portal.api.blueprint import api
 from portal.api.http import payload
 from portal.api.payloads import RunsSchema
-from portal.api.v1 import api
+from portal.datasets import browse
+from portal.extensions import db_session
 from portal.models import Run, RunStatus
-from portal.web.extensions import db_session
 
 RUNS_PER_DATASET = 10
 OUTCOMES = {

@@ -6,6 +6,9 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from portal.datasets.freshness import dataset_freshness
+from portal.models import utcnow
+
 
 class FileSchema(Schema):
     filename = fields.String()
@@ -61,8 +64,8 @@ class DatasetSummarySchema(Schema):
     last_published = fields.Function(
         lambda d: d.current_version.published_at.isoformat() if d.current_version else None
     )
-    # Last published, next expected and overdue against the declared cadence (portal.freshness).
-    freshness = fields.Function(lambda d: d.freshness().as_dict())
+    # Last published, next expected and overdue against the declared cadence (portal.datasets.freshness).
+    freshness = fields.Function(lambda d: dataset_freshness(d, utcnow()).as_dict())
     url = fields.Method("_url")
 
     def _url(self, dataset: Any) -> str:

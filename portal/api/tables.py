@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import Response, request
 from marshmallow import Schema, ValidationError
 
-from portal import browse, query
+from portal.api.blueprint import api
 from portal.api.http import ApiError, name_or_404, payload
 from portal.api.payloads import (
     RESERVED,
@@ -18,10 +18,11 @@ from portal.api.payloads import (
     RowsQuerySchema,
     VersionQuerySchema,
 )
-from portal.api.v1 import api
+from portal.datasets import browse
 from portal.errors import UnknownDataset
+from portal.extensions import db_session, portal
 from portal.models import Version, VersionFile
-from portal.web.extensions import db_session, portal
+from portal.query import engine
 
 
 @api.get("/datasets/<slug>/resources")
@@ -137,12 +138,12 @@ def _load(schema: Schema) -> dict:
         raise ApiError(400, "Some parameters are not valid.", invalid.messages) from None
 
 
-def _query(params: dict) -> query.Query:
+def _query(params: dict) -> engine.Query:
     def names(text: str | None) -> list[str]:
         return [n.strip() for n in (text or "").split(",") if n.strip()]
 
     filters = {k: request.args.getlist(k) for k in request.args if k not in RESERVED}
-    return query.Query(
+    return engine.Query(
         filters=filters,
         q=params.get("q"),
         sort=names(params.get("sort")),
@@ -169,11 +170,11 @@ def _version(slug: str, number: int | None) -> Version:
     return version
 
 
-def _table(version: Version, resource: str) -> tuple[query.Table, VersionFile]:
+def _table(version: Version, resource: str) -> tuple[engine.Table, VersionFile]:
     name_or_404(resource, "resource")
     try:
-        table = query.open_table(portal().config.data_dir, version, resource)
-    except query.UnknownResource:
+        table = engine.open_table(portal().config.data_dir, version, resource)
+    except engine.UnknownResource:
         raise ApiError(404, f"{version.dataset.slug} has no table named {resource!r}") from None
     file = next(
         f for f in version.files if f.resource_name == resource and f.media_type == "text/csv"

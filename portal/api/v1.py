@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Response, jsonify
 
-from portal import browse
-from portal.api.http import ApiError, install, name_or_404, payload
+from portal.api.blueprint import api
+from portal.api.http import ApiError, name_or_404, payload
 from portal.api.payloads import CatalogueSchema, IndexSchema, VersionListSchema
 from portal.api.schemas import DatasetSchema, DatasetSummarySchema, VersionSchema, dump
+from portal.datasets import browse
 from portal.errors import UnknownDataset
+from portal.extensions import db_session, portal
 from portal.models import Dataset
-from portal.web.extensions import db_session, portal
-
-api = Blueprint("api", __name__, url_prefix="/api/v1")
-install(api)
 
 
 def _base() -> str:
@@ -73,6 +71,3 @@ def _published(slug: str) -> Dataset:
         return browse.published_dataset(db_session(), slug)
     except UnknownDataset:
         raise ApiError(404, f"there is no published dataset named {slug!r}") from None
-
-
-from portal.api import openapi, runs, tables  # noqa: E402,F401  (their routes join this blueprint)

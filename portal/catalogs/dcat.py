@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.browse import published_datasets
 from portal.catalogs.coverage import temporal_coverage
 from portal.catalogs.files import (
     dataset_url,
@@ -17,6 +16,7 @@ from portal.catalogs.files import (
     license_url,
     publisher,
 )
+from portal.datasets.browse import published_datasets
 from portal.models import Dataset, Version, VersionFile
 from portal.storage import LocalStorage
 

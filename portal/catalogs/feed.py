@@ -10,7 +10,6 @@ from xml.etree import ElementTree
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from portal import corrections
 from portal.catalogs.files import (
     DEFAULT_PUBLISHER,
     dataset_url,
@@ -19,6 +18,7 @@ from portal.catalogs.files import (
     versions_url,
 )
 from portal.models import Dataset, Version, utcnow
+from portal.releases import corrections
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_TITLE = "Police transparency portal: new versions"

@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from portal.community.errors import FeedbackRejected
-from portal.pipeline import privacy
+from portal.privacy import rules
 
 # Residents introduce themselves in free text more often than they leave contact details.
 SELF_INTRODUCTION = (
@@ -42,7 +42,7 @@ def scrub(text: str) -> str:
     """
     if not text:
         return text
-    return privacy.scrub_text(text, SCRUB_SPEC)
+    return rules.scrub_text(text, SCRUB_SPEC)
 
 
 def resident_text(

@@ -24,7 +24,13 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+from sqlalchemy.orm import Session
 
+from portal.datasets import browse
+from portal.errors import UnknownDataset
+from portal.storage import LocalStorage
+
+SLUG = "community-trust"  # the dataset the survey answers are published as
 RESOURCE = "district-quarterly"
 MIN_RESPONSES = 50  # estimates from fewer respondents are not published (UK practice)
 SMALL_CELL_K = 10  # counts from 1 to 9 are suppressed by the privacy guard
@@ -138,3 +144,22 @@ def trust_figures(files: dict[str, Path]) -> list[dict]:
             "series_label": "Trust index by quarter",
         }
     ]
+
+
+def published_summary(session: Session, storage: LocalStorage) -> dict:
+    """The published index (from the current version's figures) and its latest district rows."""
+    try:
+        dataset = browse.published_dataset(session, SLUG)
+    except UnknownDataset:
+        return {"dataset": None, "version": None, "figure": None, "districts": []}
+    version = dataset.current_version
+    figure = next(
+        (f for f in (version.figures or {}).get("figures", []) if f["key"] == "trust_index"), None
+    )
+    file = version.file(f"{RESOURCE}.csv")
+    districts = []
+    if file is not None and figure is not None:
+        table = read_table(storage.path(file.path))
+        latest = figure["trend"][-1]["quarter"]
+        districts = table.filter(table["quarter"] == latest).to_dicts()
+    return {"dataset": dataset, "version": version, "figure": figure, "districts": districts}

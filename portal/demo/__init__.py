@@ -8,14 +8,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from portal import releases
-from portal.catalog import sync_dataset
-from portal.community import demo as community_demo
-from portal.context import Portal
+from portal.datasets.context import Portal
+from portal.datasets.definitions import sync_dataset
+from portal.db import upgrade
 from portal.demo import body_worn_cameras, resource_allocation, use_of_force
-from portal.migrate import upgrade
+from portal.demo import community as community_demo
 from portal.models import CandidateStatus, Role, RunStatus, User
 from portal.pipeline.run import run_dataset
+from portal.releases import review
 from portal.users import create_user, find_user
 
 Generator = Callable[..., dict[str, Path]]
@@ -81,9 +81,9 @@ def _run_and_approve(portal: Portal, slug: str, officer: User) -> Iterator[str]:
     if run.status != RunStatus.SUCCEEDED:
         return
     with portal.db.session() as session:
-        candidate = releases.pending_candidate(session, slug)
+        candidate = review.pending_candidate(session, slug)
         if candidate.status == CandidateStatus.PENDING:
-            version = releases.approve(
+            version = review.approve(
                 session, portal.config, slug, session.merge(officer), note="First release (demo)."
             )
             yield f"{slug}: published version {version.number}"

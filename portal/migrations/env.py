@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-import portal.accountability_models  # noqa: F401  (the ledger, corrections, watches)
 from portal import models  # noqa: F401  (registers the tables on Base.metadata)
 from portal.community import models as community_models  # noqa: F401
 from portal.db import Base, make_engine
+from portal.releases import models as release_models  # noqa: F401
+from portal.watches import models as watch_models  # noqa: F401
 
 config = context.config
 

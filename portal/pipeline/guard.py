@@ -6,9 +6,9 @@ from pathlib import Path
 
 import polars as pl
 
-from portal.catalog import DatasetDefinition
+from portal.datasets.definitions import DatasetDefinition
 from portal.errors import PortalError
-from portal.pipeline.privacy import guard_table
+from portal.privacy.rules import guard_table
 
 # Shorter values ("M", "12") occur in published columns by chance; they identify no one.
 MIN_SECRET_LENGTH = 4

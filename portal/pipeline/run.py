@@ -16,10 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal import audit
-from portal.catalog import DatasetDefinition, ResourceDefinition, sync_dataset
 from portal.config import Config
+from portal.datasets.definitions import DatasetDefinition, ResourceDefinition, sync_dataset
 from portal.db import Database
-from portal.diff import diff_tables
 from portal.errors import (
     DefinitionError,
     PortalError,
@@ -30,11 +29,12 @@ from portal.errors import (
 )
 from portal.models import Candidate, CandidateStatus, Dataset, Run, RunStatus, Version, utcnow
 from portal.pipeline.guard import guard_dataset
+from portal.pipeline.heartbeat import Heartbeat
 from portal.pipeline.normalise import aggregate, normalise
-from portal.pipeline.privacy import PrivacyGuardFailed
 from portal.pipeline.stage import stage_resource
-from portal.releases import publish
-from portal.scheduler.heartbeat import Heartbeat
+from portal.privacy.rules import PrivacyGuardFailed
+from portal.releases.diff import diff_tables
+from portal.releases.review import publish
 from portal.storage import LocalStorage
 from portal.validation import validate_package
 from publishers.connectors import Fetched, fetch, read_table

@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal import audit
-from portal.catalog import DatasetDefinition, sync_dataset
 from portal.config import Config
+from portal.datasets.definitions import DatasetDefinition, sync_dataset
 from portal.db import Database
 from portal.errors import PortalError, RunInProgress
 from portal.models import Dataset, Run, RunStatus, utcnow

@@ -27,12 +27,13 @@ from types import FrameType
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import embargoes, watches
-from portal.catalog import DatasetDefinition, load_definitions, sync_dataset
-from portal.context import Portal
+from portal import watches
+from portal.datasets.context import Portal
+from portal.datasets.definitions import DatasetDefinition, load_definitions, sync_dataset
 from portal.errors import DefinitionError, PortalError
 from portal.models import Dataset, Run, RunStatus
 from portal.pipeline.run import execute_run
+from portal.releases import embargoes
 from portal.scheduler import queue
 from portal.scheduler.cron import cron_trigger, latest_fire_time
 from portal.scheduler.lease import LEASE_SECONDS, Lease

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.accountability_models import Delivery, Subscriber, Webhook
 from portal.config import Config
 from portal.models import Version, utcnow
+from portal.watches.models import Delivery, Subscriber, Webhook
 
 EVENTS = ("version.published", "version.retracted", "correction.published")
 

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.accountability_models import Delivery, DeliveryStatus
 from portal.config import Config
 from portal.db import Database
 from portal.watches import mail, webhooks
+from portal.watches.models import Delivery, DeliveryStatus
 from portal.watches.webhooks import DeliveryFailed
 
 log = logging.getLogger("portal.watches")

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import audit
-from portal.accountability_models import Subscriber
 from portal.config import Config
+from portal.watches.models import Subscriber
 from portal.watches.webhooks import DeliveryFailed, WatchRefused
 
 TIMEOUT_SECONDS = 5.0

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import audit
-from portal.accountability_models import Webhook
 from portal.errors import PortalError
+from portal.watches.models import Webhook
 
 TIMEOUT_SECONDS = 5.0
 USER_AGENT = "police-transparency-portal-webhooks/1"

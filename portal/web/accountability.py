@@ -18,31 +18,19 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from portal import browse, corrections, embargoes, ledger, rates, releases
-from portal.api.accountability import CorrectionsSchema, RatesSchema, StatusSchema
-from portal.api.http import payload
-from portal.catalog import get_dataset
 from portal.catalogs.feed import atom_feed
+from portal.datasets import browse
+from portal.datasets.definitions import get_dataset
 from portal.errors import PortalError, UnknownDataset
-from portal.models import Candidate, Dataset, Run, RunStatus, Version, utcnow
-from portal.web.extensions import db_session, portal, reviewer_required, storage
+from portal.extensions import db_session, portal, reviewer_required, storage
+from portal.figures import rates
+from portal.models import Candidate, Dataset, Version, utcnow
+from portal.releases import corrections, embargoes, ledger, review
+from portal.scheduler.status import public_statuses
 
 accountability = Blueprint("accountability", __name__)
 accountability_office = Blueprint("accountability_office", __name__, url_prefix="/office")
-
-# What the public is told about a run: the outcome, never the error text (which can name
-# internal systems, paths or people).
-PUBLIC_OUTCOMES = {
-    RunStatus.QUEUED: "waiting to start",
-    RunStatus.RUNNING: "in progress",
-    RunStatus.SUCCEEDED: "new data passed validation and awaits review",
-    RunStatus.UNCHANGED: "checked: the source had not changed",
-    RunStatus.FAILED: "did not complete; the published data stays as it was",
-    RunStatus.INTERRUPTED: "interrupted; it will be tried again",
-}
-RECENT_RUNS = 5
 
 
 # -- the ledger ------------------------------------------------------------------------------
@@ -79,60 +67,15 @@ def public_key() -> Response:
 # -- status ----------------------------------------------------------------------------------
 
 
-def _status(session: Session) -> list[dict]:
-    now = utcnow()
-    rows = []
-    for dataset in session.scalars(select(Dataset).order_by(Dataset.title)):
-        runs = session.scalars(
-            select(Run)
-            .where(Run.dataset_id == dataset.id)
-            .order_by(Run.id.desc())
-            .limit(RECENT_RUNS)
-        )
-        rows.append(
-            {
-                "slug": dataset.slug,
-                "title": dataset.title,
-                "published": dataset.current_version_id is not None,
-                "freshness": dataset.freshness(now),
-                "runs": [
-                    {
-                        "at": r.finished_at or r.started_at or r.queued_at,
-                        "outcome": PUBLIC_OUTCOMES.get(r.status, r.status.value),
-                        "status": r.status.value,
-                    }
-                    for r in runs
-                ],
-            }
-        )
-    return rows
-
-
 @accountability.get("/status")
 def status() -> str:
     session = db_session()
-    return render_template("status.html", datasets=_status(session), head=ledger.head(session))
+    return render_template(
+        "status.html", datasets=public_statuses(session, utcnow()), head=ledger.head(session)
+    )
 
 
-@accountability.get("/api/v1/status")
-def status_json() -> Response:
-    session = db_session()
-    return payload(StatusSchema(), {"datasets": _status(session), "ledger": ledger.head(session)})
-
-
-# -- rates, corrections, the dataset feed -----------------------------------------------------
-
-
-@accountability.get("/api/v1/rates")
-def rates_json() -> Response:
-    return payload(RatesSchema(), {"rates": rates.compute_rates(db_session(), storage())})
-
-
-@accountability.get("/api/v1/datasets/<slug>/corrections")
-def corrections_json(slug: str) -> Response:
-    dataset = _published_or_404(slug)
-    found = corrections.published(db_session(), dataset)
-    return payload(CorrectionsSchema(), {"dataset": slug, "corrections": found})
+# -- the dataset feed, rates and corrections on pages ----------------------------------------
 
 
 @accountability.get("/datasets/<slug>/feed.atom")
@@ -149,13 +92,6 @@ def feed(slug: str) -> Response:
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
     return response.make_conditional(request)
-
-
-def _published_or_404(slug: str) -> Dataset:
-    try:
-        return browse.published_dataset(db_session(), slug)
-    except UnknownDataset:
-        abort(404)
 
 
 @accountability.app_template_global("dataset_rates")
@@ -236,7 +172,7 @@ def approve_at(candidate_id: int) -> Response:
         publish_at = embargoes.parse_publish_at(
             request.form.get("publish_at", ""), request.form.get("tz", "")
         )
-        releases.approve(
+        review.approve(
             session,
             portal().config,
             found.dataset.slug,

@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 
 from portal import audit, users
 from portal.errors import PortalError
+from portal.extensions import admin_required, db_session, reviewer_required
 from portal.models import Role
-from portal.web.extensions import admin_required, db_session, reviewer_required
 
 admin = Blueprint("admin", __name__, url_prefix="/office")
 

@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from portal.extensions import db_session, limiter
 from portal.users import authenticate
-from portal.web.extensions import db_session, limiter
 
 auth = Blueprint("auth", __name__)
 

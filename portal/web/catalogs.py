@@ -10,9 +10,9 @@ from markupsafe import Markup
 from portal.catalogs.dcat import data_json as build_data_json
 from portal.catalogs.feed import atom_feed
 from portal.catalogs.jsonld import dataset_jsonld, script_json
+from portal.extensions import db_session, portal, storage
 from portal.models import Dataset, Version
 from portal.web import fragments
-from portal.web.extensions import db_session, portal, storage
 
 catalogs = Blueprint("catalogs", __name__)
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 
-from portal import browse
-from portal.api.community import CommentListSchema, TrustSchema
-from portal.api.http import error_response
 from portal.community import comments, surveys, trust
 from portal.community.errors import (
     DuplicateSubmission,
@@ -15,14 +12,13 @@ from portal.community.errors import (
     SurveyClosed,
     UnknownSurvey,
 )
-from portal.community.models import Comment, Survey
+from portal.community.models import Survey
+from portal.datasets import browse
 from portal.errors import UnknownDataset
+from portal.extensions import db_session, limiter, portal, storage
 from portal.models import Dataset, utcnow
-from portal.web.extensions import db_session, limiter, portal, storage
 
 community = Blueprint("community", __name__)
-community_api = Blueprint("community_api", __name__, url_prefix="/api/v1")
-TRUST_SLUG = "community-trust"
 # Per client address; a household or office behind one address shares the budget.
 COMMENT_RATE_LIMIT = "5 per hour"
 SURVEY_RATE_LIMIT = "10 per hour"
@@ -133,7 +129,7 @@ def _survey(survey_id: int) -> Survey:
 
 @community.get("/trust/")
 def trust_page() -> str:
-    summary = _trust_summary()
+    summary = trust.published_summary(db_session(), storage())
     return render_template(
         "community/trust.html",
         **summary,
@@ -141,58 +137,4 @@ def trust_page() -> str:
         measures=surveys.MEASURES,
         min_responses=trust.MIN_RESPONSES,
         k=trust.SMALL_CELL_K,
-    )
-
-
-def _trust_summary() -> dict:
-    """The published index (from the current version's figures) and its latest district rows."""
-    try:
-        dataset = browse.published_dataset(db_session(), TRUST_SLUG)
-    except UnknownDataset:
-        return {"dataset": None, "version": None, "figure": None, "districts": []}
-    version = dataset.current_version
-    figure = next(
-        (f for f in (version.figures or {}).get("figures", []) if f["key"] == "trust_index"), None
-    )
-    file = version.file(f"{trust.RESOURCE}.csv")
-    districts = []
-    if file is not None and figure is not None:
-        table = trust.read_table(storage().path(file.path))
-        latest = figure["trend"][-1]["quarter"]
-        districts = table.filter(table["quarter"] == latest).to_dicts()
-    return {"dataset": dataset, "version": version, "figure": figure, "districts": districts}
-
-
-# -- JSON twins ------------------------------------------------------------------------------
-
-
-@community_api.get("/datasets/<slug>/comments")
-def comments_json(slug: str) -> Response:
-    try:
-        dataset = browse.published_dataset(db_session(), slug)
-    except UnknownDataset:
-        return error_response(404, f"there is no published dataset named {slug!r}")
-    found: list[Comment] = comments.published_comments(db_session(), dataset)
-    return CommentListSchema().dump({"dataset": slug, "comments": found})
-
-
-@community_api.get("/trust")
-def trust_json() -> Response:
-    summary = _trust_summary()
-    figure = summary["figure"]
-    return TrustSchema().dump(
-        {
-            "dataset": TRUST_SLUG,
-            "version": summary["version"].number if summary["version"] else None,
-            "index": None
-            if figure is None
-            else {k: figure[k] for k in ("value", "ci_low", "ci_high", "responses", "period")},
-            "trend": figure["trend"] if figure else [],
-            "districts": summary["districts"],
-            "method": {
-                "min_responses": trust.MIN_RESPONSES,
-                "small_cell_k": trust.SMALL_CELL_K,
-                "z": trust.Z95,
-            },
-        }
     )

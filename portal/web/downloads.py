@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, send_file
 
-from portal import browse
+from portal.datasets import browse
 from portal.errors import UnknownDataset
-from portal.web.extensions import db_session, storage
+from portal.extensions import db_session, storage
 
 downloads = Blueprint("downloads", __name__)
 INLINE_TYPES = {"application/json"}

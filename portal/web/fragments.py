@@ -20,9 +20,9 @@ from collections.abc import Callable
 from flask import g, get_template_attribute, render_template
 from markupsafe import Markup
 
-from portal import browse
+from portal.datasets import browse
+from portal.extensions import db_session, portal
 from portal.models import Dataset, Version
-from portal.web.extensions import db_session, portal
 
 FRAGMENTS = 256  # per worker; a dataset page keeps about five
 

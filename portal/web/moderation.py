@@ -13,8 +13,8 @@ from portal.community import comments, surveys
 from portal.community.errors import FeedbackRejected, UnknownComment
 from portal.community.models import Comment, CommentKind
 from portal.errors import PortalError
+from portal.extensions import admin_required, db_session, reviewer_required
 from portal.models import Version
-from portal.web.extensions import admin_required, db_session, reviewer_required
 
 moderation = Blueprint("moderation", __name__, url_prefix="/office")
 

@@ -7,11 +7,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from portal import releases
 from portal.errors import PortalError
+from portal.extensions import db_session, portal, reviewer_required
 from portal.models import Candidate, Run
+from portal.releases import review
 from portal.storage import LocalStorage
-from portal.web.extensions import db_session, portal, reviewer_required
 
 office = Blueprint("office", __name__, url_prefix="/office")
 
@@ -28,7 +28,7 @@ def index() -> str:
     session = db_session()
     runs = session.scalars(select(Run).order_by(Run.id.desc()).limit(20))
     return render_template(
-        "office/index.html", candidates=releases.pending_candidates(session), runs=list(runs)
+        "office/index.html", candidates=review.pending_candidates(session), runs=list(runs)
     )
 
 
@@ -37,7 +37,7 @@ def index() -> str:
 def candidate(candidate_id: int) -> str:
     found = db_session().get(Candidate, candidate_id) or abort(404)
     staged = LocalStorage(portal().config.data_dir).staged(found.staged_dir)
-    rows = releases.staged_rows(staged, found.files) if found.status.value == "pending" else {}
+    rows = review.staged_rows(staged, found.files) if found.status.value == "pending" else {}
     return render_template("office/candidate.html", candidate=found, rows=rows)
 
 
@@ -59,12 +59,12 @@ def _decide(candidate_id: int, decision: str) -> Response:
     slug, note = found.dataset.slug, request.form.get("note", "")
     try:
         if decision == "approve":
-            version = releases.approve(
+            version = review.approve(
                 session, portal().config, slug, current_user, note, candidate_id=candidate_id
             )
             message = f"Published {found.dataset.title} version {version.number}."
         else:
-            releases.reject(session, slug, current_user, note, candidate_id=candidate_id)
+            review.reject(session, slug, current_user, note, candidate_id=candidate_id)
             message = f"Rejected the candidate for {found.dataset.title}."
         session.commit()
     except PortalError as error:
@@ -127,7 +127,7 @@ def run_now(slug: str) -> Response:
 @office.get("/datasets/<slug>/runs")
 @reviewer_required
 def dataset_runs(slug: str) -> str:
-    from portal.catalog import get_dataset
+    from portal.datasets.definitions import get_dataset
     from portal.errors import UnknownDataset
     from portal.scheduler.status import run_history
 

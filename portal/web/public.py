@@ -19,13 +19,14 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import text
 
-from portal import browse, labels
+from portal.datasets import browse, labels
+from portal.datasets.freshness import Freshness, dataset_freshness
 from portal.errors import UnknownDataset
+from portal.extensions import db_session, portal, storage
 from portal.markdown import render_markdown
 from portal.models import Dataset, utcnow
-from portal.preview import table_views
+from portal.query.preview import table_views
 from portal.web import fragments
-from portal.web.extensions import db_session, portal, storage
 
 public = Blueprint("public", __name__)
 public.add_app_template_filter(labels.value_label, "label")
@@ -34,6 +35,12 @@ public.add_app_template_filter(labels.figure_value_label, "figure_value_label")
 public.add_app_template_filter(labels.long_date, "long_date")
 public.add_app_template_global(fragments.rendered_once, "rendered_once")
 public.add_app_template_global(fragments.partial, "partial")
+
+
+@public.app_template_global("freshness_of")
+def freshness_of(dataset: Dataset) -> Freshness:
+    """Last published, next expected, overdue, as of now (portal.datasets.freshness)."""
+    return dataset_freshness(dataset, utcnow())
 
 
 # The summary is the same for every reader who is not signed in, and costly to compute

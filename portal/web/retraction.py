@@ -6,10 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal import browse, releases
-from portal.catalog import get_dataset
+from portal.datasets import browse
+from portal.datasets.definitions import get_dataset
 from portal.errors import PortalError, UnknownDataset
-from portal.web.extensions import db_session, reviewer_required
+from portal.extensions import db_session, reviewer_required
+from portal.releases import review
 
 retraction = Blueprint("retraction", __name__, url_prefix="/office/datasets")
 
@@ -32,7 +33,7 @@ def versions(slug: str) -> str:
 def retract(slug: str, number: int) -> Response:
     session = db_session()
     try:
-        releases.retract(session, slug, number, current_user, request.form.get("reason", ""))
+        review.retract(session, slug, number, current_user, request.form.get("reason", ""))
         session.commit()
         flash(f"Version {number} retracted; its files now answer 410 with your notice.", "success")
     except PortalError as error:

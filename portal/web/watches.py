@@ -6,8 +6,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from portal.errors import PortalError
+from portal.extensions import admin_required, db_session, portal
 from portal.watches import delivery, mail, webhooks
-from portal.web.extensions import admin_required, db_session, portal
 
 watches = Blueprint("watches", __name__, url_prefix="/office/watches")
 

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from portal import releases
+from portal.releases import review
 from portal.storage import LocalStorage
 from portal.users import get_user
 from tests.flow import approve, publish, run
@@ -166,7 +166,7 @@ def test_a_retracted_version_answers_410(portal, client, uof_source, officer):
     publish(portal, officer)
     publish_a_second_version(portal, officer, uof_source)
     with portal.db.session() as session:
-        releases.retract(session, "use-of-force", 1, get_user(session, officer), "Wrong districts")
+        review.retract(session, "use-of-force", 1, get_user(session, officer), "Wrong districts")
 
     response = client.get(f"{ROWS}?version=1")
 

@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.config import Config
-from portal.context import Portal
+from portal.datasets.context import Portal
 from portal.demo import load_demo
 
 # A published community-trust dataset to comment on (its fixtures chain survey -> answered).

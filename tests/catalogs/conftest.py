@@ -12,7 +12,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from portal.config import REPO_ROOT
-from portal.context import Portal
+from portal.datasets.context import Portal
 from portal.models import Version
 from tests.conftest import DEMO_UNTIL
 from tests.flow import publish

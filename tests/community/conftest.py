@@ -9,7 +9,7 @@ import pytest
 
 from portal.community import surveys
 from portal.community.models import Survey, SurveyAnswer, SurveyResponse
-from portal.context import Portal
+from portal.datasets.context import Portal
 from tests.conftest import ADMIN
 
 TODAY = date(2026, 11, 24)

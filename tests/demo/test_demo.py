@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.demo import load_demo
 from portal.models import Candidate, CandidateStatus, Dataset, Version
-from portal.releases import pending_candidates
+from portal.releases.review import pending_candidates
 from portal.storage import LocalStorage
 
 TODAY = date(2026, 11, 24)

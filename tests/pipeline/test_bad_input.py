@@ -21,11 +21,11 @@ import yaml
 from sqlalchemy import func, select
 
 from portal import create_app
-from portal.catalog import DatasetDefinition, load_definition
 from portal.config import Config
-from portal.context import Portal
+from portal.datasets.context import Portal
+from portal.datasets.definitions import DatasetDefinition, load_definition
+from portal.db import upgrade
 from portal.demo import use_of_force
-from portal.migrate import upgrade
 from portal.models import Candidate, CandidateStatus, Dataset, Role, Run, RunStatus, Version
 from portal.pipeline.run import run_dataset
 from portal.storage import LocalStorage

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from portal.context import Portal
+from portal.datasets.context import Portal
 from tests.flow import run
 
 DATASET = """

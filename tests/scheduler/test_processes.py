@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.config import REPO_ROOT, Config
-from portal.context import Portal
-from portal.migrate import upgrade
+from portal.datasets.context import Portal
+from portal.db import upgrade
 from portal.models import Role, Run, RunStatus, SchedulerLease
 from portal.scheduler.queue import request_run
 from portal.users import create_user

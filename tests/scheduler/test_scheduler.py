@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.catalog import sync_dataset
+from portal.datasets.definitions import sync_dataset
 from portal.errors import RunInProgress
 from portal.models import Dataset, Run, RunStatus, utcnow
 from portal.pipeline.run import run_dataset

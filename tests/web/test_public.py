@@ -15,12 +15,13 @@ from datetime import date, timedelta
 import pytest
 from flask import template_rendered
 
-from portal import charts, create_app
-from portal.catalog import sync_dataset
+from portal import create_app
 from portal.config import Config
-from portal.context import Portal
+from portal.datasets.context import Portal
+from portal.datasets.definitions import sync_dataset
+from portal.datasets.labels import dataset_labels, figure_label, value_label
 from portal.demo import load_demo
-from portal.labels import dataset_labels, figure_label, value_label
+from portal.figures import charts
 from portal.models import Dataset, Version, utcnow
 from portal.storage import LocalStorage
 from portal.web import public

@@ -1,0 +1,1 @@
+"""Dataset definitions, labels, freshness and what the public sees of a dataset."""

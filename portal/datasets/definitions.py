@@ -1,0 +1,191 @@
+"""Dataset definitions: a schema folder in schemas/ plus a publisher entry in publishers/."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.errors import DefinitionError, UnknownDataset
+from portal.models import Dataset, Resource
+from portal.privacy.rules import check_declaration
+from publishers.connectors import check_source
+
+
+@dataclass(frozen=True)
+class ResourceDefinition:
+    name: str
+    title: str
+    description: str
+    table_schema: dict
+    source: dict | None = None  # None for a resource aggregated from another one
+    columns: dict[str, Any] = field(default_factory=dict)
+    aggregate: dict | None = None
+    never_publish: tuple[str, ...] = ()
+    privacy: dict = field(default_factory=dict)
+    # "aggregate" for tables of counts with no row per person: the only kind that may auto-publish.
+    table_kind: str = "records"
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f["name"] for f in self.table_schema["fields"]]
+
+
+@dataclass(frozen=True)
+class DatasetDefinition:
+    slug: str
+    meta: dict
+    resources: tuple[ResourceDefinition, ...]
+    schedule: dict = field(default_factory=dict)
+    cadence: str | None = None
+    auto_publish: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.meta.get("title", self.slug)
+
+    def resource(self, name: str) -> ResourceDefinition:
+        for resource in self.resources:
+            if resource.name == name:
+                return resource
+        raise DefinitionError(f"{self.slug} has no resource named {name!r}")
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise DefinitionError(f"{path}: {error}") from error
+    if not isinstance(data, dict):
+        raise DefinitionError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def read_schema(path: Path) -> dict:
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise DefinitionError(f"{path}: {error}") from error
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+        raise DefinitionError(f"{path}: a table schema needs a list of fields")
+    return schema
+
+
+def load_definition(entry_path: Path, schemas_dir: Path) -> DatasetDefinition:
+    entry = _read_yaml(entry_path)
+    slug = entry.get("dataset") or entry_path.stem
+    schema_dir = schemas_dir / slug
+    meta = _read_yaml(schema_dir / "dataset.yaml")
+    resources = []
+    for name, spec in (entry.get("resources") or {}).items():
+        spec = spec or {}
+        table_schema = read_schema(schema_dir / f"{name}.schema.json")
+        described = (meta.get("resources") or {}).get(name) or {}
+        resource = ResourceDefinition(
+            name=name,
+            title=described.get("title", name),
+            description=described.get("description", ""),
+            table_schema=table_schema,
+            source=spec.get("source"),
+            columns=spec.get("columns") or {},
+            aggregate=spec.get("aggregate"),
+            never_publish=tuple(spec.get("never_publish") or ()),
+            privacy=spec.get("privacy") or {},
+            table_kind="aggregate" if spec.get("aggregate") else spec.get("table_kind", "records"),
+        )
+        _check_resource(slug, resource)
+        resources.append(resource)
+    if not resources:
+        raise DefinitionError(f"{entry_path}: the publisher entry lists no resources")
+    auto_publish = bool(entry.get("auto_publish"))
+    if auto_publish and any(r.table_kind != "aggregate" for r in resources):
+        raise DefinitionError(
+            f"{entry_path}: auto_publish is only allowed when every resource is an aggregate "
+            "table (table_kind: aggregate, or derived with aggregate:)"
+        )
+    return DatasetDefinition(
+        slug=slug,
+        meta=meta,
+        resources=tuple(resources),
+        schedule=entry.get("schedule") or {},
+        cadence=entry.get("cadence"),
+        auto_publish=auto_publish,
+    )
+
+
+def _check_resource(slug: str, resource: ResourceDefinition) -> None:
+    where = f"{slug}/{resource.name}"
+    check_declaration(where, resource.privacy, resource.field_names)
+    if (resource.source is None) == (resource.aggregate is None):
+        raise DefinitionError(f"{where}: give either a source or an aggregate, not both or neither")
+    if resource.source is not None:
+        try:
+            check_source(resource.source)
+        except DefinitionError as error:
+            raise DefinitionError(f"{where}: {error}") from error
+        missing = [name for name in resource.field_names if name not in resource.columns]
+        if missing:
+            raise DefinitionError(f"{where}: no column mapping for schema fields {missing}")
+        unknown = [name for name in resource.columns if name not in resource.field_names]
+        if unknown:
+            raise DefinitionError(f"{where}: columns {unknown} are not fields of the schema")
+
+
+def load_definitions(publishers_dir: Path, schemas_dir: Path) -> dict[str, DatasetDefinition]:
+    """Every dataset defined by a `publishers/*.yaml` entry, by slug."""
+    definitions = {}
+    for entry_path in sorted(publishers_dir.glob("*.yaml")):
+        definition = load_definition(entry_path, schemas_dir)
+        definitions[definition.slug] = definition
+    return definitions
+
+
+def sync_dataset(session: Session, definition: DatasetDefinition) -> Dataset:
+    """Create or update the dataset's row and its resources from the definition.
+
+    A change is audited: what the public pages show of a dataset changed with it.
+    """
+    dataset = session.scalar(select(Dataset).where(Dataset.slug == definition.slug))
+    if dataset is None:
+        dataset = Dataset(slug=definition.slug, title=definition.title, family="", meta={})
+        session.add(dataset)
+    before = _described(dataset)
+    dataset.title = definition.title
+    dataset.family = definition.meta.get("family", definition.slug)
+    dataset.meta = {
+        **definition.meta,
+        "cadence": definition.cadence,
+        "schedule": definition.schedule,
+    }
+    existing = {resource.name: resource for resource in dataset.resources}
+    for position, spec in enumerate(definition.resources):
+        resource = existing.get(spec.name)
+        if resource is None:
+            resource = Resource(name=spec.name, title=spec.title, table_schema={})
+            dataset.resources.append(resource)
+        resource.title = spec.title
+        resource.position = position
+        resource.table_schema = spec.table_schema
+    session.flush()
+    if _described(dataset) != before:
+        audit.record(session, "catalog", "dataset.define", "dataset", dataset.id)
+    return dataset
+
+
+def _described(dataset: Dataset) -> str:
+    resources = [(r.name, r.title, r.position, r.table_schema) for r in dataset.resources]
+    described = (dataset.title, dataset.family, dataset.meta, resources)
+    return json.dumps(described, sort_keys=True, default=str)
+
+
+def get_dataset(session: Session, slug: str) -> Dataset:
+    dataset = session.scalar(select(Dataset).where(Dataset.slug == slug))
+    if dataset is None:
+        raise UnknownDataset(f"no dataset named {slug!r}")
+    return dataset

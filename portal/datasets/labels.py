@@ -1,0 +1,113 @@
+"""Plain words for the codes in published tables and the headline figures, in one place.
+
+Published files keep their codes (`hands-fists-feet`, `D3`); pages show what a resident
+would say ("Hands, fists or feet", "District 3"). A department can add or override labels
+without code: a `labels` map in its `dataset.yaml`, `{field: {code: label}}`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+# Codes whose words need more than "hyphens become spaces, first letter capital".
+VALUES: dict[str, str] = {
+    "hands-fists-feet": "Hands, fists or feet",
+    "electronic-control-device": "Electronic control device (Taser)",
+    "impact-weapon": "Impact weapon (baton)",
+    "chemical-agent": "Chemical agent (pepper spray)",
+    "canine": "Police dog",
+    "unlawful-or-suspicious-activity": "Unlawful or suspicious activity",
+    "warrant-or-court-order": "Warrant or court order",
+    "medical-mental-health-or-welfare-check": "Medical, mental-health or welfare check",
+    "follow-up-investigation": "Follow-up investigation",
+    "asian-pacific-islander": "Asian or Pacific Islander",
+    "american-indian-alaska-native": "American Indian or Alaska Native",
+    "not-hispanic": "Not Hispanic",
+    "under-18": "Under 18",
+    "65-plus": "65 and over",
+    "gang-tactical": "Gang and tactical unit",
+    "office-of-the-chief": "Office of the Chief",
+    "civilian-professional": "Civilian (professional staff)",
+    "civilian-support": "Civilian (support staff)",
+    "facilities-and-equipment": "Facilities and equipment",
+    "narcotics-and-gangs": "Narcotics and gangs",
+    "property-and-evidence": "Property and evidence",
+    "personnel-and-recruitment": "Personnel and recruitment",
+    "use-of-force": "Use of force",
+    "body-worn-cameras": "Body-worn cameras",
+    "resource-allocation": "Resource allocation",
+    "community-trust": "Community trust",
+    "unknown": "Not known",
+}
+_DISTRICT = re.compile(r"D(\d+)")
+_PRIORITY = re.compile(r"P(\d+)")
+_PATROL = re.compile(r"patrol-d(\d+)")
+_AGES = re.compile(r"(\d+)-(\d+)")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+# Headline figures in a resident's words, by figure key (portal.figures.headline computes them).
+FIGURES: dict[str, str] = {
+    "incidents_12m": "Incidents in which officers used force, last 12 months",
+    "serious_injury_share_12m": "People seriously hurt or killed when force was used",
+    "top_force_type_12m": "Most common type of force (the most serious used in each case)",
+    "activation_compliance_12m": "Times officers turned their camera on when policy required it",
+    "footage_requests_fulfilled_12m": "Requests for camera footage that were fulfilled",
+    "calls_12m": "Calls to the police for help (calls for service), last 12 months",
+}
+
+
+def value_label(
+    value: Any, field: str | None = None, overrides: Mapping[str, Mapping[str, str]] | None = None
+) -> str:
+    """The words for one published value: `hands-fists-feet` → "Hands, fists or feet"."""
+    if value is None or value == "":
+        return "Not recorded"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    text = str(value)
+    if overrides and field and text in (overrides.get(field) or {}):
+        return str(overrides[field][text])
+    if text in VALUES:
+        return VALUES[text]
+    if match := _DISTRICT.fullmatch(text):
+        return f"District {match.group(1)}"
+    if match := _PRIORITY.fullmatch(text):
+        return f"Priority {match.group(1)}"
+    if match := _PATROL.fullmatch(text):
+        return f"Patrol, district {match.group(1)}"
+    if match := _AGES.fullmatch(text):
+        return f"{match.group(1)} to {match.group(2)}"
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", text):
+        return text  # numbers, dates and free text are already words
+    words = text.replace("-", " ")
+    return words[:1].upper() + words[1:]
+
+
+def dataset_labels(meta: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
+    """The `labels` map of a dataset's definition, ignoring anything that is not one."""
+    labels = (meta or {}).get("labels")
+    if not isinstance(labels, Mapping):
+        return {}
+    return {str(k): dict(v) for k, v in labels.items() if isinstance(v, Mapping)}
+
+
+def figure_label(figure: Mapping[str, Any]) -> str:
+    """A headline figure's label in plain words; dates in it written out."""
+    label = FIGURES.get(str(figure.get("key")), str(figure.get("label", "")))
+    return _ISO_DATE.sub(lambda m: long_date(date(*map(int, m.groups()))), label)
+
+
+def figure_value_label(figure: Mapping[str, Any]) -> str | None:
+    """For a figure whose value is a category (a code), the code's words; else None."""
+    value = figure.get("value")
+    if isinstance(value, str) and not figure.get("unit"):
+        return value_label(value)
+    return None
+
+
+def long_date(day: date) -> str:
+    """31 October 2025 (no leading zero, month in words)."""
+    return f"{day.day} {day:%B %Y}"

@@ -1,0 +1,1 @@
+"""Figures: headline numbers, rates with context and the charts of published tables."""

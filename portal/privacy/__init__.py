@@ -1,0 +1,1 @@
+"""Privacy rules every published cell passes: never-publish, coarsening, suppression, scrubbing."""

@@ -1,0 +1,1 @@
+"""Releases: review, approve, reject, publish, retract, embargoes, diff, ledger, corrections."""

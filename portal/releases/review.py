@@ -1,0 +1,328 @@
+"""Releases: the review queue, approval and rejection, and the atomic publish of a version."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from portal import audit, watches
+from portal.config import Config
+from portal.datasets.definitions import get_dataset
+from portal.errors import NothingToApprove, PermissionDenied, PortalError
+from portal.figures.headline import compute_figures
+from portal.models import Candidate, CandidateStatus, Dataset, User, Version, VersionFile, utcnow
+from portal.query import index
+from portal.releases import corrections, ledger
+from portal.releases.diff import changelog_text, diff_tables
+from portal.releases.models import Embargo, EmbargoStatus
+from portal.releases.packages import media_type, write_package
+from portal.storage import LocalStorage, sha256_of
+
+log = logging.getLogger(__name__)
+
+
+class StagedFilesChanged(PortalError):
+    """A staged file no longer matches the size or hash recorded when it was staged."""
+
+
+def pending_candidates(session: Session) -> list[Candidate]:
+    return list(
+        session.scalars(
+            select(Candidate)
+            .where(Candidate.status == CandidateStatus.PENDING)
+            .order_by(Candidate.created_at)
+        )
+    )
+
+
+def pending_candidate(session: Session, slug: str) -> Candidate:
+    dataset = get_dataset(session, slug)
+    candidate = session.scalar(
+        select(Candidate)
+        .where(Candidate.dataset_id == dataset.id, Candidate.status == CandidateStatus.PENDING)
+        .order_by(Candidate.id.desc())
+        .limit(1)
+    )
+    if candidate is None:
+        raise NothingToApprove(f"{slug} has no candidate awaiting review")
+    return candidate
+
+
+def require_active(user: User) -> None:
+    """Only an active account may approve, reject, retract or cancel a release."""
+    if not user.active:
+        raise PermissionDenied(f"{user.email} is not an active user")
+
+
+def reject(
+    session: Session, slug: str, user: User, note: str, candidate_id: int | None = None
+) -> Candidate:
+    require_active(user)
+    if not note.strip():
+        raise PortalError("a rejection needs a note saying why")
+    candidate = _the_candidate(session, slug, candidate_id)
+    candidate.status = CandidateStatus.REJECTED
+    candidate.decided_at = utcnow()
+    candidate.decided_by = user
+    candidate.note = note.strip()
+    audit.record(
+        session,
+        user.email,
+        "candidate.reject",
+        "candidate",
+        candidate.id,
+        dataset=slug,
+        note=candidate.note,
+    )
+    return candidate
+
+
+def _the_candidate(session: Session, slug: str, candidate_id: int | None) -> Candidate:
+    candidate = pending_candidate(session, slug)
+    if candidate_id is not None and candidate.id != candidate_id:
+        # The page the officer reviewed shows an older candidate: never approve unseen data.
+        raise NothingToApprove(f"candidate {candidate_id} is no longer the one awaiting review")
+    return candidate
+
+
+def approve(
+    session: Session,
+    config: Config,
+    slug: str,
+    user: User,
+    note: str = "",
+    candidate_id: int | None = None,
+    publish_at: datetime | None = None,
+) -> Version | Embargo:
+    """Approve the pending candidate and publish it as the dataset's next version.
+
+    With `publish_at` (timezone-aware, in the future) the approval is staged as an Embargo:
+    no Version exists, and nothing is public, until the scheduler's tick reaches that time.
+    """
+    require_active(user)
+    candidate = _the_candidate(session, slug, candidate_id)
+    _no_embargo_waiting(session, candidate)
+    candidate.status = CandidateStatus.APPROVED
+    candidate.decided_at = utcnow()
+    candidate.decided_by = user
+    candidate.note = note.strip() or None
+    if publish_at is not None:
+        return _embargo(session, candidate, user, publish_at)
+    version = publish(session, config, candidate, approved_by=user, note=candidate.note)
+    audit.record(
+        session,
+        user.email,
+        "candidate.approve",
+        "candidate",
+        candidate.id,
+        dataset=slug,
+        version=version.number,
+        files={f.filename: f.sha256 for f in version.files},
+    )
+    return version
+
+
+def publish(
+    session: Session,
+    config: Config,
+    candidate: Candidate,
+    *,
+    approved_by: User | None,
+    note: str | None,
+) -> Version:
+    """Move the staged files into place as version N and flip the current pointer.
+
+    The files are in place (fsynced, one rename) before the transaction that makes
+    them current commits; if that commit fails, the folder is removed again.
+    """
+    storage = LocalStorage(config.data_dir)
+    dataset: Dataset = candidate.dataset
+    staged = storage.staged(candidate.staged_dir)
+    for recorded in candidate.files:
+        path = staged / recorded["filename"]
+        if not path.is_file() or sha256_of(path) != recorded["sha256"]:
+            raise StagedFilesChanged(f"staged file {recorded['filename']} changed since review")
+    number = (
+        session.scalar(select(func.max(Version.number)).where(Version.dataset_id == dataset.id))
+        or 0
+    ) + 1
+    version = Version(
+        dataset_id=dataset.id,
+        number=number,
+        candidate=candidate,
+        approved_by=approved_by,
+        note=note,
+        published_at=utcnow(),
+    )
+    write_package(staged, dataset, number, version, candidate.files, config)
+    stored = storage.publish(staged, dataset.slug, number)
+    index.prepare_version(config.data_dir, dataset, number, stored, candidate.files)
+    rows = {f["filename"]: f for f in candidate.files}
+    for item in stored:
+        recorded = rows.get(item.filename, {})
+        version.files.append(
+            VersionFile(
+                resource_name=recorded.get("resource"),
+                filename=item.filename,
+                media_type=recorded.get("media_type") or media_type(item.filename),
+                path=item.path,
+                size=item.size,
+                sha256=item.sha256,
+                row_count=recorded.get("rows"),
+            )
+        )
+    tables = {
+        f.resource_name: storage.path(f.path)
+        for f in version.files
+        if f.resource_name and f.media_type == "text/csv"
+    }
+    version.figures = compute_figures(dataset, tables)
+    version.changelog = changelog(session, storage, dataset, tables)
+    session.add(version)
+    try:
+        session.flush()
+        dataset.current_version_id = version.id
+        session.flush()
+        entry = ledger.record_publish(session, config, version)
+        corrections.publish_with(session, config, version)
+        watches.released(session, config, version, entry)
+    except (SQLAlchemyError, PortalError):  # e.g. no signing key: nothing half-published
+        storage.discard_version(dataset.slug, number)
+        raise
+    return version
+
+
+def changelog(
+    session: Session, storage: LocalStorage, dataset: Dataset, tables: dict[str, Path]
+) -> dict:
+    """The diff summary of a new version against the one the public saw until now."""
+    previous = (
+        session.get(Version, dataset.current_version_id) if dataset.current_version_id else None
+    )
+    schemas = {resource.name: resource.table_schema for resource in dataset.resources}
+    resources = {}
+    for name, path in tables.items():
+        old = previous.file(f"{name}.csv") if previous else None
+        full = diff_tables(storage.path(old.path) if old else None, path, schemas.get(name, {}))
+        resources[name] = {
+            key: full[key]
+            for key in ("first", "added", "removed", "changed", "columnsAdded", "columnsRemoved")
+            if key in full
+        }
+    return {
+        "previous": previous.number if previous else None,
+        "text": changelog_text(resources),
+        "resources": resources,
+    }
+
+
+def retract(
+    session: Session, slug: str, number: int, user: User, reason: str, config: Config | None = None
+) -> Version:
+    """Withdraw a published version with a public notice; "latest" falls back to the one before.
+
+    The files stay on disk (the ledger and audit trail refer to them) but are no
+    longer served: their URLs answer 410 Gone with the notice.
+    """
+    require_active(user)
+    if not reason.strip():
+        raise PortalError("a retraction needs a public reason")
+    dataset = get_dataset(session, slug)
+    version = session.scalar(
+        select(Version).where(Version.dataset_id == dataset.id, Version.number == number)
+    )
+    if version is None:
+        raise PortalError(f"{slug} has no version {number}")
+    if version.retracted_at is not None:
+        raise PortalError(f"version {number} of {slug} is already retracted")
+    version.retracted_at = utcnow()
+    version.retraction_reason = reason.strip()
+    if dataset.current_version_id == version.id:
+        fallback = session.scalar(
+            select(Version)
+            .where(
+                Version.dataset_id == dataset.id,
+                Version.retracted_at.is_(None),
+                Version.id != version.id,
+            )
+            .order_by(Version.number.desc())
+            .limit(1)
+        )
+        dataset.current_version_id = fallback.id if fallback else None
+    config = config or ledger.config_for(session)
+    entry = ledger.record_retraction(session, config, version, user.email, reason.strip())
+    watches.retracted(session, config, version, entry)
+    audit.record(
+        session,
+        user.email,
+        "version.retract",
+        "version",
+        version.id,
+        dataset=slug,
+        version=number,
+        reason=version.retraction_reason,
+        files={f.filename: f.sha256 for f in version.files},
+    )
+    return version
+
+
+def _no_embargo_waiting(session: Session, candidate: Candidate) -> None:
+    waiting = session.scalar(
+        select(Embargo).where(
+            Embargo.dataset_id == candidate.dataset_id, Embargo.status == EmbargoStatus.SCHEDULED
+        )
+    )
+    if waiting is not None:
+        raise PortalError(
+            f"{candidate.dataset.slug} already has a release embargoed until "
+            f"{waiting.publish_at:%Y-%m-%d %H:%M} UTC; cancel it before approving another"
+        )
+
+
+def _embargo(session: Session, candidate: Candidate, user: User, publish_at: datetime) -> Embargo:
+    if publish_at.tzinfo is None:
+        raise PortalError("give the publication time with its time zone")
+    if publish_at <= utcnow():
+        raise PortalError(f"{publish_at:%Y-%m-%d %H:%M %Z} has passed; approve without a time")
+    embargo = Embargo(
+        candidate=candidate,
+        dataset_id=candidate.dataset_id,
+        publish_at=publish_at,
+        timezone=str(getattr(publish_at.tzinfo, "key", None) or publish_at.tzname() or "UTC"),
+        approved_by=user,
+        note=candidate.note,
+    )
+    session.add(embargo)
+    session.flush()
+    audit.record(
+        session,
+        user.email,
+        "candidate.approve",
+        "candidate",
+        candidate.id,
+        dataset=candidate.dataset.slug,
+        publish_at=publish_at.isoformat(),
+        files={f["filename"]: f["sha256"] for f in candidate.files},
+    )
+    return embargo
+
+
+def current_version(session: Session, slug: str) -> Version | None:
+    dataset = get_dataset(session, slug)
+    return session.get(Version, dataset.current_version_id) if dataset.current_version_id else None
+
+
+def staged_rows(staged: Path, files: list[dict], rows: int = 20) -> dict[str, object]:
+    """The first rows of each staged table, for the reviewer."""
+    import polars as pl
+
+    return {
+        f["resource"]: pl.read_csv(staged / f["filename"], n_rows=rows, infer_schema=False)
+        for f in files
+        if f["media_type"] == "text/csv"
+    }

@@ -17,8 +17,8 @@ from portal.models import Version
 from tests.conftest import DEMO_UNTIL
 from tests.flow import publish
 
-# The official schemas live beside the repository (shared/conformance), never copied into it.
-DCAT_US = REPO_ROOT.parent / "shared" / "conformance" / "dcat-us-v1.1" / "non-federal"
+# The official schemas, copied unedited into the repository (tests/conformance/README.md).
+DCAT_US = REPO_ROOT / "tests" / "conformance" / "dcat-us-v1.1" / "non-federal"
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def dcat_validator() -> jsonschema.Draft4Validator:
     if not (DCAT_US / "catalog.json").is_file():
         pytest.fail(
             f"the official DCAT-US v1.1 schemas are missing: expected {DCAT_US}/catalog.json "
-            "(shared/conformance/ beside the repository)"
+            "(tests/conformance/README.md says where they come from)"
         )
     registry = Registry()
     schemas = {}

@@ -189,8 +189,8 @@ def verify(ctx: click.Context, dataset: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def validate(schema: Path, file: Path, as_json: bool) -> None:
     """Validate a CSV file against a table schema; exit 1 if invalid."""
-    from portal.datasets.definitions import read_schema
     from portal.validation import validate_table
+    from portal.validation.table_schema import read_schema
 
     report = validate_table(read_schema(schema), file)
     if as_json:

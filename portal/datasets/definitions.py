@@ -15,6 +15,7 @@ from portal import audit
 from portal.errors import DefinitionError, UnknownDataset
 from portal.models import Dataset, Resource
 from portal.privacy.rules import check_declaration
+from portal.validation.table_schema import read_schema
 from publishers.connectors import check_source
 
 
@@ -65,16 +66,6 @@ def _read_yaml(path: Path) -> dict:
     if not isinstance(data, dict):
         raise DefinitionError(f"{path}: expected a mapping at the top level")
     return data
-
-
-def read_schema(path: Path) -> dict:
-    try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise DefinitionError(f"{path}: {error}") from error
-    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
-        raise DefinitionError(f"{path}: a table schema needs a list of fields")
-    return schema
 
 
 def load_definition(entry_path: Path, schemas_dir: Path) -> DatasetDefinition:

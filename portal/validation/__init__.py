@@ -19,8 +19,7 @@ the fast engine is tested against.
 
 from __future__ import annotations
 
-from portal.validation.reference import validate_package_reference, validate_table_reference
-from portal.validation.tables import SAMPLE_SIZE, validate_package, validate_table
+from typing import Any
 
 __all__ = [
     "SAMPLE_SIZE",
@@ -29,3 +28,21 @@ __all__ = [
     "validate_table",
     "validate_table_reference",
 ]
+
+# Imported on first use: the fast engine needs polars, the reference needs frictionless,
+# and a process that runs one of them should not pay for loading the other.
+_HOMES = {
+    "SAMPLE_SIZE": "portal.validation.tables",
+    "validate_package": "portal.validation.tables",
+    "validate_table": "portal.validation.tables",
+    "validate_package_reference": "portal.validation.reference",
+    "validate_table_reference": "portal.validation.reference",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(name)
+    from importlib import import_module
+
+    return getattr(import_module(_HOMES[name]), name)

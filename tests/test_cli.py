@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from portal.cli import main
@@ -120,3 +122,26 @@ def test_validate_a_file_against_a_schema(runner, tmp_path):
     assert failed.exit_code == 1
     assert "Constraint Error" in failed.output and "Type Error" in failed.output
     assert "row 2, field district" in failed.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_validate_lists_as_many_findings_as_asked(runner, tmp_path):
+    from portal.config import REPO_ROOT
+
+    schema = REPO_ROOT / "schemas" / "use-of-force" / "monthly-summary.schema.json"
+    bad = tmp_path / "bad.csv"
+    rows = "".join(f"{2000 + n}-01,D9,canine,1,1\n" for n in range(30))
+    bad.write_text("month,district,force_type,incidents,subjects\n" + rows)
+
+    default = runner.invoke(main, ["validate", str(bad.parent / "x"), str(bad)])
+    short = runner.invoke(main, ["validate", "--json", "--sample-size", "2", str(schema), str(bad)])
+    every = runner.invoke(
+        main, ["validate", "--json", "--sample-size", "50", str(schema), str(bad)]
+    )
+
+    assert default.exit_code == 2  # no such schema file
+    (group,) = json.loads(short.output)["groups"]
+    assert group["count"] == 30 and len(group["sample"]) == 2
+    (group,) = json.loads(every.output)["groups"]
+    assert group["count"] == 30 and len(group["sample"]) == 30
+    assert [s["rowNumber"] for s in group["sample"]] == list(range(2, 32))

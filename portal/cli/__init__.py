@@ -187,12 +187,19 @@ def verify(ctx: click.Context, dataset: str | None) -> None:
 @click.argument("schema", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def validate(schema: Path, file: Path, as_json: bool) -> None:
+@click.option(
+    "--sample-size",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Findings listed per error type (every one is counted).",
+)
+def validate(schema: Path, file: Path, as_json: bool, sample_size: int) -> None:
     """Validate a CSV file against a table schema; exit 1 if invalid."""
     from portal.validation import validate_table
     from portal.validation.table_schema import read_schema
 
-    report = validate_table(read_schema(schema), file)
+    report = validate_table(read_schema(schema), file, sample_size=sample_size)
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:

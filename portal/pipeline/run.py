@@ -36,6 +36,7 @@ from portal.privacy.rules import PrivacyGuardFailed
 from portal.releases.diff import diff_tables
 from portal.releases.review import publish
 from portal.storage import LocalStorage
+from portal.timing import Laps
 from portal.validation import validate_package
 from publishers.connectors import Fetched, fetch, read_table
 
@@ -180,6 +181,7 @@ def _execute(
     workdir: Path,
     uploads: Mapping[str, Path],
 ) -> None:
+    laps = Laps("run", dataset=definition.slug, run=run.id)
     previous = last_completed_run(session, run.dataset)
     previous_states = (previous.source_state or {}) if previous else {}
     fetched = _fetch_all(config, definition, workdir, previous_states, uploads)
@@ -197,8 +199,10 @@ def _execute(
     if any(item.unchanged for item in fetched.values()):
         # The source said "not modified" but the definition changed: fetch it whole.
         fetched = _fetch_all(config, definition, workdir, {}, uploads)
+    laps.lap("fetch")
 
     tables, sources = _normalise_all(definition, fetched, workdir, uploads)
+    laps.lap("normalise")
     # As one package, so foreign keys between the dataset's resources are checked too.
     reports = validate_package(
         {name: (definition.resource(name).table_schema, path) for name, path in tables.items()}
@@ -206,10 +210,12 @@ def _execute(
     run.row_count = sum(report["rowCount"] for report in reports.values())
     report = {"valid": all(r["valid"] for r in reports.values()), "resources": reports}
     run.report = report
+    laps.lap("validate")
     if not report["valid"]:
         raise ValidationFailed(_summary(reports), report)
 
     report["privacy"] = guard_dataset(definition, tables, sources)
+    laps.lap("guard")
     guarded = validate_package(
         {name: (definition.resource(name).table_schema, path) for name, path in tables.items()}
     )
@@ -220,14 +226,17 @@ def _execute(
             f"({_summary(guarded).split(': ', 1)[1]}); check the privacy declaration",
             report,
         )
+    laps.lap("validate after the guard")
     report["diff"] = diff_against_current(session, run.dataset, definition, tables, config)
     run.report = report
+    laps.lap("diff")
 
     storage = LocalStorage(config.data_dir)
     staging = storage.new_staging_dir(f"run-{run.id}")
     files = []
     for name, path in tables.items():
         files += stage_resource(name, path, definition.resource(name).table_schema, staging)
+    laps.lap("stage")
     for older in session.scalars(
         select(Candidate).where(
             Candidate.dataset_id == run.dataset_id, Candidate.status == CandidateStatus.PENDING

@@ -22,6 +22,7 @@ from portal.releases.diff import changelog_text, diff_tables
 from portal.releases.models import Embargo, EmbargoStatus
 from portal.releases.packages import media_type, write_package
 from portal.storage import LocalStorage, sha256_of
+from portal.timing import Laps
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,7 @@ def publish(
     """
     storage = LocalStorage(config.data_dir)
     dataset: Dataset = candidate.dataset
+    laps = Laps("publish", dataset=dataset.slug, candidate=candidate.id)
     staged = storage.staged(candidate.staged_dir)
     for recorded in candidate.files:
         path = staged / recorded["filename"]
@@ -161,7 +163,9 @@ def publish(
     )
     write_package(staged, dataset, number, version, candidate.files, config)
     stored = storage.publish(staged, dataset.slug, number)
+    laps.lap("publish")
     index.prepare_version(config.data_dir, dataset, number, stored, candidate.files)
+    laps.lap("query index")
     rows = {f["filename"]: f for f in candidate.files}
     for item in stored:
         recorded = rows.get(item.filename, {})
@@ -182,7 +186,9 @@ def publish(
         if f.resource_name and f.media_type == "text/csv"
     }
     version.figures = compute_figures(dataset, tables)
+    laps.lap("figures")
     version.changelog = changelog(session, storage, dataset, tables)
+    laps.lap("changelog")
     session.add(version)
     try:
         session.flush()
@@ -191,6 +197,7 @@ def publish(
         entry = ledger.record_publish(session, config, version)
         corrections.publish_with(session, config, version)
         watches.released(session, config, version, entry)
+        laps.lap("ledger and notices")
     except (SQLAlchemyError, PortalError):  # e.g. no signing key: nothing half-published
         storage.discard_version(dataset.slug, number)
         raise

@@ -24,6 +24,10 @@ CHUNK_BYTES = 4 << 20
 NEWLINE, CR, COMMA, QUOTE = b'\n\r,"'
 
 
+class NotUtf8(Exception):
+    """A chunk of the file is not valid UTF-8 (`check_utf8` then says exactly where)."""
+
+
 class NeedsLineByLineReading(Exception):
     """The file holds records that a line-by-line split would get wrong (multi-line cells...)."""
 
@@ -105,7 +109,10 @@ def python_batches(path: Path, width: int, batch_size: int) -> Iterator[Batch]:
 
 
 def line_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
-    """The file after its header line, in chunks of whole lines (bounded memory)."""
+    """The file after its header line, in chunks of whole lines (bounded memory).
+
+    Each chunk is checked as UTF-8 on the way (raising NotUtf8), so the file is read once.
+    """
     with path.open("rb") as handle:
         handle.readline()
         carry = b""
@@ -115,10 +122,23 @@ def line_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
                 carry += chunk
                 continue
             # One copy of the chunk at most: these are megabytes.
-            yield b"".join((carry, memoryview(chunk)[:cut])) if carry or cut < len(chunk) else chunk
+            lines = (
+                b"".join((carry, memoryview(chunk)[:cut])) if carry or cut < len(chunk) else chunk
+            )
+            yield utf8_checked(lines)
             carry = chunk[cut:]
         if carry:
-            yield carry
+            yield utf8_checked(carry)
+
+
+def utf8_checked(lines: bytes) -> bytes:
+    """The chunk of whole lines, if it is UTF-8 (a newline byte never ends inside a character)."""
+    if not lines.isascii():
+        try:
+            lines.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise NotUtf8 from error
+    return lines
 
 
 def polars_batches(path: Path, width: int, batch_size: int) -> Iterator[Batch]:

@@ -100,12 +100,21 @@ def validate_with_lookups(schema: dict, path: Path, lookups: Lookups, sample_siz
     if schema.get("fieldsMatch", "exact") != "exact":
         # Name-matched headers are rare enough to leave to frictionless itself.
         return reference.validate_table_reference(schema, path, sample_size=sample_size)
+    # The readers check UTF-8 as they go, so a valid file is read once, not twice; a file
+    # that is not UTF-8 gets nothing but its encoding error, as before any other finding.
     try:
-        source.check_utf8(path)
-    except SourceUnreadable as error:
-        log = FindingLog(sample_size)
-        log.add_one("encoding-error", str(error))
-        return log.report(0)
+        return checked_table(schema, path, lookups, sample_size)
+    except (source.NotUtf8, UnicodeDecodeError):
+        try:
+            source.check_utf8(path)
+        except SourceUnreadable as error:
+            log = FindingLog(sample_size)
+            log.add_one("encoding-error", str(error))
+            return log.report(0)
+        raise
+
+
+def checked_table(schema: dict, path: Path, lookups: Lookups, sample_size: int) -> dict:
     table = Table(schema, path)
 
     def run(batches: Callable[[], Iterator[source.Batch]]) -> dict:

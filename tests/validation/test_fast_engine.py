@@ -6,9 +6,11 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from portal.errors import SourceUnreadable
 from portal.validation import (
     source,
     validate_package,
@@ -266,3 +268,51 @@ def test_a_chunk_is_split_into_the_records_of_the_csv_module(width, lines, final
     ]
     assert batch.frame["_row"].to_list() == list(range(2, 2 + len(records)))
     assert records == expected
+
+
+@pytest.mark.parametrize("chunk_bytes", [64, 4 << 20])
+@pytest.mark.parametrize("quoted", [False, True])
+@pytest.mark.parametrize("where", ["header", "first row", "deep"])
+def test_a_bad_byte_anywhere_is_the_one_encoding_error_check_utf8_names(
+    tmp_path, monkeypatch, chunk_bytes, quoted, where
+):
+    # The readers check UTF-8 as they read (one pass over the file): whichever reader
+    # meets the bad byte, the report is the encoding error alone, worded as before.
+    monkeypatch.setattr(source, "CHUNK_BYTES", chunk_bytes)
+    rows = [f"{i},2024-01-01,3,D1\n".encode() for i in range(1, 3000)]
+    if quoted:
+        rows[10] = b'11,2024-01-01,3,"D\n1"\n'  # a multi-line cell: the csv module reads it
+    header = b"id,month,count,district\n"
+    if where == "header":
+        header = b"id,month,count,distr\xe9ct\n"
+    elif where == "first row":
+        rows[0] = b"1,2024-01-01,3,Montr\xe9al\n"
+    else:
+        rows[2500] = b"2501,2024-01-01,3,Montr\xe9al\n"
+    path = write(tmp_path, "t.csv", header + b"".join(rows))
+    with pytest.raises(SourceUnreadable) as expected:
+        source.check_utf8(path)
+
+    report = validate_table(DISTRICTS, path)
+
+    assert report == {
+        "valid": False,
+        "rowCount": 0,
+        "errorCount": 1,
+        "groups": [
+            {
+                "type": "encoding-error",
+                "title": "Encoding Error",
+                "count": 1,
+                "sample": [
+                    {
+                        "rowNumber": None,
+                        "fieldNumber": None,
+                        "fieldName": None,
+                        "cell": None,
+                        "note": str(expected.value),
+                    }
+                ],
+            }
+        ],
+    }

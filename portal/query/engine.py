@@ -23,7 +23,14 @@ import duckdb
 
 from portal.errors import PortalError
 from portal.models import Version, VersionFile
-from portal.query.index import DEFAULT_FALSE, DEFAULT_TRUE, build_index, field_type, index_path
+from portal.query.index import (
+    DEFAULT_FALSE,
+    DEFAULT_TRUE,
+    build_index,
+    connect,
+    field_type,
+    index_path,
+)
 from portal.storage import LocalStorage
 
 log = logging.getLogger(__name__)
@@ -134,7 +141,7 @@ class Table:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = duckdb.connect(str(path), read_only=True)
+        self._db = connect(path, read_only=True)
         meta = json.loads(self._db.execute("SELECT value FROM meta").fetchone()[0])
         self.schema: dict = meta["schema"]
         self.row_count: int = meta["rows"]

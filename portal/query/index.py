@@ -56,6 +56,18 @@ def prepare_version(
             )
 
 
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that never draws a progress bar (see `quiet`)."""
+    return quiet(duckdb.connect(str(path), read_only=read_only))
+
+
+def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The connection without DuckDB's progress bar (its cursors inherit the setting): a
+    query over 2 s would print one into the output of `portal approve` or a worker's log."""
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def build_index(csv_path: Path, table_schema: dict, target: Path) -> Path:
     """Load a published CSV into a new DuckDB file at `target` (written aside, then renamed)."""
     fields = table_schema["fields"]
@@ -68,7 +80,7 @@ def build_index(csv_path: Path, table_schema: dict, target: Path) -> Path:
         if field_type(spec) != "string":
             selected.append(f"t{i}")
     try:
-        with duckdb.connect(str(temporary)) as con:
+        with connect(temporary) as con:
             # Insertion order is kept, so rowid is the row's position in the published file.
             con.execute(
                 f"CREATE TABLE rows AS SELECT {', '.join(selected)} FROM read_csv(?, "

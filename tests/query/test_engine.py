@@ -13,7 +13,7 @@ import pytest
 
 from portal.query import engine
 from portal.query.engine import BadQuery, Query, Table
-from portal.query.index import build_index, index_path
+from portal.query.index import build_index, connect, index_path
 from tests.flow import publish
 
 SCHEMA = {
@@ -277,3 +277,14 @@ def test_export_quotes_a_number_written_with_a_group_separator(tmp_path):
     assert b"".join(table.export(Query())) == source.read_bytes()
     top = table.page(Query(sort=["-budget"])).rows[0]
     assert top == {"id": 1, "budget": 1250.5, "kind": "a, b"}
+
+
+def test_query_connections_never_draw_a_progress_bar(tmp_path, table):
+    # DuckDB draws a progress bar on stdout for any query over 2 s (building the index of a
+    # million rows): it ended up in the output of `portal approve`.
+    fresh = connect(tmp_path / "fresh.duckdb")
+    setting = "SELECT current_setting('enable_progress_bar')"
+
+    assert fresh.execute(setting).fetchone() == (False,)
+    assert table._db.execute(setting).fetchone() == (False,)
+    assert table._db.cursor().execute(setting).fetchone() == (False,)  # how queries run

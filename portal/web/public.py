@@ -16,6 +16,7 @@ from flask import (
 )
 from flask import session as flask_session
 from flask_login import current_user
+from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from markupsafe import Markup
 from sqlalchemy import text
 
@@ -63,9 +64,23 @@ class _Summary:
 _summaries: dict[str, _Summary] = {}
 
 
+def _personal() -> bool:
+    """Whether `/` must be rendered for this visitor (signed in, or a message waiting).
+
+    A request with neither a session nor a remember-me cookie can be neither, so most
+    visitors get the shared summary without Flask-Login looking anyone up.
+    """
+    cookies = request.cookies
+    if current_app.config["SESSION_COOKIE_NAME"] not in cookies and (
+        current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE) not in cookies
+    ):
+        return False
+    return current_user.is_authenticated or "_flashes" in flask_session
+
+
 @public.get("/")
 def index() -> str:
-    if current_app.testing or current_user.is_authenticated or "_flashes" in flask_session:
+    if current_app.testing or _personal():
         return render_template("index.html", datasets=browse.published_datasets(db_session()))
     key, now = portal().config.database_url, time.monotonic()
     cached = _summaries.get(key)

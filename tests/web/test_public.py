@@ -25,7 +25,7 @@ from portal.figures import charts
 from portal.models import Dataset, Version, utcnow
 from portal.storage import LocalStorage
 from portal.web import public
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 from tests.flow import publish
 
 TODAY = date(2026, 11, 24)
@@ -273,6 +273,29 @@ def test_the_summary_is_rendered_once_per_publication_state(portal, officer, uof
     assert again == first and "Overdue" not in first
     assert "Overdue" in later  # a changed release shows within a second, not in a minute
     assert "Records office" in signed_in and "Records office" not in later
+
+
+def test_the_shared_summary_is_the_same_with_or_without_a_session(portal, officer, uof_source):
+    # A visitor without cookies gets the shared summary without a user look-up; one whose
+    # browser holds a session (the sign-in form made one) gets the same page until signed in.
+    publish(portal, officer)
+    app = create_app(replace(portal.config, testing=False))  # as served: the cache is on
+    bare, visitor = app.test_client(), app.test_client()
+    visitor.get("/login")
+    has_session = visitor.get_cookie("session") is not None
+
+    plain = bare.get("/")
+    with_session = visitor.get("/")
+    login(visitor)
+    signed_in = visitor.get("/").get_data(as_text=True)
+    visitor.post("/logout", data={"csrf_token": csrf_token(visitor, "/office/")})
+    signed_out = visitor.get("/").get_data(as_text=True)
+    app.extensions["portal"].db.dispose()
+
+    assert has_session
+    assert plain.status_code == with_session.status_code == 200
+    assert plain.get_data(as_text=True) == with_session.get_data(as_text=True) == signed_out
+    assert "Records office" in signed_in and "Records office" not in signed_out
 
 
 def test_a_chart_is_kept_on_disk_for_the_next_worker(tmp_path):

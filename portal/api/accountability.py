@@ -20,14 +20,21 @@ class StatusRunSchema(Schema):
     """A recent update as /status lists it (/api/v1/runs has its own, with a summary)."""
 
     at = fields.DateTime(allow_none=True)
-    outcome = fields.String()
-    status = fields.String()
+    outcome = fields.String(metadata={"description": "The run's final outcome, in words."})
+    result = fields.String(
+        metadata={"description": "The same outcome as one word (see /api/v1/runs)."}
+    )
+    status = fields.String(metadata={"description": "How the run itself ended."})
 
 
 class DatasetStatusSchema(Schema):
     slug = fields.String()
     title = fields.String()
     published = fields.Boolean()
+    withdrawn = fields.String(
+        allow_none=True,
+        metadata={"description": "“Withdrawn on DATE: REASON” when every version was retracted."},
+    )
     freshness = fields.Function(lambda row: row["freshness"].as_dict())
     runs = fields.List(fields.Nested(StatusRunSchema))
 

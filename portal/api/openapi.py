@@ -88,7 +88,8 @@ def _operation(
     words = {
         400: "A parameter is not valid; `fields` says which and why.",
         404: "No such dataset, table or version.",
-        410: "The version was retracted; the message gives the public notice.",
+        410: "The version (or every version of the dataset) was retracted; the message "
+        "gives the public notice.",
     }
     for status in errors:
         responses[str(status)] = _error(words[status])
@@ -118,11 +119,12 @@ def _paths() -> dict[str, dict]:
         ),
         "/api/v1/datasets": _operation(
             "Catalogue",
-            "Every published dataset.",
-            "/api/v1/datasets",
+            "Every published dataset, and every withdrawn one with its notice; searched and "
+            "narrowed exactly as the `/datasets/` page is (same `q`, facets and order).",
+            "/api/v1/datasets?q=camera",
             payloads.CatalogueSchema,
-            [],
-            errors=(),
+            [{"in": "query", "schema": payloads.CatalogueQuerySchema}],
+            errors=(400,),
         ),
         "/api/v1/datasets/{slug}": _operation(
             "Dataset",
@@ -130,6 +132,7 @@ def _paths() -> dict[str, dict]:
             "/api/v1/datasets/use-of-force",
             DatasetSchema,
             [SLUG],
+            errors=(404, 410),
         ),
         "/api/v1/datasets/{slug}/versions": _operation(
             "Versions",
@@ -137,6 +140,7 @@ def _paths() -> dict[str, dict]:
             "/api/v1/datasets/use-of-force/versions",
             payloads.VersionListSchema,
             [SLUG],
+            errors=(404, 410),
         ),
         "/api/v1/datasets/{slug}/resources": _operation(
             "Tables",

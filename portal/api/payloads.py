@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from portal.api.schemas import DatasetSummarySchema, VersionSchema
+from portal.datasets.browse import CATALOGUE_SORTS
 from portal.query.engine import DEFAULT_LIMIT, MAX_LIMIT
 
 # Bounds that keep every number a database can compare (and a client can send) in range.
@@ -72,6 +73,46 @@ class RowsQuerySchema(VersionQuerySchema):
 
 
 RESERVED = {"version", "q", "sort", "fields", "limit", "offset"}
+RUN_OUTCOMES = [
+    "published",
+    "withdrawn",
+    "rejected",
+    "awaiting-review",
+    "scheduled",
+    "approved",
+    "superseded",
+    "unchanged",
+    "failed-validation",
+    "failed-privacy",
+    "source-unavailable",
+    "failed",
+    "interrupted",
+    "in-progress",
+]
+
+
+class CatalogueQuerySchema(Schema):
+    """The catalogue search, exactly as `/datasets/` takes it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata=_doc("Datasets mentioning every word of this.", example="camera"),
+    )
+    family = fields.List(
+        fields.String(),
+        metadata=_doc("Topic; repeat for any of several.", example=["use-of-force"]),
+    )
+    keyword = fields.List(fields.String(), metadata=_doc("Keyword; repeat for any of several."))
+    frequency = fields.List(
+        fields.String(), metadata=_doc("How often it is updated; repeat for any of several.")
+    )
+    sort = fields.String(
+        validate=validate.OneOf(list(CATALOGUE_SORTS)),
+        metadata=_doc("`title` (A to Z, the default) or `recent` (newest first).", example="title"),
+    )
 
 
 # Payloads ------------------------------------------------------------------------------------
@@ -175,9 +216,21 @@ class PublicRunSchema(Schema):
     at = fields.DateTime(required=True, metadata=_doc("When the run finished (or started)."))
     outcome = fields.String(
         required=True,
-        validate=validate.OneOf(["received", "unchanged", "failed", "in-progress"]),
+        validate=validate.OneOf(RUN_OUTCOMES),
+        metadata=_doc(
+            "The run's final outcome: published (as a version), withdrawn (published, then "
+            "retracted), rejected, awaiting-review, scheduled (approved for a set time), "
+            "superseded, unchanged, failed-validation, failed-privacy, source-unavailable, "
+            "failed, interrupted or in-progress."
+        ),
     )
-    summary = fields.String(required=True)
+    summary = fields.String(
+        required=True,
+        metadata=_doc(
+            "The outcome in words, e.g. “published as version 3 (1 December 2026)”, "
+            "“rejected on 2 December 2026 (reason)”, “failed validation (4 problems)”."
+        ),
+    )
 
 
 class DatasetRunsSchema(Schema):

@@ -64,12 +64,21 @@ class DatasetSummarySchema(Schema):
     last_published = fields.Function(
         lambda d: d.current_version.published_at.isoformat() if d.current_version else None
     )
-    # Last published, next expected and overdue against the declared cadence (portal.datasets.freshness).
+    # Last published, next expected and overdue against the declared cadence
+    # (portal.datasets.freshness).
     freshness = fields.Function(lambda d: dataset_freshness(d, utcnow()).as_dict())
     url = fields.Method("_url")
+    # Set when every version was retracted: {"at", "reason", "notice"}; null while live.
+    withdrawn = fields.Method("_withdrawn", allow_none=True)
 
     def _url(self, dataset: Any) -> str:
         return f"{getattr(self, 'base_url', '')}/api/v1/datasets/{dataset.slug}"
+
+    def _withdrawn(self, dataset: Any) -> dict | None:
+        found = getattr(self, "withdrawals", {}).get(dataset.id)
+        if found is None:
+            return None
+        return {"at": found.at.isoformat(), "reason": found.reason, "notice": found.notice}
 
 
 class DatasetSchema(DatasetSummarySchema):

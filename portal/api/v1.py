@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+import json
+
+from flask import Response, jsonify, request
+from marshmallow import ValidationError
 
 from portal.api.blueprint import api
-from portal.api.http import ApiError, name_or_404, payload
-from portal.api.payloads import CatalogueSchema, IndexSchema, VersionListSchema
+from portal.api.http import ApiError, error_response, name_or_404, payload
+from portal.api.payloads import (
+    CatalogueQuerySchema,
+    CatalogueSchema,
+    IndexSchema,
+    VersionListSchema,
+)
 from portal.api.schemas import DatasetSchema, DatasetSummarySchema, VersionSchema, dump
 from portal.datasets import browse
 from portal.errors import UnknownDataset
@@ -34,30 +42,51 @@ def index() -> Response:
 
 @api.get("/datasets")
 def datasets() -> Response:
-    found = browse.published_datasets(db_session())
+    """The search twin of `/datasets/`: the same `q`, facets and `sort`, the same answer."""
+    try:
+        CatalogueQuerySchema().load(request.args.to_dict(flat=False) | _single(("q", "sort")))
+    except ValidationError as invalid:
+        raise ApiError(400, "Some parameters are not valid.", invalid.messages) from None
+    session = db_session()
+    found = browse.search_catalogue(session, request.args).datasets
+    schema = DatasetSummarySchema(many=True)
+    schema.withdrawals = browse.withdrawals(session, found)
     return payload(
-        CatalogueSchema(),
-        {"datasets": dump(DatasetSummarySchema(many=True), found, _base()), "count": len(found)},
+        CatalogueSchema(), {"datasets": dump(schema, found, _base()), "count": len(found)}
     )
 
 
 @api.get("/datasets/<slug>")
 def dataset(slug: str) -> Response:
-    return jsonify(dump(DatasetSchema(), _published(slug), _base()))
+    found = _public(slug)
+    if found.current_version is None:
+        return _withdrawn(found)
+    return jsonify(dump(DatasetSchema(), found, _base()))
 
 
 @api.get("/datasets/<slug>/versions")
 def versions(slug: str) -> Response:
-    found = _published(slug)
-    return payload(
-        VersionListSchema(),
-        {
-            "dataset": slug,
-            "versions": dump(
-                VersionSchema(many=True), browse.versions(db_session(), found), _base()
-            ),
-        },
-    )
+    found = _public(slug)
+    listed = dump(VersionSchema(many=True), browse.versions(db_session(), found), _base())
+    if found.current_version is None:
+        return _withdrawn(found, listed)
+    return payload(VersionListSchema(), {"dataset": slug, "versions": listed})
+
+
+def _single(names: tuple[str, ...]) -> dict[str, str]:
+    return {name: request.args[name] for name in names if name in request.args}
+
+
+def _withdrawn(dataset: Dataset, versions: list | None = None) -> Response:
+    """410 with the public notice (and, for the history, every version and its checksums)."""
+    notice = browse.withdrawal(db_session(), dataset)
+    response = error_response(410, f"{dataset.title}: {notice.notice}")  # type: ignore[union-attr]
+    body = response.get_json()
+    body["withdrawn"] = {"at": notice.at.isoformat(), "reason": notice.reason}  # type: ignore[union-attr]
+    if versions is not None:
+        body["versions"] = versions
+    response.set_data(json.dumps(body))
+    return response
 
 
 @api.route("/<path:anything>")
@@ -65,9 +94,9 @@ def unknown(anything: str) -> Response:
     raise ApiError(404, "There is nothing at this address. The API is described at /api/.")
 
 
-def _published(slug: str) -> Dataset:
+def _public(slug: str) -> Dataset:
     name_or_404(slug, "dataset")
     try:
-        return browse.published_dataset(db_session(), slug)
+        return browse.public_dataset(db_session(), slug)
     except UnknownDataset:
         raise ApiError(404, f"there is no published dataset named {slug!r}") from None

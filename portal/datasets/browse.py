@@ -6,12 +6,14 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.datasets.freshness import dataset_freshness
+from portal.datasets.labels import long_date
 from portal.errors import PortalError, UnknownDataset
 from portal.models import AuditEvent, Dataset, Version, VersionFile
 from portal.storage import LocalStorage
@@ -27,6 +29,25 @@ class Retracted(PortalError):
     def __init__(self, version: Version) -> None:
         super().__init__(f"version {version.number} was retracted: {version.retraction_reason}")
         self.version = version
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Every version of a dataset was retracted: the last retraction, which the public is told."""
+
+    version: Version
+
+    @property
+    def at(self) -> datetime:
+        return self.version.retracted_at  # type: ignore[return-value]
+
+    @property
+    def reason(self) -> str:
+        return self.version.retraction_reason or "no reason given"
+
+    @property
+    def notice(self) -> str:
+        return f"Withdrawn on {long_date(self.at)}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -50,6 +71,53 @@ def published_datasets(session: Session) -> list[Dataset]:
         .order_by(Dataset.title)
     )
     return list(session.scalars(query))
+
+
+def public_datasets(session: Session) -> list[Dataset]:
+    """Datasets the public has seen: published ones and withdrawn ones (every version retracted)."""
+    ever = select(Version.dataset_id)
+    query = (
+        select(Dataset)
+        .where(Dataset.current_version_id.is_not(None) | Dataset.id.in_(ever))
+        .options(
+            selectinload(Dataset.resources),
+            selectinload(Dataset.current_version).selectinload(Version.files),
+        )
+        .order_by(Dataset.title)
+    )
+    return list(session.scalars(query))
+
+
+def public_dataset(session: Session, slug: str) -> Dataset:
+    """A published dataset, or a withdrawn one (its page stays, as a tombstone)."""
+    try:
+        return published_dataset(session, slug)
+    except UnknownDataset:
+        dataset = session.scalar(select(Dataset).where(Dataset.slug == slug))
+        if dataset is None or withdrawal(session, dataset) is None:
+            raise
+        return dataset
+
+
+def withdrawal(session: Session, dataset: Dataset) -> Withdrawal | None:
+    """The notice of a dataset whose every version was retracted; None while one is live."""
+    return withdrawals(session, [dataset]).get(dataset.id)
+
+
+def withdrawals(session: Session, datasets: list[Dataset]) -> dict[int, Withdrawal]:
+    """Withdrawal notices by dataset id, for those of `datasets` with nothing live."""
+    ids = [d.id for d in datasets if d.current_version_id is None]
+    if not ids:
+        return {}
+    found: dict[int, Withdrawal] = {}
+    retracted = (
+        select(Version)
+        .where(Version.dataset_id.in_(ids), Version.retracted_at.is_not(None))
+        .order_by(Version.retracted_at)
+    )
+    for version in session.scalars(retracted):
+        found[version.dataset_id] = Withdrawal(version)  # the latest retraction wins
+    return found
 
 
 def published_dataset(session: Session, slug: str) -> Dataset:
@@ -84,7 +152,10 @@ def find_version(session: Session, slug: str, number: int | None) -> Version:
     was, even though the dataset has no current one), so its URL can answer 410.
     """
     if number is None:
-        dataset = published_dataset(session, slug)
+        dataset = public_dataset(session, slug)
+        if dataset.current_version_id is None:
+            # Withdrawn: `latest` is the last version retracted, so its address answers 410.
+            return withdrawal(session, dataset).version  # type: ignore[union-attr]
         return session.get(Version, dataset.current_version_id)
     version = session.scalar(
         select(Version)
@@ -142,6 +213,13 @@ def search(datasets: list[Dataset], query: str) -> list[Dataset]:
 
 CATALOGUE_FACETS = {"family": "Topic", "keyword": "Keyword", "frequency": "Updated"}
 CATALOGUE_SORTS = {"title": "Title (A to Z)", "recent": "Most recently published"}
+
+
+class QueryArgs(Protocol):
+    """A parsed query string (werkzeug's MultiDict, without importing the web layer)."""
+
+    def get(self, key: str, default: str = "") -> str: ...
+    def getlist(self, key: str) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -219,10 +297,26 @@ def catalogue(
     sort = sort if sort in CATALOGUE_SORTS else "title"
     if sort == "recent":
         results.sort(key=lambda d: d.title.lower())
-        results.sort(key=lambda d: d.current_version.published_at, reverse=True)
+        # Withdrawn datasets (no current version) come after every live one.
+        results.sort(key=lambda d: (d.current_version is not None, _published_at(d)), reverse=True)
     else:
         results.sort(key=lambda d: d.title.lower())
     return Catalogue(results, facets, q, sort, chosen)
+
+
+def _published_at(dataset: Dataset) -> datetime:
+    return dataset.current_version.published_at if dataset.current_version else datetime.min
+
+
+def search_catalogue(session: Session, args: QueryArgs) -> Catalogue:
+    """The catalogue as `/datasets/` and `/api/v1/datasets` both read it from a query string
+    (`q`, a facet repeated for "any of", `sort`), over published and withdrawn datasets."""
+    return catalogue(
+        public_datasets(session),
+        q=str(args.get("q", "")).strip(),
+        selected={name: args.getlist(name) for name in CATALOGUE_FACETS},
+        sort=str(args.get("sort", "title")),
+    )
 
 
 def publication_state(session: Session) -> tuple:

@@ -9,22 +9,108 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.datasets.browse import withdrawal
 from portal.datasets.definitions import DatasetDefinition
 from portal.datasets.freshness import Freshness, dataset_freshness, freshness
-from portal.models import Dataset, Run, RunStatus
+from portal.datasets.labels import long_date
+from portal.models import Candidate, CandidateStatus, Dataset, Run, RunStatus, Version
+from portal.releases.models import Embargo, EmbargoStatus
 
 HISTORY_LIMIT = 200
-# What the public is told about a run: the outcome, never the error text (which can name
-# internal systems, paths or people).
-PUBLIC_OUTCOMES = {
-    RunStatus.QUEUED: "waiting to start",
-    RunStatus.RUNNING: "in progress",
-    RunStatus.SUCCEEDED: "new data passed validation and awaits review",
-    RunStatus.UNCHANGED: "checked: the source had not changed",
-    RunStatus.FAILED: "did not complete; the published data stays as it was",
-    RunStatus.INTERRUPTED: "interrupted; it will be tried again",
-}
 RECENT_RUNS = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run finally ended, in words the public may read.
+
+    `word` is stable for machines (the API's `outcome`); `text` is the sentence. Never the
+    error text of a failure (it can name internal systems, paths or people).
+    """
+
+    word: str
+    text: str
+
+
+def run_outcomes(session: Session, runs: list[Run]) -> dict[int, Outcome]:
+    """The final outcome of each run, following its candidate to a decision or a version."""
+    ids = [r.id for r in runs]
+    candidates = {
+        c.run_id: c for c in session.scalars(select(Candidate).where(Candidate.run_id.in_(ids)))
+    }
+    by_candidate = [c.id for c in candidates.values()]
+    versions = {
+        v.candidate_id: v
+        for v in session.scalars(select(Version).where(Version.candidate_id.in_(by_candidate)))
+    }
+    embargoes = {
+        e.candidate_id: e
+        for e in session.scalars(
+            select(Embargo).where(
+                Embargo.candidate_id.in_(by_candidate),
+                Embargo.status == EmbargoStatus.SCHEDULED,
+            )
+        )
+    }
+    found = {}
+    for run in runs:
+        candidate = candidates.get(run.id)
+        if candidate is None:
+            found[run.id] = _without_candidate(run)
+        else:
+            found[run.id] = _of_candidate(
+                candidate, versions.get(candidate.id), embargoes.get(candidate.id)
+            )
+    return found
+
+
+def _without_candidate(run: Run) -> Outcome:
+    if run.status == RunStatus.UNCHANGED:
+        return Outcome("unchanged", "unchanged: the source had nothing new")
+    if run.status == RunStatus.QUEUED:
+        return Outcome("in-progress", "waiting to start")
+    if run.status == RunStatus.RUNNING:
+        return Outcome("in-progress", "in progress")
+    if run.status == RunStatus.INTERRUPTED:
+        return Outcome("interrupted", "interrupted; it will be tried again")
+    if run.error_type == "SourceUnavailable":
+        return Outcome("source-unavailable", "source unavailable; the published data is unchanged")
+    report = run.report or {}
+    if report.get("guarded") or run.error_type == "PrivacyGuardFailed":
+        return Outcome("failed-privacy", "stopped by the privacy guard; nothing was published")
+    if report.get("valid") is False:
+        problems = sum(r.get("errorCount", 0) for r in report.get("resources", {}).values())
+        return Outcome(
+            "failed-validation",
+            f"failed validation ({problems:,} problem{'' if problems == 1 else 's'}); "
+            "the published data is unchanged",
+        )
+    return Outcome("failed", "failed; the published data is unchanged")
+
+
+def _of_candidate(
+    candidate: Candidate, version: Version | None, embargo: Embargo | None
+) -> Outcome:
+    if version is not None:
+        published = f"published as version {version.number} ({long_date(version.published_at)})"
+        if version.retracted_at is not None:
+            return Outcome(
+                "withdrawn",
+                f"{published}; withdrawn on {long_date(version.retracted_at)}: "
+                f"{version.retraction_reason}",
+            )
+        return Outcome("published", published)
+    if embargo is not None:
+        return Outcome("scheduled", f"approved; to be published on {long_date(embargo.publish_at)}")
+    if candidate.status == CandidateStatus.REJECTED:
+        day = long_date(candidate.decided_at) if candidate.decided_at else "an unknown date"
+        reason = f" ({candidate.note})" if candidate.note else ""
+        return Outcome("rejected", f"rejected on {day}{reason}")
+    if candidate.status == CandidateStatus.SUPERSEDED:
+        return Outcome("superseded", "superseded by newer data before review")
+    if candidate.status == CandidateStatus.APPROVED:
+        return Outcome("approved", "approved; not published")
+    return Outcome("awaiting-review", "new data passed validation and awaits review")
 
 
 @dataclass(frozen=True)
@@ -35,6 +121,7 @@ class PublisherStatus:
     latest_run: Run | None
     # (resource name, title) of the resources whose source a records officer may upload.
     uploadable: tuple[tuple[str, str], ...]
+    outcome: Outcome | None = None  # the latest run's final outcome
 
 
 def publisher_statuses(
@@ -56,7 +143,8 @@ def publisher_statuses(
             else None
         )
         uploadable = tuple((r.name, r.title) for r in definition.resources if r.source is not None)
-        statuses.append(PublisherStatus(slug, definition.title, fresh, latest, uploadable))
+        outcome = run_outcomes(session, [latest])[latest.id] if latest else None
+        statuses.append(PublisherStatus(slug, definition.title, fresh, latest, uploadable, outcome))
     return sorted(statuses, key=lambda s: (not s.freshness.overdue, s.title.lower()))
 
 
@@ -73,22 +161,28 @@ def public_statuses(session: Session, now: datetime) -> list[dict]:
     """Every dataset with its freshness and the public outcome of its recent runs."""
     rows = []
     for dataset in session.scalars(select(Dataset).order_by(Dataset.title)):
-        runs = session.scalars(
-            select(Run)
-            .where(Run.dataset_id == dataset.id)
-            .order_by(Run.id.desc())
-            .limit(RECENT_RUNS)
+        runs = list(
+            session.scalars(
+                select(Run)
+                .where(Run.dataset_id == dataset.id)
+                .order_by(Run.id.desc())
+                .limit(RECENT_RUNS)
+            )
         )
+        outcomes = run_outcomes(session, runs)
+        gone = withdrawal(session, dataset)
         rows.append(
             {
                 "slug": dataset.slug,
                 "title": dataset.title,
                 "published": dataset.current_version_id is not None,
+                "withdrawn": gone.notice if gone else None,
                 "freshness": dataset_freshness(dataset, now),
                 "runs": [
                     {
                         "at": r.finished_at or r.started_at or r.queued_at,
-                        "outcome": PUBLIC_OUTCOMES.get(r.status, r.status.value),
+                        "outcome": outcomes[r.id].text,
+                        "result": outcomes[r.id].word,
                         "status": r.status.value,
                     }
                     for r in runs

@@ -23,12 +23,24 @@ def latest_file(slug: str, filename: str) -> Response:
 
 
 def _send(slug: str, number: int | None, filename: str) -> Response:
+    session = db_session()
     try:
-        found = browse.download(db_session(), storage(), slug, number, filename)
-    except (UnknownDataset, browse.NotPublished):
+        found = browse.download(session, storage(), slug, number, filename)
+    except UnknownDataset:
         abort(404)
+    except browse.NotPublished as missing:
+        return _missing(slug, filename, str(missing))
     except browse.Retracted as retracted:
-        body = render_template("retracted.html", version=retracted.version, slug=slug)
+        dataset = retracted.version.dataset
+        body = render_template(
+            "retracted.html",
+            version=retracted.version,
+            slug=slug,
+            dataset=dataset,
+            withdrawal=browse.withdrawal(session, dataset),
+            current=dataset.current_version,
+            filename=filename,
+        )
         return Response(body, status=410, mimetype="text/html")
     # Werkzeug adds "; charset=utf-8" to text/* types itself.
     response = send_file(
@@ -51,3 +63,22 @@ def _send(slug: str, number: int | None, filename: str) -> Response:
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     response.headers["X-Content-SHA256"] = found.file.sha256
     return response
+
+
+def _missing(slug: str, filename: str, message: str) -> Response:
+    """A version or file that never existed: 404, pointing at what the dataset has now."""
+    try:
+        dataset = browse.public_dataset(db_session(), slug)
+    except UnknownDataset:
+        abort(404)
+    current = dataset.current_version
+    body = render_template(
+        "error.html",
+        status=404,
+        title="Not found",
+        message=f"There is nothing at this address: {message}.",
+        dataset=dataset,
+        current=current,
+        current_file=current.file(filename) if current else None,
+    )
+    return Response(body, status=404, mimetype="text/html")

@@ -129,14 +129,17 @@ def run_now(slug: str) -> Response:
 def dataset_runs(slug: str) -> str:
     from portal.datasets.definitions import get_dataset
     from portal.errors import UnknownDataset
-    from portal.scheduler.status import run_history
+    from portal.scheduler.status import run_history, run_outcomes
 
     session = db_session()
     try:
         dataset = get_dataset(session, slug)
     except UnknownDataset:
         abort(404)
-    return render_template("office/runs.html", dataset=dataset, runs=run_history(session, dataset))
+    runs = run_history(session, dataset)
+    return render_template(
+        "office/runs.html", dataset=dataset, runs=runs, outcomes=run_outcomes(session, runs)
+    )
 
 
 @office.get("/runs/<int:run_id>")

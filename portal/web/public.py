@@ -27,6 +27,7 @@ from portal.extensions import db_session, portal, storage
 from portal.markdown import render_markdown
 from portal.models import Dataset, utcnow
 from portal.query.preview import table_views
+from portal.releases import ledger
 from portal.web import fragments
 
 public = Blueprint("public", __name__)
@@ -98,19 +99,27 @@ def index() -> str:
 
 
 @public.get("/datasets/")
-def datasets() -> str:
-    found = browse.catalogue(
-        browse.published_datasets(db_session()),
-        q=request.args.get("q", "").strip(),
-        selected={name: request.args.getlist(name) for name in browse.CATALOGUE_FACETS},
-        sort=request.args.get("sort", "title"),
+def datasets() -> tuple[str, int]:
+    session = db_session()
+    found = browse.search_catalogue(session, request.args)
+    sort = request.args.get("sort", "title")
+    # An order the catalogue cannot give is said, never silently replaced (as in the API).
+    bad_sort = sort not in browse.CATALOGUE_SORTS
+    page = render_template(
+        "datasets.html",
+        catalogue=found,
+        sorts=browse.CATALOGUE_SORTS,
+        withdrawn=browse.withdrawals(session, found.datasets),
+        bad_sort=sort if bad_sort else None,
     )
-    return render_template("datasets.html", catalogue=found, sorts=browse.CATALOGUE_SORTS)
+    return page, 400 if bad_sort else 200
 
 
 @public.get("/datasets/<slug>/")
 def dataset(slug: str) -> tuple[str, int]:
-    found = _published(slug)
+    found = _public(slug)
+    if found.current_version is None:
+        return _tombstone("withdrawn.html", found)
     version = found.current_version
     names = labels.dataset_labels(found.meta)
     views = table_views(
@@ -128,11 +137,27 @@ def dataset(slug: str) -> tuple[str, int]:
 
 
 @public.get("/datasets/<slug>/versions/")
-def versions(slug: str) -> str:
-    found = _published(slug)
+def versions(slug: str) -> tuple[str, int]:
+    found = _public(slug)
+    if found.current_version is None:
+        return _tombstone("versions.html", found)
     return render_template(
         "versions.html", dataset=found, versions=browse.versions(db_session(), found)
+    ), 200
+
+
+def _tombstone(template: str, dataset: Dataset) -> tuple[str, int]:
+    """A withdrawn dataset keeps its page and history: 410 Gone, with the notices and the
+    checksums and ledger entries of what was withdrawn."""
+    session = db_session()
+    page = render_template(
+        template,
+        dataset=dataset,
+        versions=browse.versions(session, dataset),
+        withdrawal=browse.withdrawal(session, dataset),
+        ledger_entries=ledger.entries(session, dataset.slug),
     )
+    return page, 410
 
 
 @public.app_template_global("recent_versions")
@@ -147,9 +172,9 @@ def markdown(source: str) -> Markup:
     return render_markdown(source)
 
 
-def _published(slug: str) -> Dataset:
+def _public(slug: str) -> Dataset:
     try:
-        return browse.published_dataset(db_session(), slug)
+        return browse.public_dataset(db_session(), slug)
     except UnknownDataset:
         abort(404)
 

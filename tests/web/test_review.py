@@ -114,7 +114,7 @@ def test_retraction_serves_410_and_moves_latest_back(portal, client, uof_source,
     assert latest.data != latest_before
     assert latest.data == client.get("/datasets/use-of-force/v1/incidents.csv").data
     history = client.get("/datasets/use-of-force/versions/").get_data(as_text=True)
-    assert "Retracted on" in history and "District codes of October were wrong." in history
+    assert "Withdrawn on" in history and "District codes of October were wrong." in history
     with portal.db.session() as session:
         assert session.scalar(select(Dataset)).current_version_id == first.id
         assert session.get(Version, second.id).retracted_at is not None

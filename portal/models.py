@@ -54,6 +54,9 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+ROLE_TITLES = {Role.OFFICER: "Records officer", Role.ADMIN: "Administrator"}
+
+
 def string_enum(cls: type[enum.Enum]) -> types.Enum:
     # Stored as plain strings so new values need no database enum migration.
     return types.Enum(
@@ -218,6 +221,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the public ledger and pages say for this user's actions, chosen by an admin;
+    # None: the role ("Records officer"). Never the e-mail address.
+    public_name: Mapped[str | None] = mapped_column(String(120))
 
     # The attributes Flask-Login expects of a user, without importing Flask here.
     is_authenticated = True
@@ -233,6 +239,11 @@ class User(Base):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def public_label(self) -> str:
+        """How the public record names this user: the admin's choice, else the role."""
+        return self.public_name or ROLE_TITLES[self.role]
 
 
 class AuditEvent(Base):

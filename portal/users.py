@@ -123,3 +123,36 @@ def set_active(session: Session, email: str, active: bool, actor: str) -> User:
 
 def all_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.email)))
+
+
+MAX_PUBLIC_NAME = 120
+
+
+def set_public_name(session: Session, email: str, name: str, actor: str) -> User:
+    """An admin decides how the public record names a user: a display name, or (empty) the
+    role. E-mail addresses are refused: the public never sees one."""
+    user = get_user(session, email)
+    name = " ".join(name.split())
+    if "@" in name:
+        raise PortalError("a public name cannot be an e-mail address")
+    if len(name) > MAX_PUBLIC_NAME:
+        raise PortalError(f"a public name has at most {MAX_PUBLIC_NAME} characters")
+    old, user.public_name = user.public_name, name or None
+    audit.record(
+        session,
+        actor,
+        "user.public_name",
+        "user",
+        user.id,
+        email=user.email,
+        old=old,
+        new=user.public_name,
+        shown_as=user.public_label,
+    )
+    return user
+
+
+def public_labels(session: Session) -> dict[str, str]:
+    """Each user's e-mail mapped to how the public record names them (for entries signed
+    before names were chosen, which recorded the address)."""
+    return {user.email: user.public_label for user in session.scalars(select(User))}

@@ -150,14 +150,24 @@ def reject(ctx: click.Context, dataset: str, email: str, note: str) -> None:
 @click.argument("version", type=int)
 @click.option("--by", "email", required=True, help="E-mail of the records officer.")
 @click.option("--reason", required=True, help="The public notice: why it is withdrawn.")
+@click.option("--yes", is_flag=True, help="Do not ask to confirm (for scripts).")
 @click.pass_context
-def retract(ctx: click.Context, dataset: str, version: int, email: str, reason: str) -> None:
-    """Retract a published version with a public notice."""
+def retract(
+    ctx: click.Context, dataset: str, version: int, email: str, reason: str, yes: bool
+) -> None:
+    """Retract a published version with a public notice (asks to confirm unless --yes)."""
     from portal.releases import review
     from portal.users import get_user
 
     with portal_of(ctx).db.session() as session:
         user = get_user(session, email)
+        if not yes:
+            consequences = review.retraction_consequences(session, dataset, version)
+            for sentence in consequences.sentences:
+                click.echo(f"- {sentence}")
+            if not click.confirm(f"Retract version {version} of {dataset}?", default=False):
+                click.echo("error: nothing was retracted", err=True)
+                ctx.exit(1)
         review.retract(session, dataset, version, user, reason, portal_of(ctx).config)
         session.flush()
         current = review.current_version(session, dataset)

@@ -100,3 +100,16 @@ def users_enable(ctx: click.Context, email: str) -> None:
     with portal_of(ctx).db.session() as session:
         set_active(session, email, True, actor="cli")
         click.echo(f"{email} enabled")
+
+
+@users.command("set-public-name")
+@click.argument("email")
+@click.argument("name", default="")
+@click.pass_context
+def users_set_public_name(ctx: click.Context, email: str, name: str) -> None:
+    """How the public ledger names the user (no NAME: by the role)."""
+    from portal.users import set_public_name
+
+    with portal_of(ctx).db.session() as session:
+        user = set_public_name(session, email, name, actor="cli")
+        click.echo(f"{user.email} is named in public as {user.public_label!r}")

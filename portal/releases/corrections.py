@@ -19,6 +19,7 @@ from portal.errors import PortalError
 from portal.models import Dataset, Version, utcnow
 from portal.releases import ledger
 from portal.releases.models import Correction
+from portal.users import find_user
 
 MAX_ROWS = 1000
 
@@ -130,7 +131,7 @@ def _publish(
         slug,
         correction.version.number,
         correction=correction.as_dict(),
-        approved_by=correction.recorded_by,
+        approved_by=_public_label(session, correction.recorded_by),
     )
     watches.notify(
         session,
@@ -163,3 +164,9 @@ def by_version(corrections: Sequence[Correction]) -> dict[int, list[Correction]]
     for correction in corrections:
         grouped.setdefault(correction.version.number, []).append(correction)
     return grouped
+
+
+def _public_label(session: Session, email: str) -> str:
+    """The public record names the officer as an admin decided, never by e-mail address."""
+    user = find_user(session, email)
+    return user.public_label if user else "Records office"

@@ -211,7 +211,8 @@ def append(
 
 
 def record_publish(session: Session, config: Config, version: Version) -> LedgerEntry:
-    approver = version.approved_by.email if version.approved_by else None
+    # The public record names people as an admin decided, never by e-mail address.
+    approver = version.approved_by.public_label if version.approved_by else None
     return append(
         session,
         config,

@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal import users
 from portal.catalogs.feed import atom_feed
 from portal.datasets import browse
 from portal.datasets.definitions import get_dataset
@@ -52,6 +53,9 @@ def ledger_page() -> str:
         "ledger.html",
         chain=chain,
         bodies={e.seq: json.loads(e.body) for e in chain},
+        # Entries signed before public names existed recorded an e-mail address: show the
+        # name the user has now instead (the signed JSON keeps what was signed).
+        names=users.public_labels(session),
         public_key=ledger.public_document(session, portal().config)["publicKey"],
     )
 

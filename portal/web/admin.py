@@ -64,6 +64,11 @@ def user_update(user_id: int) -> Response:
             lambda s: users.set_role(s, user.email, form.get("role", ""), actor),
             f"Role of {user.email} changed.",
         )
+    if action == "public_name":
+        return _change(
+            lambda s: users.set_public_name(s, user.email, form.get("public_name", ""), actor),
+            f"Public name of {user.email} set.",
+        )
     if action in ("disable", "enable"):
         if user.id == current_user.id:
             flash("You cannot disable your own account.", "error")

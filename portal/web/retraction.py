@@ -1,4 +1,9 @@
-"""Office: a dataset's published versions, and retracting one with a public notice."""
+"""Office: a dataset's published versions, and retracting one with a public notice.
+
+Retracting takes two steps: a page that states what will happen (files answer 410, citations
+break, what `latest` becomes) and asks for the public reason and a confirmation, then the
+retraction itself.
+"""
 
 from __future__ import annotations
 
@@ -28,15 +33,42 @@ def versions(slug: str) -> str:
     )
 
 
+@retraction.get("/<slug>/versions/<int:number>/retract")
+@reviewer_required
+def confirm(slug: str, number: int) -> tuple[str, int] | Response:
+    return _confirmation(slug, number)
+
+
 @retraction.post("/<slug>/versions/<int:number>/retract")
 @reviewer_required
-def retract(slug: str, number: int) -> Response:
+def retract(slug: str, number: int) -> tuple[str, int] | Response:
+    reason = request.form.get("reason", "").strip()
+    if request.form.get("confirm") != "yes" or not reason:
+        missing = "a public reason" if not reason else "your confirmation"
+        return _confirmation(slug, number, reason, f"Nothing was retracted: give {missing}.")
     session = db_session()
     try:
-        review.retract(session, slug, number, current_user, request.form.get("reason", ""))
+        review.retract(session, slug, number, current_user, reason)
         session.commit()
-        flash(f"Version {number} retracted; its files now answer 410 with your notice.", "success")
     except PortalError as error:
         session.rollback()
-        flash(str(error), "error")
+        return _confirmation(slug, number, reason, f"Nothing was retracted: {error}")
+    flash(f"Version {number} retracted; its files now answer 410 with your notice.", "success")
     return redirect(url_for("retraction.versions", slug=slug))
+
+
+def _confirmation(
+    slug: str, number: int, reason: str = "", error: str | None = None
+) -> tuple[str, int] | Response:
+    session = db_session()
+    try:
+        consequences = review.retraction_consequences(session, slug, number)
+    except UnknownDataset:
+        abort(404)
+    except PortalError as refused:
+        flash(str(refused), "error")
+        return redirect(url_for("retraction.versions", slug=slug))
+    page = render_template(
+        "office/retract.html", consequences=consequences, reason=reason, error=error
+    )
+    return page, 400 if error else 200

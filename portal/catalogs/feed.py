@@ -17,6 +17,7 @@ from portal.catalogs.files import (
     publisher,
     versions_url,
 )
+from portal.datasets.labels import long_date
 from portal.models import Dataset, Version, utcnow
 from portal.releases import corrections
 
@@ -184,9 +185,15 @@ def _summary(event: FeedEvent) -> str:
     version = event.version
     dataset = version.dataset
     if event.kind == RETRACTED:
+        gone = (
+            f" Every version of {dataset.title} is now withdrawn."
+            if dataset.current_version_id is None
+            else ""
+        )
         return (
-            f"Version {version.number} of {dataset.title} was retracted: "
-            f"{version.retraction_reason or 'no reason given'}. Its files are no longer served."
+            f"Version {version.number} of {dataset.title} was withdrawn on "
+            f"{long_date(version.retracted_at)}: {version.retraction_reason or 'no reason given'}"
+            f" Its files are no longer served (they answer 410 Gone).{gone}"
         )
     tables = [
         f"{f.row_count:,} rows in {f.filename}"

@@ -208,17 +208,18 @@ def test_an_officer_retracts_from_the_office_with_a_notice(portal, client, uof_s
 
     empty = client.post(
         "/office/datasets/use-of-force/versions/1/retract",
-        data={"reason": " ", "csrf_token": token},
-        follow_redirects=True,
+        data={"reason": " ", "confirm": "yes", "csrf_token": token},
     )
     done = client.post(
         "/office/datasets/use-of-force/versions/1/retract",
-        data={"reason": "Wrong extract", "csrf_token": token},
+        data={"reason": "Wrong extract", "confirm": "yes", "csrf_token": token},
         follow_redirects=True,
     )
 
     assert "Retract version 1" in page.get_data(as_text=True)
-    assert "needs a public reason" in empty.get_data(as_text=True)
+    assert "give a public reason" in empty.get_data(as_text=True)
     assert "Retracted" in done.get_data(as_text=True)
     assert client.get("/datasets/use-of-force/v1/incidents.csv").status_code == 410
-    assert client.get("/datasets/use-of-force/latest/incidents.csv").status_code == 404
+    # Every version withdrawn: `latest` gives the notice too, never a 404.
+    latest = client.get("/datasets/use-of-force/latest/incidents.csv")
+    assert latest.status_code == 410 and "Wrong extract" in latest.get_data(as_text=True)

@@ -81,6 +81,23 @@ class DatasetSummarySchema(Schema):
         return {"at": found.at.isoformat(), "reason": found.reason, "notice": found.notice}
 
 
+class AboutSchema(Schema):
+    """The page's "About this dataset" box, as data (portal.catalogs.about)."""
+
+    licence = fields.String(allow_none=True)
+    licence_url = fields.String(allow_none=True)
+    coverage_start = fields.String(allow_none=True, metadata={"description": "YYYY-MM-DD"})
+    coverage_end = fields.String(allow_none=True, metadata={"description": "YYYY-MM-DD"})
+    update_frequency = fields.String()
+    next_expected = fields.String(allow_none=True, metadata={"description": "YYYY-MM-DD"})
+    publisher = fields.String()
+    contact_name = fields.String()
+    contact_email = fields.String(allow_none=True)
+    contact_url = fields.String(allow_none=True)
+    citation = fields.String()
+    citation_url = fields.String()
+
+
 class DatasetSchema(DatasetSummarySchema):
     methodology = fields.Function(lambda d: d.meta.get("methodology", ""))
     caveats = fields.Function(lambda d: d.meta.get("caveats", ""))
@@ -88,6 +105,11 @@ class DatasetSchema(DatasetSummarySchema):
     publisher = fields.Function(lambda d: d.meta.get("publisher"))
     resources = fields.Nested(ResourceSchema, many=True)
     version = fields.Method("_version")
+    about = fields.Method("_about")
+
+    def _about(self, dataset: Any) -> dict | None:
+        found = getattr(self, "about", None)
+        return AboutSchema().dump(found.as_dict()) if found else None
 
     def _version(self, dataset: Any) -> dict:
         schema = VersionSchema()

@@ -16,10 +16,11 @@ from portal.api.payloads import (
     VersionListSchema,
 )
 from portal.api.schemas import DatasetSchema, DatasetSummarySchema, VersionSchema, dump
+from portal.catalogs.about import about
 from portal.datasets import browse
 from portal.errors import UnknownDataset
-from portal.extensions import db_session, portal
-from portal.models import Dataset
+from portal.extensions import db_session, portal, storage
+from portal.models import Dataset, utcnow
 
 
 def _base() -> str:
@@ -61,7 +62,9 @@ def dataset(slug: str) -> Response:
     found = _public(slug)
     if found.current_version is None:
         return _withdrawn(found)
-    return jsonify(dump(DatasetSchema(), found, _base()))
+    schema = DatasetSchema()
+    schema.about = about(found, found.current_version, storage(), _base(), utcnow())
+    return jsonify(dump(schema, found, _base()))
 
 
 @api.get("/datasets/<slug>/versions")

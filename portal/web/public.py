@@ -20,12 +20,13 @@ from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from markupsafe import Markup
 from sqlalchemy import text
 
+from portal.catalogs.about import About, about
 from portal.datasets import browse, labels
 from portal.datasets.freshness import Freshness, dataset_freshness
 from portal.errors import UnknownDataset
 from portal.extensions import db_session, portal, storage
 from portal.markdown import render_markdown
-from portal.models import Dataset, utcnow
+from portal.models import Dataset, Version, utcnow
 from portal.query.preview import table_views
 from portal.releases import ledger
 from portal.web import fragments
@@ -158,6 +159,12 @@ def _tombstone(template: str, dataset: Dataset) -> tuple[str, int]:
         ledger_entries=ledger.entries(session, dataset.slug),
     )
     return page, 410
+
+
+@public.app_template_global("about_of")
+def about_of(dataset: Dataset, version: Version) -> About:
+    """Licence, time covered, schedule, publisher, contact and citation (portal.catalogs.about)."""
+    return about(dataset, version, storage(), portal().config.base_url, utcnow())
 
 
 @public.app_template_global("recent_versions")

@@ -236,3 +236,30 @@ def test_a_missing_version_page_points_at_the_current_one(portal, client, uof_so
     assert 'action="/datasets/"' in text  # a search box
     nowhere = client.get("/no/such/page")
     assert nowhere.status_code == 404 and 'action="/datasets/"' in _text(nowhere)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_about_this_dataset_says_what_a_journalist_asks_first_on_the_page_and_in_the_api(
+    portal, client, uof_source, officer
+):
+    publish(portal, officer)
+    page = _text(client.get("/datasets/use-of-force/"))
+    about = client.get("/api/v1/datasets/use-of-force").json["about"]
+
+    box = page[page.index('id="about-dataset"') :]
+    box = box[: box.index("</section>")]
+    # Above the fold: before the downloads and the previews.
+    assert page.index('id="about-dataset"') < page.index('id="downloads"')
+    assert (
+        'href="https://opendatacommons.org/licenses/pddl/1-0/" rel="license">'
+        "Open Data Commons Public Domain Dedication and License</a>" in box
+    )
+    assert about["licence_url"] == "https://opendatacommons.org/licenses/pddl/1-0/"
+    assert about["coverage_start"] == "2019-01-01" and about["coverage_end"] == "2026-10-31"
+    assert "1 January 2019 to 31 October 2026" in box
+    assert about["update_frequency"] == "monthly" and "monthly; next release expected by" in box
+    assert about["publisher"] == "Example City Police Department"
+    assert 'href="mailto:records@police.example.gov"' in box
+    assert about["contact_email"] == "records@police.example.gov"
+    assert about["citation"] in box.replace("&#34;", '"') or about["citation_url"] in box
+    assert about["citation_url"].endswith("/datasets/use-of-force/v1/datapackage.json")

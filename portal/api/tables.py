@@ -22,7 +22,7 @@ from portal.datasets import browse
 from portal.errors import UnknownDataset
 from portal.extensions import db_session, portal
 from portal.models import Version, VersionFile
-from portal.query import engine
+from portal.query import engine, preview
 
 
 @api.get("/datasets/<slug>/resources")
@@ -74,7 +74,11 @@ def rows(slug: str, resource: str) -> Response:
     params = _load(RowsQuerySchema())
     version = _version(slug, params.get("version"))
     table, _ = _table(version, resource)
-    page = table.page(_query(params))
+    query = _checked(table, _query(params))
+    try:
+        page = table.page(query)
+    except engine.BadQuery as bad:
+        raise engine.BadQuery(preview.human_errors(table, bad.fields)) from None
     following = None
     if page.offset + page.limit < page.total:
         # Pinned to the version, so a release between two pages cannot shift the rows.
@@ -102,8 +106,11 @@ def rows_csv(slug: str, resource: str) -> Response:
     params = _load(RowsQuerySchema())
     version = _version(slug, params.get("version"))
     table, file = _table(version, resource)
-    wanted = _query(params)
-    chunks = table.export(wanted)  # a bad query raises here, before any byte is sent
+    wanted = _checked(table, _query(params))
+    try:
+        chunks = table.export(wanted)  # a bad query raises here, before any byte is sent
+    except engine.BadQuery as bad:
+        raise engine.BadQuery(preview.human_errors(table, bad.fields)) from None
     canonical = urlencode(
         sorted(
             (k, v)
@@ -151,6 +158,15 @@ def _query(params: dict) -> engine.Query:
         limit=params["limit"],
         offset=params["offset"],
     )
+
+
+def _checked(table: engine.Table, query: engine.Query) -> engine.Query:
+    """Refuse, as the page does, what would answer 0 rows misleadingly: a value a category
+    never takes, a range that ends before it starts."""
+    problems = preview.check_filters(table, query.filters)
+    if problems:
+        raise engine.BadQuery(problems)
+    return query
 
 
 def _version(slug: str, number: int | None) -> Version:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -51,6 +52,7 @@ class Column:
     title: str
     sort: str | None  # "ascending", "descending" or None: the value of aria-sort
     sort_link: str  # query string that sorts by this column next (toggling direction)
+    dated: bool = False  # a date: its orders are "oldest first" and "newest first"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,17 @@ class Preview:
     @property
     def filtered(self) -> bool:
         return any(k != "sort" for k, _ in self.params)
+
+    @property
+    def sort_words(self) -> str:
+        """The order in words: "date of incident, newest first"."""
+        name = self.sort.lstrip("-")
+        column = next((c for c in self.columns if c.name == name), None)
+        if column is None:
+            return ""
+        if not self.sort.startswith("-"):
+            return f"{column.title.lower()}, oldest first" if column.dated else column.title.lower()
+        return f"{column.title.lower()}, {'newest first' if column.dated else 'descending'}"
 
     @property
     def api_query(self) -> str:
@@ -108,17 +121,28 @@ def preview(
             filters[key] = kept
     q = (args.get("q") or [""])[0].strip()
     sort = (args.get("sort") or [""])[0].strip()
-    if sort.lstrip("-") not in specs:
-        sort = ""
-    page = _page_number(args)
     errors: dict[str, list[str]] = {}
+    if sort and sort.lstrip("-") not in specs:
+        # Said, never silently dropped (the API answers the same sort with a 400 too).
+        errors["sort"] = [
+            f"the table cannot be sorted by {sort!r}; sort by one of its columns: "
+            + ", ".join(spec.get("title") or spec["name"] for spec in table.fields)
+        ]
+        sort = ""
+    if "sort" not in args:
+        sort = newest_first(table.fields)
+    page = _page_number(args)
     order = [sort] if sort else []
-    try:
-        total = table.count(engine.Query(filters, q or None, order))
-    except engine.BadQuery as bad:
-        # Shown beside the form; the table then shows every row rather than an error page.
-        errors, filters = bad.fields, {}
-        total = table.count(engine.Query({}, q or None, order))
+    errors.update(check_filters(table, filters, labels))
+    if not errors:
+        try:
+            table.count(engine.Query(filters, q or None, order))
+        except engine.BadQuery as bad:
+            errors.update(human_errors(table, bad.fields))
+    if errors:
+        # Shown beside the form (and answered as 400); the table shows every row meanwhile.
+        filters = {}
+    total = table.count(engine.Query(filters, q or None, order))
     pages = max(1, math.ceil(total / ROWS_PER_PAGE))
     page = min(page, pages)
     offset = (page - 1) * ROWS_PER_PAGE
@@ -146,6 +170,7 @@ def preview(
                 spec.get("title") or name,
                 state,
                 link(params=[*unsorted, ("sort", following)], page=1),
+                spec.get("type") in DATE_TYPES,
             )
         )
     rows = [
@@ -163,7 +188,7 @@ def preview(
         last=found.offset + len(rows),
         page=page,
         pages=pages,
-        controls=_controls(table, filters, labels),
+        controls=_controls(table, filters, labels, q or None),
         q=q,
         sort=sort,
         errors=errors,
@@ -171,6 +196,101 @@ def preview(
         previous_link=link(page=page - 1) if page > 1 else None,
         next_link=link(page=page + 1) if page < pages else None,
     )
+
+
+DATE_TYPES = ("date", "datetime", "yearmonth")
+
+
+def newest_first(fields: Sequence[dict]) -> str:
+    """The default order of a preview: newest first by the table's first date field."""
+    for kind in DATE_TYPES:
+        for spec in fields:
+            if spec.get("type") == kind:
+                return f"-{spec['name']}"
+    return ""
+
+
+def parameter_label(specs: Mapping[str, dict], key: str) -> str:
+    """A query parameter in words: `incident_date__min` is "Date of incident, from"."""
+    name = key.removesuffix("__min").removesuffix("__max")
+    spec = specs.get(name)
+    if spec is None:
+        return {"q": "Text search", "sort": "Sort"}.get(key, key)
+    title = spec.get("title") or name
+    if key.endswith("__min"):
+        return f"{title}, from"
+    if key.endswith("__max"):
+        return f"{title}, to"
+    return title
+
+
+def check_filters(
+    table: engine.Table,
+    filters: Mapping[str, Sequence[str]],
+    labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, list[str]]:
+    """What the engine would answer with 0 rows, misleadingly: values a category field never
+    takes, and ranges that end before they start. Each message names the field in words."""
+    specs = {spec["name"]: spec for spec in table.fields}
+    errors: dict[str, list[str]] = {}
+    for key, values in filters.items():
+        if key not in table.facets:
+            continue
+        allowed = [item["value"] for item in table.facets[key] if item["value"] is not None]
+        texts = {_text(value) for value in allowed}
+        unknown = [v for v in values if v != "" and v not in texts]
+        if unknown:
+            choices = ", ".join(
+                f"{value_label(value, key, labels)} ({_text(value)})"
+                if value_label(value, key, labels) != _text(value)
+                else _text(value)
+                for value in allowed
+            )
+            shown = ", ".join(repr(v) for v in unknown)
+            errors[key] = [
+                f"{parameter_label(specs, key)}: {shown} is not one of its values; "
+                f"choose from {choices}"
+            ]
+    for name, spec in specs.items():
+        low = (filters.get(f"{name}__min") or [""])[0].strip()
+        high = (filters.get(f"{name}__max") or [""])[0].strip()
+        if not (low and high):
+            continue
+        lower, upper = _comparable(spec, low), _comparable(spec, high)
+        if lower is None or upper is None:
+            continue  # the engine names the unreadable value itself
+        if lower > upper:
+            errors[f"{name}__max"] = [
+                f"{parameter_label(specs, name + '__max')} ({high}) is before "
+                f"{parameter_label(specs, name + '__min')} ({low}): no row can match"
+            ]
+    return errors
+
+
+def _comparable(spec: dict, text: str) -> float | str | None:
+    """A bound as something to compare with the other bound; None if it does not read."""
+    kind = spec.get("type", "string")
+    try:
+        if kind in ("integer", "number", "year"):
+            return float(text)
+        if kind == "date":
+            return date.fromisoformat(text).isoformat()
+        if kind == "datetime":
+            return datetime.fromisoformat(text).isoformat()
+        if kind == "yearmonth":
+            return date.fromisoformat(f"{text}-01").isoformat()
+    except ValueError:
+        return None
+    return None
+
+
+def human_errors(table: engine.Table, fields: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """The engine's messages, each led by the parameter's name in words."""
+    specs = {spec["name"]: spec for spec in table.fields}
+    return {
+        key: [f"{parameter_label(specs, key)}: {message}" for message in messages]
+        for key, messages in fields.items()
+    }
 
 
 def _ranged(spec: dict) -> bool:
@@ -196,6 +316,7 @@ def _controls(
     table: engine.Table,
     filters: Mapping[str, Sequence[str]],
     labels: Mapping[str, Mapping[str, str]] | None,
+    q: str | None = None,
 ) -> list[Control]:
     controls = []
     for spec in table.fields:
@@ -203,11 +324,15 @@ def _controls(
         title = spec.get("title") or name
         if name in table.facets:
             chosen = set(filters.get(name, ()))
+            # Each count is what choosing that value would show, given the other filters.
+            others = {k: v for k, v in filters.items() if k != name}
             choices = [
                 Choice(
                     _text(item["value"]),
                     value_label(item["value"], name, labels),
-                    item["count"],
+                    table.count(engine.Query({**others, name: [_text(item["value"])]}, q))
+                    if others or q
+                    else item["count"],
                     _text(item["value"]) in chosen,
                 )
                 for item in table.facets[name]

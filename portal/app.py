@@ -50,6 +50,7 @@ def create_app(config: Config | None = None) -> Flask:
     from portal.web.auth import auth
     from portal.web.catalogs import catalogs
     from portal.web.community import community
+    from portal.web.compare import compare
     from portal.web.downloads import downloads
     from portal.web.moderation import moderation
     from portal.web.office import office
@@ -61,7 +62,14 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in (public, downloads, catalogs, auth, office, admin, retraction, api, api_docs):
         app.register_blueprint(blueprint)
     csrf.exempt(api)
-    for blueprint in (accountability, accountability_office, watches, community, moderation):
+    for blueprint in (
+        accountability,
+        accountability_office,
+        watches,
+        community,
+        moderation,
+        compare,
+    ):
         app.register_blueprint(blueprint)
     ledger.check_key_at_startup(config, app.extensions["portal"].db)  # see its docstring
 

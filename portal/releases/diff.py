@@ -114,3 +114,28 @@ def changelog_text(resources: dict[str, dict]) -> str:
     if columns:
         parts.append(f"{columns} column{'s' if columns != 1 else ''} added or removed")
     return ", ".join(parts) + "." if parts else "No change to the data."
+
+
+def resource_changes(changelog: dict, titles: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(resource, its title, what changed in it) for each table of a version's changelog:
+    counts per table, never summed across tables that count different things."""
+    found = []
+    for name, d in (changelog.get("resources") or {}).items():
+        if d.get("first"):
+            words = f"first release ({d.get('added', 0):,} rows)"
+        else:
+            parts = [
+                f"{n:,} {'row' if n == 1 else 'rows'} {word}"
+                for n, word in (
+                    (d.get("added", 0), "added"),
+                    (d.get("removed", 0), "removed"),
+                    (d.get("changed", 0), "changed"),
+                )
+                if n
+            ]
+            columns = len(d.get("columnsAdded", [])) + len(d.get("columnsRemoved", []))
+            if columns:
+                parts.append(f"{columns} column{'s' if columns != 1 else ''} added or removed")
+            words = ", ".join(parts) or "no change"
+        found.append((name, titles.get(name, name), words))
+    return found

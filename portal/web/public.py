@@ -29,6 +29,7 @@ from portal.markdown import render_markdown
 from portal.models import Dataset, Version, utcnow
 from portal.query.preview import table_views
 from portal.releases import ledger
+from portal.releases.diff import resource_changes
 from portal.web import fragments
 
 public = Blueprint("public", __name__)
@@ -165,6 +166,12 @@ def _tombstone(template: str, dataset: Dataset) -> tuple[str, int]:
 def about_of(dataset: Dataset, version: Version) -> About:
     """Licence, time covered, schedule, publisher, contact and citation (portal.catalogs.about)."""
     return about(dataset, version, storage(), portal().config.base_url, utcnow())
+
+
+@public.app_template_global("resource_changes")
+def version_changes(dataset: Dataset, version: Version) -> list[tuple[str, str, str]]:
+    """Per table: (name, title, "12 rows added, 1 changed") against the version before."""
+    return resource_changes(version.changelog or {}, {r.name: r.title for r in dataset.resources})
 
 
 @public.app_template_global("recent_versions")

@@ -75,6 +75,10 @@ def _without_candidate(run: Run) -> Outcome:
         return Outcome("interrupted", "interrupted; it will be tried again")
     if run.error_type == "SourceUnavailable":
         return Outcome("source-unavailable", "source unavailable; the published data is unchanged")
+    if run.error_type == "SourceUnreadable":
+        return Outcome(
+            "failed", "failed: the source could not be read; the published data is unchanged"
+        )
     report = run.report or {}
     if report.get("guarded") or run.error_type == "PrivacyGuardFailed":
         return Outcome("failed-privacy", "stopped by the privacy guard; nothing was published")

@@ -57,7 +57,8 @@ def test_runs_say_how_updates_went_without_error_text(portal, client, uof_source
 
     runs = json.loads(body)["datasets"][0]
     assert runs["dataset"] == "use-of-force"
-    assert [r["outcome"] for r in runs["runs"]] == ["failed", "received"]
+    assert [r["outcome"] for r in runs["runs"]] == ["failed", "published"]
+    assert runs["runs"][1]["summary"].startswith("published as version 1 (")
     for leak in (failed.error, "Dist", "SubjectName", "column", str(uof_source), officer):
         assert leak not in body, leak
 

@@ -20,8 +20,10 @@ def test_the_status_page_shows_the_calendar_and_outcomes_but_never_error_text(
     head = client.get("/ledger.json").get_json()["head"]
     assert head["hash"] in page
     assert data["ledger"]["hash"] == head["hash"]
-    assert "did not complete; the published data stays as it was" in page
-    assert "new data passed validation and awaits review" in page
+    # Each run's final outcome, not what it was on the way (#19).
+    assert "source unavailable; the published data is unchanged" in page
+    assert f"published as version 1 ({version.published_at:%-d %B %Y})" in page
+    assert "awaits review" not in page
     assert failed.error not in page and "stops.csv" not in page
     assert "stops.csv" not in str(data)
     [tiny] = data["datasets"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from flask import Response, request
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from portal.api.blueprint import api
 from portal.api.http import ApiError, name_or_404, payload
@@ -13,6 +13,21 @@ from portal.datasets import browse
 from portal.errors import UnknownDataset
 from portal.extensions import db_session, portal, storage
 from portal.releases.compare import KINDS, PER_PAGE, CannotCompare, compare_versions
+
+
+class CompareQuerySchema(Schema):
+    """The query parameters, for the OpenAPI document (the view reads them itself)."""
+
+    from_ = fields.Integer(
+        data_key="from",
+        metadata={"description": "The older version (default: the one before `to`).", "example": 1},
+    )
+    to = fields.Integer(metadata={"description": "The newer version (default: the current one)."})
+    show = fields.String(
+        validate=validate.OneOf(KINDS),
+        metadata={"description": "added, removed or changed rows (default: the first with any)."},
+    )
+    page = fields.Integer(metadata={"description": f"{PER_PAGE} rows a page.", "example": 1})
 
 
 class ChangedRowSchema(Schema):
@@ -63,7 +78,9 @@ def compare_json(slug: str, resource: str) -> Response:
     if show not in KINDS:
         raise ApiError(400, "Some parameters are not valid.", {"show": [f"one of {KINDS}"]})
     text = request.args.get("page", "1")
-    page = int(text) if text.isdigit() and 0 < int(text) < 10**9 else 1
+    if not (text.isdigit() and 0 < int(text) < 10**9):
+        raise ApiError(400, "Some parameters are not valid.", {"page": ["a page number, from 1"]})
+    page = int(text)
     rows = []
     for cells in changes.rows(show, page):
         rows.append(

@@ -13,6 +13,8 @@ from portal.api import payloads
 from portal.api.accountability import CorrectionsSchema, RatesSchema, StatusSchema
 from portal.api.blueprint import api
 from portal.api.community import CommentListSchema, TrustSchema
+from portal.api.compare import CompareQuerySchema
+from portal.api.compare import ComparisonSchema as CompareSchema
 from portal.api.schemas import DatasetSchema
 from portal.extensions import portal
 from portal.query.engine import MAX_LIMIT
@@ -178,6 +180,16 @@ def _paths() -> dict[str, dict]:
             [SLUG, RESOURCE, rows_query, FILTERS],
             errors=(400, 404, 410),
             media="text/csv",
+        ),
+        "/api/v1/datasets/{slug}/resources/{resource}/compare": _operation(
+            "Changes between two versions",
+            "The rows of a table added, removed and changed (matched on its primary key) "
+            "from one version to another, a page at a time; for a changed row, the old value "
+            "of each cell that changed. The diff page's JSON twin; `csv_url` has every change.",
+            f"{table}/compare?from=1&to=2&show=changed",
+            CompareSchema,
+            [SLUG, RESOURCE, {"in": "query", "schema": CompareQuerySchema}],
+            errors=(400, 404, 410),
         ),
         "/api/v1/datasets/{slug}/corrections": _operation(
             "Corrections",

@@ -18,6 +18,8 @@ class FileSchema(Schema):
     sha256 = fields.String()
     rows = fields.Integer(attribute="row_count", allow_none=True)
     url = fields.Method("_url")
+    # A retracted version's files answer 410 Gone with the notice.
+    withdrawn = fields.Function(lambda f: f.version.retracted_at is not None)
 
     def _url(self, file: Any) -> str:
         base = self.context_base()

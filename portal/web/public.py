@@ -162,6 +162,15 @@ def _tombstone(template: str, dataset: Dataset) -> tuple[str, int]:
     return page, 410
 
 
+@public.app_template_global("withdrawn_datasets")
+def withdrawn_datasets() -> list[tuple[Dataset, browse.Withdrawal]]:
+    """Datasets whose every version was retracted, with their notices (for the summary)."""
+    session = db_session()
+    gone = [d for d in browse.public_datasets(session) if d.current_version_id is None]
+    notices = browse.withdrawals(session, gone)
+    return [(d, notices[d.id]) for d in gone if d.id in notices]
+
+
 @public.app_template_global("about_of")
 def about_of(dataset: Dataset, version: Version) -> About:
     """Licence, time covered, schedule, publisher, contact and citation (portal.catalogs.about)."""

@@ -66,6 +66,9 @@ def test_a_dataset_with_every_version_retracted_answers_410_with_its_notice_ever
     versions = client.get("/api/v1/datasets/use-of-force/versions")
     assert versions.status_code == 410
     assert [v["number"] for v in versions.json["versions"]] == [2, 1]
+    assert all(f["withdrawn"] for v in versions.json["versions"] for f in v["files"])
+    summary = _text(client.get("/"))
+    assert "Withdrawn datasets" in summary and NOTICE in summary
     assert client.get("/api/v1/datasets/use-of-force/resources/incidents/rows").status_code == 410
 
     listed = client.get("/api/v1/datasets").json["datasets"]

@@ -151,8 +151,8 @@ def test_the_preview_filters_sorts_and_pages_on_the_server(site):
     assert f"{len(in_d3):,} rows match (of {len(rows):,})" in words
     assert "Showing rows 1 to 20." in words
     assert '<option value="D3" selected>District 3' in page
-    assert 'aria-sort="descending"' in page and page.count("aria-sort=") == 1
     table = page.split('<table class="preview">')[1].split("</table>")[0]
+    assert 'aria-sort="descending"' in table and table.count("aria-sort=") == 1
     assert table.count("<td>District 3</td>") == 20
     assert f"<td>{newest}</td>" in table.split("</tr>")[1]
     assert "Showing rows 21 to 40." in text_of(second)
@@ -165,10 +165,12 @@ def test_the_filtered_csv_link_downloads_exactly_the_matching_published_rows(sit
     rows, data = published_rows(portal, "use-of-force", "incidents")
     lines = data.decode("utf-8").split("\r\n")
     wanted = [
-        line
+        (row["incident_date"], line)
         for line, row in zip(lines[1:], rows, strict=False)
         if row["district"] == "D1" and row["subject_injury"] == "serious"
     ]
+    # In the preview's order, newest first (#19); rows of one day keep the file's order.
+    wanted = [line for _, line in sorted(wanted, key=lambda pair: pair[0], reverse=True)]
 
     page = client.get(
         "/datasets/use-of-force/?table=incidents&district=D1&subject_injury=serious"
@@ -177,6 +179,7 @@ def test_the_filtered_csv_link_downloads_exactly_the_matching_published_rows(sit
     export = client.get(link)
 
     assert "district=D1" in link and "subject_injury=serious" in link and "version=1" in link
+    assert "sort=-incident_date" in link
     assert export.status_code == 200
     assert "attachment" in export.headers["Content-Disposition"]
     assert export.get_data(as_text=True) == "\r\n".join([lines[0], *wanted]) + "\r\n"

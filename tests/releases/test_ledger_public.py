@@ -36,7 +36,9 @@ def test_anyone_can_check_the_published_chain_with_the_published_key(client, his
     kinds = [(i["entry"]["kind"], i["entry"]["version"]) for i in reversed(document["entries"])]
     assert kinds == [("publish", 1), ("correction", 1), ("publish", 2), ("retract", 1)]
     first = document["entries"][-1]["entry"]
-    assert first["approved_by"] == OFFICER[0]
+    # Named by role (no public name was set), never by e-mail address (#19).
+    assert first["approved_by"] == "Records officer"
+    assert OFFICER[0] not in json.dumps(document)
     assert {f["name"] for f in first["files"]} >= {
         "stops.csv",
         "stops.json",

@@ -69,7 +69,7 @@ def test_an_embargoed_release_is_invisible_until_its_time_then_visible_everywher
     assert (entry["kind"], entry["dataset"], entry["approved_by"]) == (
         "publish",
         "tiny",
-        OFFICER[0],
+        "Records officer",  # by role, never by e-mail address (#19)
     )
     assert runner.invoke(main, ["verify"]).exit_code == 0
 

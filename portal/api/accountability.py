@@ -51,23 +51,42 @@ class StatusSchema(Schema):
 
 
 class RateSourceSchema(Schema):
-    """Where a numerator or denominator comes from: a published file, or dataset metadata."""
+    """Where a numerator or denominator comes from: a declared figure of a published file, or
+    a declared denominator (values by year, with their source)."""
 
     label = fields.String()
     dataset = fields.String()
-    resource = fields.String()
     version = fields.Integer()
+    figure = fields.String()
+    measure = fields.String()
+    resource = fields.String()
     file = fields.String(allow_none=True)
     sha256 = fields.String(allow_none=True)
     field = fields.String()
-    value = fields.Float()
-    year = fields.Raw(allow_none=True)
-    source = fields.String(allow_none=True)
+    source = fields.String()
+    by_year = fields.Dict(keys=fields.String(), values=fields.Raw())
 
 
 class VersionUsedSchema(Schema):
     dataset = fields.String()
     version = fields.Integer()
+
+
+class RateRowSchema(Schema):
+    """One period of a rate: both sides, their periods, the rate as shown on the pages."""
+
+    year = fields.Integer(allow_none=True)
+    period = fields.String()
+    periods = fields.Integer()
+    # Numbers as the engine rounded them (a count stays a whole number).
+    numerator = fields.Raw()
+    numerator_display = fields.String()
+    denominator = fields.Raw(allow_none=True)
+    denominator_display = fields.String()
+    denominator_period = fields.String()
+    value = fields.Float(allow_none=True)
+    display = fields.String()
+    missing = fields.String()
 
 
 class RateSchema(Schema):
@@ -78,10 +97,9 @@ class RateSchema(Schema):
     numerator = fields.Nested(RateSourceSchema)
     denominator = fields.Nested(RateSourceSchema)
     note = fields.String()
-    # Each rate's rows carry its own breakdown (year, district...) with numerator,
-    # denominator and value.
-    rows = fields.List(fields.Dict(keys=fields.String()))
-    headline = fields.Dict(keys=fields.String(), allow_none=True)
+    error = fields.String()
+    rows = fields.List(fields.Nested(RateRowSchema))
+    headline = fields.Nested(RateRowSchema, allow_none=True)
     versions = fields.List(fields.Nested(VersionUsedSchema))
 
 

@@ -7,6 +7,8 @@ from typing import Any
 from marshmallow import Schema, fields
 
 from portal.datasets.freshness import dataset_freshness
+from portal.extensions import storage
+from portal.figures.service import shown
 from portal.models import utcnow
 
 
@@ -39,7 +41,8 @@ class VersionSchema(Schema):
     files = fields.Method("_files")
 
     def _figures(self, version: Any) -> list:
-        return (version.figures or {}).get("figures", [])
+        # The figures as every page shows them (declared in dataset.yaml, portal.figures).
+        return shown(version, storage())
 
     def _files(self, version: Any) -> list:
         schema = FileSchema(many=True)

@@ -20,6 +20,7 @@ from portal.catalogs.about import about
 from portal.datasets import browse
 from portal.errors import UnknownDataset
 from portal.extensions import db_session, portal, storage
+from portal.figures.service import shown
 from portal.models import Dataset, utcnow
 
 
@@ -34,9 +35,7 @@ def index() -> Response:
         IndexSchema(),
         {
             "datasets": dump(DatasetSummarySchema(many=True), datasets, _base()),
-            "figures": {
-                d.slug: (d.current_version.figures or {}).get("figures", []) for d in datasets
-            },
+            "figures": {d.slug: shown(d.current_version, storage()) for d in datasets},
         },
     )
 

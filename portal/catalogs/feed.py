@@ -18,6 +18,7 @@ from portal.catalogs.files import (
     versions_url,
 )
 from portal.datasets.labels import long_date
+from portal.figures.spec import FORMAT as FIGURES_FORMAT
 from portal.models import Dataset, Version, utcnow
 from portal.releases import corrections
 
@@ -204,6 +205,21 @@ def _summary(event: FeedEvent) -> str:
         f"Version {version.number} of {dataset.title}: {', '.join(tables) or 'no tables'}.",
         f"Files: {', '.join(f.filename for f in version.files)}.",
     ]
+    figures = _figures(version)
+    if figures:
+        parts.append(f"Headline figures: {figures}.")
     if version.note:
         parts.append(f"Note: {version.note}")
     return " ".join(parts)
+
+
+def _figures(version: Version) -> str:
+    """The version's headline figures as computed when it was published (portal.figures)."""
+    stored = version.figures or {}
+    if stored.get("format") != FIGURES_FORMAT:
+        return ""
+    return "; ".join(
+        f"{f['label']}: {f['top']['label'] if f.get('top') else f['display']} ({f['period']})"
+        for f in stored.get("figures", [])
+        if f.get("headline") and f.get("display") not in (None, "–")
+    )

@@ -116,7 +116,7 @@ def quarter_words(quarter: str) -> str:
 
 
 def trust_figures(files: dict[str, Path]) -> list[dict]:
-    """The index summary's figure: the latest quarter's index, its interval and its trend."""
+    """The trust page's figure: the latest quarter's index, its interval and its trend."""
     path = files.get(RESOURCE)
     if path is None:
         return []
@@ -139,27 +139,47 @@ def trust_figures(files: dict[str, Path]) -> list[dict]:
             "period": quarter_words(latest["quarter"]),
             "resource": RESOURCE,
             "trend": quarters,
-            # The shape of the index page's bar-chart macro (_macros.html `trend`).
-            "series": [{"x": q["quarter"], "y": q["value"]} for q in quarters],
-            "series_label": "Trust index by quarter",
+            # The shape of the small trend macro (_macros.html `trend`).
+            "chart": {
+                "title": "Trust index by quarter",
+                "period": f"{quarters[0]['quarter']} to {latest['quarter']}",
+                "x_title": "Quarter",
+                "y_title": "Index (0-100)",
+                "points": [
+                    {
+                        "x": q["quarter"],
+                        "label": q["quarter"],
+                        "value": q["value"],
+                        "display": f"{q['value']:.1f}",
+                        "provisional": False,
+                    }
+                    for q in quarters
+                ],
+            },
         }
     ]
 
 
 def published_summary(session: Session, storage: LocalStorage) -> dict:
-    """The published index (from the current version's figures) and its latest district rows."""
+    """The city-wide index by quarter and the latest district rows, from the current file.
+
+    The site's headline figure for the index is declared in the dataset's `dataset.yaml`
+    (a pooled mean, portal.figures); this page pools the same rows the same way and adds
+    the interval, the measures and the districts of every quarter.
+    """
     try:
         dataset = browse.published_dataset(session, SLUG)
     except UnknownDataset:
         return {"dataset": None, "version": None, "figure": None, "districts": []}
     version = dataset.current_version
-    figure = next(
-        (f for f in (version.figures or {}).get("figures", []) if f["key"] == "trust_index"), None
-    )
     file = version.file(f"{RESOURCE}.csv")
-    districts = []
-    if file is not None and figure is not None:
-        table = read_table(storage.path(file.path))
-        latest = figure["trend"][-1]["quarter"]
-        districts = table.filter(table["quarter"] == latest).to_dicts()
+    figure, districts = None, []
+    if file is not None:
+        path = storage.path(file.path)
+        found = trust_figures({RESOURCE: path})
+        figure = found[0] if found else None
+        if figure is not None:
+            table = read_table(path)
+            latest = figure["trend"][-1]["quarter"]
+            districts = table.filter(table["quarter"] == latest).to_dicts()
     return {"dataset": dataset, "version": version, "figure": figure, "districts": districts}

@@ -48,17 +48,6 @@ _PATROL = re.compile(r"patrol-d(\d+)")
 _AGES = re.compile(r"(\d+)-(\d+)")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
-# Headline figures in a resident's words, by figure key (portal.figures.headline computes them).
-FIGURES: dict[str, str] = {
-    "incidents_12m": "Incidents in which officers used force, last 12 months",
-    "serious_injury_share_12m": "People seriously hurt or killed when force was used",
-    "top_force_type_12m": "Most common type of force (the most serious used in each case)",
-    "activation_compliance_12m": "Times officers turned their camera on when policy required it",
-    "footage_requests_fulfilled_12m": "Requests for camera footage that were fulfilled",
-    "calls_12m": "Calls to the police for help (calls for service), last 12 months",
-}
-
-
 def value_label(
     value: Any, field: str | None = None, overrides: Mapping[str, Mapping[str, str]] | None = None
 ) -> str:
@@ -92,20 +81,6 @@ def dataset_labels(meta: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
     if not isinstance(labels, Mapping):
         return {}
     return {str(k): dict(v) for k, v in labels.items() if isinstance(v, Mapping)}
-
-
-def figure_label(figure: Mapping[str, Any]) -> str:
-    """A headline figure's label in plain words; dates in it written out."""
-    label = FIGURES.get(str(figure.get("key")), str(figure.get("label", "")))
-    return _ISO_DATE.sub(lambda m: long_date(date(*map(int, m.groups()))), label)
-
-
-def figure_value_label(figure: Mapping[str, Any]) -> str | None:
-    """For a figure whose value is a category (a code), the code's words; else None."""
-    value = figure.get("value")
-    if isinstance(value, str) and not figure.get("unit"):
-        return value_label(value)
-    return None
 
 
 def long_date(day: date) -> str:

@@ -1,169 +1,226 @@
-"""A chart per published table, when one fits: rows or a measure per month (or per category).
+"""Where each mark of a chart goes: a figure's series laid out for the SVG macro to draw.
 
-Computed from the published CSV itself, so the bars add up to the file people download,
-and kept in memory by the file's SHA-256: a version's file never changes, so neither does
-its chart, and a page view costs nothing after the first.
+The SVG has no viewBox: its text is in CSS pixels (12 px on any screen), vertical positions
+are pixels and horizontal ones percentages of its width. The y-axis labels get a left margin
+wide enough for them at the narrowest chart (a 320 px screen), so nothing is scaled down on
+a phone and no label is cut off at any width; labels along the bottom are thinned so they
+never collide there. Ticks are 3 to 6 round numbers, each with a gridline.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
-import threading
-import uuid
-from collections import OrderedDict
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from typing import Any
 
-import polars as pl
+from portal.figures import numbers
 
-from portal.datasets.labels import value_label
-
-log = logging.getLogger(__name__)
-
-FORMAT = 1  # bump when a chart's shape changes: cached files are then computed again
-MAX_POINTS = 36
-CACHED = 64
-TIME_TYPES = ("date", "datetime", "yearmonth", "year")
-MEASURE_TYPES = ("integer", "number")
+PLOT = 150  # px between the top gridline and the baseline
+TOP = 30  # px above the plot: the axis title and the legend
+BOTTOM = 44  # px below: the labels and the axis title
+FONT = 12  # px; the test says at least 11 on a phone
+CHAR = 7.2  # px: a wide estimate of one character at FONT (digits and capitals)
+NARROWEST = 256  # px: the chart's width on a 320 px screen, inside the page's margins
+RIGHT = 1.0  # % kept free at the right
+ROW = 36  # px per category in a bar-per-category chart
 
 
-@dataclass(frozen=True)
-class Chart:
-    """Bars in order: `points` are (x label, y value); `label` says what y counts."""
-
-    key: str
-    label: str
-    x_title: str
-    points: list[tuple[str, float]]
-    unit: str | None = None
-
-    @property
-    def series(self) -> list[dict]:
-        """The shape the index's trend macro reads."""
-        return [{"x": x, "y": y} for x, y in self.points]
+def _width(text: str) -> float:
+    return len(text) * CHAR
 
 
-def plan(table_schema: dict) -> tuple[dict, dict | None] | None:
-    """Which field goes along the bottom and which one is summed (None: rows are counted).
-
-    A time field when there is one, else the first category field. An aggregate table (its
-    primary key includes that field) sums its first measure; a table of events counts rows.
-    """
-    fields = table_schema.get("fields", [])
-    axis = next((f for f in fields if f.get("type") in TIME_TYPES), None)
-    if axis is None:
-        axis = next((f for f in fields if (f.get("constraints") or {}).get("enum")), None)
-    if axis is None:
+def layout(result: dict) -> dict | None:
+    """The drawing of a figure's chart, or None when the figure has no chart to draw."""
+    chart = result.get("chart")
+    if not chart:
         return None
-    key = table_schema.get("primaryKey") or []
-    key = [key] if isinstance(key, str) else key
-    if axis["name"] not in key:
-        return axis, None
-    measure = next(
-        (f for f in fields if f.get("type") in MEASURE_TYPES and f["name"] not in key), None
-    )
-    return (axis, measure) if measure is not None else (axis, None)
-
-
-def resource_chart(
-    csv_path: Path,
-    sha256: str,
-    resource: str,
-    table_schema: dict,
-    cache_dir: Path | None = None,
-) -> Chart | None:
-    """The chart of one published table (None when no field suits one), cached by file hash.
-
-    With `cache_dir`, the chart is also kept on disk, so each web worker does not read a
-    million-row file again after a restart: the first view of a version pays for everyone.
-    """
-    with _lock:
-        if sha256 in _cache:
-            _cache.move_to_end(sha256)
-            return _cache[sha256]
-    stored = None
-    if cache_dir is not None:
-        schema = hashlib.sha256(json.dumps(table_schema, sort_keys=True).encode()).hexdigest()
-        stored = cache_dir / f"{sha256[:32]}.{schema[:12]}.c{FORMAT}.json"
-    known, chart = _read(stored) if stored is not None else (False, None)
-    if not known:
-        chart = _compute(csv_path, resource, table_schema)
-        if stored is not None:
-            _write(stored, chart)
-    with _lock:
-        _cache[sha256] = chart
-        if len(_cache) > CACHED:
-            _cache.popitem(last=False)
-    return chart
-
-
-_lock = threading.Lock()
-_cache: OrderedDict[str, Chart | None] = OrderedDict()
-
-
-def _read(path: Path) -> tuple[bool, Chart | None]:
-    """(whether the file says anything, the chart it holds: None for "no chart fits")."""
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False, None  # a cache: a missing, torn or unreadable file is computed again
-    if saved is None:
-        return True, None
-    points = [(str(x), y) for x, y in saved["points"]]
-    return True, Chart(saved["key"], saved["label"], saved["x_title"], points, saved.get("unit"))
-
-
-def _write(path: Path, chart: Chart | None) -> None:
-    saved = None if chart is None else {**asdict(chart), "points": chart.points}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        aside = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        aside.write_text(json.dumps(saved), encoding="utf-8")
-        aside.replace(path)
-    except OSError:
-        log.warning("chart cache %s not written", path, exc_info=True)
-
-
-def _compute(csv_path: Path, resource: str, table_schema: dict) -> Chart | None:
-    chosen = plan(table_schema)
-    if chosen is None:
+    if chart["kind"] == "categories":
+        return _categories(result, chart)
+    series = [s for s in chart.get("series", []) if s["points"]]
+    if not series or len(series[0]["points"]) < 2:
         return None
-    axis, measure = chosen
-    name, kind = axis["name"], axis.get("type", "string")
-    x = pl.col(name)
-    if kind in ("date", "datetime"):
-        x, x_title = x.str.slice(0, 7), "Month"
+    return _columns(result, chart, series)
+
+
+def _columns(result: dict, chart: dict, series: list[dict]) -> dict:
+    unit = chart["unit"]
+    values = [p["value"] for s in series for p in s["points"] if p["value"] is not None]
+    whole = unit not in numbers.SHARE and all(float(v).is_integer() for v in values)
+    ticks = numbers.nice_ticks(max(values, default=0), 0, whole=whole)
+    top = ticks[-1] or 1
+    tick_labels = [numbers.short(t, unit) for t in ticks]
+    gutter = round((max(_width(t) for t in tick_labels) + 10) / NARROWEST * 100, 2)
+    plot = 100 - gutter - RIGHT
+    count, groups = len(series[0]["points"]), len(series)
+    slot = plot / count
+    bar = slot * 0.8 / groups
+    bars = []
+    for g, line in enumerate(series):
+        for i, p in enumerate(line["points"]):
+            if p["value"] is None:
+                continue
+            height = round(p["value"] / top * PLOT, 1)
+            classes = [f"s{g + 1}"] + (["provisional"] if p["provisional"] else [])
+            bars.append(
+                {
+                    "x": round(gutter + i * slot + slot * 0.1 + g * bar, 3),
+                    "w": round(max(bar * 0.92, 0.1), 3),
+                    "y": round(TOP + PLOT - height, 1),
+                    "h": height,
+                    "cls": " ".join(classes),
+                    "title": f"{line['label']}, {p['label']}: {p['display']}"
+                    + (" (provisional)" if p["provisional"] else ""),
+                }
+            )
+    points = series[0]["points"]
+    provisional = [p["label"] for p in points if p["provisional"]]
+    legend = [(f"s{g + 1}", s["label"]) for g, s in enumerate(series)] if groups > 1 else []
+    if provisional:
+        legend.append(("provisional", f"provisional: {', '.join(provisional)}"))
+    return {
+        "kind": "columns",
+        "id": f"chart-{result['key']}",
+        "figure": result["key"],
+        "title": chart["title"],
+        "period": chart.get("period", ""),
+        "height": TOP + PLOT + BOTTOM,
+        "gutter": gutter,
+        "right": round(100 - RIGHT, 2),
+        "baseline": TOP + PLOT,
+        "ticks": [
+            {"y": round(TOP + PLOT - t / top * PLOT, 1), "label": label}
+            for t, label in zip(ticks, tick_labels, strict=True)
+        ],
+        "y_title": chart["y_title"],
+        "x_title": chart["x_title"],
+        "bars": bars,
+        "labels": _bottom_labels(points, gutter, plot),
+        "legend": _legend(legend),
+        "table": {
+            "head": [chart["x_title"], *(s["label"] for s in series)] if groups > 1 else None,
+            "rows": [
+                {
+                    "x": p["label"] + (" (provisional)" if p["provisional"] else ""),
+                    "key": p["x"],
+                    "cells": [_cell(s["points"][i], s["name"]) for s in series],
+                }
+                for i, p in enumerate(points)
+            ],
+        },
+    }
+
+
+def _cell(point: dict, series: str | None) -> dict:
+    return {"value": point["value"], "display": point["display"], "series": series}
+
+
+def _short_labels(points: list[dict]) -> list[str]:
+    """Labels short enough for the bottom: the year of a yearly period or snapshot."""
+    keys = [str(p["x"]) for p in points]
+    if all(len(k) == 4 and k.isdigit() for k in keys):
+        return keys  # years: the axis title says "Fiscal year"
+    if all(len(k) == 10 for k in keys) and len({k[5:] for k in keys}) == 1:
+        return [k[:4] for k in keys]  # one snapshot a year, on the same day: the year
+    return [p["label"] for p in points]
+
+
+def _bottom_labels(points: list[dict], gutter: float, plot: float) -> list[dict]:
+    """Labels under the bars: every category when they fit at the narrowest chart."""
+    labels = _short_labels(points)
+    count = len(points)
+    width = NARROWEST * plot / 100  # px of plot at the narrowest
+    slot = width / count
+    widest = max(_width(t) for t in labels) + 8
+    months = all(len(str(p["x"])) == 7 and str(p["x"])[4] == "-" for p in points)
+    if widest <= slot:  # few categories: every one is labelled
+        chosen = list(range(count))
+    elif months:  # Januaries, with their year
+        chosen = [i for i, p in enumerate(points) if str(p["x"]).endswith("-01")]
+        labels = [
+            str(p["x"])[:4] if i in chosen else t
+            for i, (p, t) in enumerate(zip(points, labels, strict=True))
+        ]
+        if len(chosen) < 2:
+            chosen = [0, count - 1]
     else:
-        x_title = axis.get("title") or name
-    y = pl.len() if measure is None else pl.col(measure["name"]).cast(pl.Float64).sum()
-    frame = (
-        pl.scan_csv(csv_path, infer_schema=False)
-        .filter(pl.col(name).is_not_null())
-        .group_by(x.alias("x"))
-        .agg(y.alias("y"))
-        .collect()
-    )
-    if frame.height < 2:
+        step = int(widest // slot) + 1
+        chosen = list(range(count - 1, -1, -step))[::-1]
+    found = []
+    for i in chosen:
+        centre, text = (i + 0.5) * slot, labels[i]  # px at the narrowest
+        half, anchor = _width(text) / 2, "middle"
+        if centre - half < 0:
+            anchor, centre = "start", i * slot
+        elif centre + half > width:
+            anchor, centre = "end", (i + 1) * slot
+        found.append({"px": centre, "anchor": anchor, "label": text})
+    return [
+        {"x": round(gutter + f["px"] / width * plot, 3), "anchor": f["anchor"], "label": f["label"]}
+        for f in _apart(found)
+    ]
+
+
+def _apart(labels: list[dict]) -> list[dict]:
+    """Drop a label that would touch the one before it at the narrowest chart."""
+    kept: list[dict] = []
+    for label in labels:
+        if kept and _span(label)[0] < _span(kept[-1])[1] + 6:
+            continue
+        kept.append(label)
+    return kept
+
+
+def _span(label: dict) -> tuple[float, float]:
+    at, width = label["px"], _width(label["label"])
+    if label["anchor"] == "start":
+        return at, at + width
+    if label["anchor"] == "end":
+        return at - width, at
+    return at - width / 2, at + width / 2
+
+
+def _legend(items: list[tuple[str, str]]) -> list[dict]:
+    """Legend entries right-aligned on the top line, each `dx` px left of the right edge."""
+    placed, offset = [], 0.0
+    for cls, label in reversed(items):
+        placed.append({"cls": cls, "label": label, "dx": -round(offset)})
+        offset += _width(label) + 2 * CHAR + 12
+    return placed[::-1]
+
+
+def _categories(result: dict, chart: dict) -> dict | None:
+    rows = result.get("categories") or []
+    if not rows:
         return None
-    enum = (axis.get("constraints") or {}).get("enum")
-    if kind in TIME_TYPES:
-        rows = frame.sort("x").tail(MAX_POINTS).rows()
-        points = [(str(a), _number(b)) for a, b in rows]
-    else:
-        found = dict(frame.rows())
-        order = list(enum or []) + sorted(v for v in found if v not in (enum or []))
-        points = [(value_label(v), _number(found.get(v, 0))) for v in order][:MAX_POINTS]
-    if measure is None:
-        label = f"Rows per {x_title.lower()}"
-    else:
-        label = f"{measure.get('title') or measure['name']} per {x_title.lower()}"
-    unit = "USD" if measure is not None and "USD" in (measure.get("title") or "") else None
-    return Chart(f"chart-{resource}", label, x_title, points, unit)
+    top = max((c["value"] or 0) for c in rows) or 1
+    bars = []
+    for i, c in enumerate(rows):
+        y = 18 + i * ROW
+        bars.append(
+            {
+                "label_y": y,
+                "y": y + 6,
+                "w": round((c["value"] or 0) / top * 100, 3),
+                "label": c["label"],
+                "display": c["display"],
+                "title": f"{c['label']}: {c['display']}",
+            }
+        )
+    return {
+        "kind": "rows",
+        "id": f"chart-{result['key']}",
+        "figure": result["key"],
+        "title": chart["title"],
+        "period": result.get("period", ""),
+        "height": 18 + len(rows) * ROW,
+        "x_title": chart["x_title"],
+        "y_title": chart["y_title"],
+        "bars": bars,
+        "table": {
+            "head": None,
+            "rows": [{"x": c["label"], "key": c["x"], "cells": [_cell(c, None)]} for c in rows],
+        },
+    }
 
 
-def _number(value: float | int | None) -> float | int:
-    if value is None:
-        return 0
-    return int(value) if float(value).is_integer() else round(float(value), 2)
+def charts_of(results: list[dict[str, Any]]) -> list[dict]:
+    """The drawn charts of a list of figures, in their order."""
+    return [drawn for result in results if (drawn := layout(result))]

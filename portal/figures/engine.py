@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from portal.datasets.labels import value_label
+from portal.errors import DefinitionError
 from portal.figures import numbers, periods
 from portal.figures.spec import FORMAT, Figure, Measure, declared, fingerprint
 
@@ -344,3 +345,47 @@ def describe(measure: Measure) -> str:
         return f"mean of {p['value']} weighted by {p['weight']}{where}"
     p = measure.parts
     return f"pooled mean of {p['mean']} (standard deviation {p['sd']}, {p['n']} responses){where}"
+
+
+class Measured:
+    """One declared figure's measure, asked over any set of its table's periods (for rates)."""
+
+    def __init__(self, meta: dict, schemas: dict[str, dict], files: dict[str, Path], key: str):
+        found = [f for f in declared(meta, schemas) if f.key == key]
+        if not found or found[0].time is None or found[0].by:
+            raise DefinitionError(f"{meta.get('name')}: no figure {key!r} with periods to rate")
+        self.figure = figure = found[0]
+        self._db = duckdb.connect()
+        if not _load(self._db, files, {figure.resource}):
+            self._db.close()
+            raise DefinitionError(f"{meta.get('name')}: no file for {figure.resource}")
+        time, fields = figure.time, {f["name"]: f for f in schemas[figure.resource]["fields"]}
+        self._key = periods.key_sql(
+            time.field, fields[time.field].get("type", "string"), time.period
+        )
+        self._where = f"{_condition(figure.filters)} AND {self._key} IS NOT NULL"
+        self.keys: list[str] = [
+            row[0]
+            for row in self._db.execute(
+                f"SELECT DISTINCT {self._key} AS k FROM {_table(figure.resource)} "
+                f"WHERE {self._where} ORDER BY k"
+            ).fetchall()
+        ]
+
+    def over(self, keys: list[str]) -> float | None:
+        """The measure over these periods (the figure's own filters applied)."""
+        row = self._db.execute(
+            f"SELECT {', '.join(parts_sql(self.figure.measure))} "
+            f"FROM {_table(self.figure.resource)} WHERE {self._where} AND "
+            f"{self._key} IN ({', '.join(_literal(k) for k in keys) or 'NULL'})"
+        ).fetchone()
+        return combine(self.figure.measure, list(row))[0]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Measured:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,289 +1,273 @@
-"""Rates with context: counts beside their denominators, computed from current published files.
+"""Rates with context: a declared figure against another, or against a declared denominator.
 
-Every rate names its numerator, its denominator and the dataset versions both came from,
-so a reader can recompute it from the downloads. Results are cached per publication of the
-versions used (and population figure): a new version, or a retraction, changes the key.
+A dataset's `dataset.yaml` declares its rates:
+
+    rates:
+      - key: use_of_force_per_1000_calls
+        label: Use-of-force incidents per 1,000 calls for service
+        numerator: {figure: incidents}                               # a figure of this dataset
+        denominator: {dataset: resource-allocation, figure: calls}   # or of another one
+        per: 1000
+      - key: sworn_per_1000_residents
+        numerator: {figure: sworn_filled}
+        denominator: {denominator: population}   # `denominators:` of a dataset.yaml, by year
+
+The headline uses the numerator figure's own window (so it counts exactly what the figure
+on the same page counts) over the periods both sides cover; rows give each year. Every rate
+names its numerator, its denominator, their periods, the versions (or the declared source)
+they came from. Results are cached per publication of the current versions.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import OrderedDict
-from pathlib import Path
+from contextlib import ExitStack
 from typing import Any
 
-import polars as pl
+import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.errors import DefinitionError
+from portal.figures import numbers, periods
+from portal.figures.engine import Measured, describe
+from portal.figures.service import csv_files, schemas_of
 from portal.models import Dataset, Version
 from portal.storage import LocalStorage
 
-USE_OF_FORCE, CAMERAS, RESOURCES = "use-of-force", "body-worn-cameras", "resource-allocation"
-ALL = "all"
 log = logging.getLogger(__name__)
 _CACHE: OrderedDict[tuple, list[dict]] = OrderedDict()
 CACHE_SIZE = 16
-
-
-def _source(version: Version, resource: str) -> dict[str, Any]:
-    file = version.file(f"{resource}.csv")
-    return {
-        "dataset": version.dataset.slug,
-        "resource": resource,
-        "version": version.number,
-        "file": file.filename if file else None,
-        "sha256": file.sha256 if file else None,
-    }
-
-
-def _rate(numerator: int | float, denominator: int | float, per: int) -> float | None:
-    return round(numerator / denominator * per, 2) if denominator else None
-
-
-def use_of_force_per_calls(incidents: Path, calls: Path) -> list[dict[str, Any]]:
-    """Use-of-force incidents per 1,000 calls for service, by year and district.
-
-    Only months that both tables cover are counted (an incident month range against the
-    months the dispatch table has), so a partial year never divides a full numerator.
-    """
-    force = pl.read_csv(incidents, infer_schema=False).select(
-        pl.col("incident_id"),
-        pl.col("district"),
-        pl.col("incident_date").str.slice(0, 7).alias("month"),
-    )
-    dispatch = pl.read_csv(calls, infer_schema=False).select(
-        pl.col("month").str.slice(0, 7), pl.col("district"), pl.col("calls").cast(pl.Int64)
-    )
-    if force.is_empty() or dispatch.is_empty():
-        return []
-    first, last = force["month"].min(), force["month"].max()
-    months = [m for m in dispatch["month"].unique().to_list() if first <= m <= last]
-    force = force.filter(pl.col("month").is_in(months))
-    dispatch = dispatch.filter(pl.col("month").is_in(months))
-    rows = []
-    for by_district in (True, False):
-        keys = ["year", "district"] if by_district else ["year"]
-        counted = (
-            force.with_columns(pl.col("month").str.slice(0, 4).alias("year"))
-            .group_by(keys)
-            .agg(pl.col("incident_id").n_unique().alias("numerator"))
-        )
-        called = (
-            dispatch.with_columns(pl.col("month").str.slice(0, 4).alias("year"))
-            .group_by(keys)
-            .agg(
-                pl.col("calls").sum().alias("denominator"),
-                pl.col("month").n_unique().alias("months"),
-            )
-        )
-        joined = called.join(counted, on=keys, how="left").with_columns(
-            pl.col("numerator").fill_null(0)
-        )
-        for row in joined.sort(keys).iter_rows(named=True):
-            rows.append(
-                {
-                    "year": int(row["year"]),
-                    "district": row["district"] if by_district else ALL,
-                    "numerator": row["numerator"],
-                    "denominator": row["denominator"],
-                    "months": row["months"],
-                    "value": _rate(row["numerator"], row["denominator"], 1000),
-                }
-            )
-    return sorted(rows, key=lambda r: (r["year"], r["district"] != ALL, r["district"]))
-
-
-def sworn_per_residents(staffing: Path, population: int) -> list[dict[str, Any]]:
-    """Filled sworn positions per 1,000 residents, per staffing snapshot date."""
-    table = (
-        pl.read_csv(staffing, infer_schema=False)
-        .filter(pl.col("employee_type") == "sworn")
-        .group_by("as_of")
-        .agg(pl.col("filled_positions").cast(pl.Int64).sum().alias("numerator"))
-        .sort("as_of")
-    )
-    return [
-        {
-            "as_of": row["as_of"],
-            "numerator": row["numerator"],
-            "denominator": population,
-            "value": _rate(row["numerator"], population, 1000),
-        }
-        for row in table.iter_rows(named=True)
-    ]
-
-
-def activation_compliance(usage: Path) -> list[dict[str, Any]]:
-    """Camera activations made per activation policy required, per year, as a percentage."""
-    table = (
-        pl.read_csv(usage, infer_schema=False)
-        .with_columns(
-            pl.col("month").str.slice(0, 4).alias("year"),
-            pl.col("activations_made", "activations_required").cast(pl.Int64),
-        )
-        .group_by("year")
-        .agg(
-            pl.col("activations_made").sum().alias("numerator"),
-            pl.col("activations_required").sum().alias("denominator"),
-            pl.col("month").n_unique().alias("months"),
-        )
-        .sort("year")
-    )
-    return [
-        {
-            "year": int(row["year"]),
-            "numerator": row["numerator"],
-            "denominator": row["denominator"],
-            "months": row["months"],
-            "value": _rate(row["numerator"], row["denominator"], 100),
-        }
-        for row in table.iter_rows(named=True)
-    ]
-
-
-def current_versions(session: Session) -> dict[str, Version]:
-    """The current published version of each dataset the rates read."""
-    datasets = session.scalars(
-        select(Dataset)
-        .where(Dataset.slug.in_([USE_OF_FORCE, CAMERAS, RESOURCES]))
-        .where(Dataset.current_version_id.is_not(None))
-        .options(selectinload(Dataset.current_version).selectinload(Version.files))
-    )
-    return {d.slug: d.current_version for d in datasets}
+RATE_DECIMALS = 2
 
 
 def compute_rates(session: Session, storage: LocalStorage) -> list[dict[str, Any]]:
-    """Every rate the current published versions allow, cached per publication of them."""
+    """Every declared rate over the current published versions, cached per publication."""
     # A light query decides whether the cache holds the answer; dataset pages ask every view.
-    # The storage folder tells portals apart (row ids repeat across databases); a version's
-    # id and publish time name what it holds; population is dataset metadata.
     heads = session.execute(
-        select(Dataset.slug, Version.id, Version.published_at, Dataset.meta)
-        .join(Version, Version.id == Dataset.current_version_id)
-        .where(Dataset.slug.in_([USE_OF_FORCE, CAMERAS, RESOURCES]))
+        select(Dataset.slug, Version.id, Version.published_at, Dataset.meta).join(
+            Version, Version.id == Dataset.current_version_id
+        )
     ).all()
-    population = next(
-        (_population_of(meta) for slug, _, _, meta in heads if slug == RESOURCES), None
-    )
+    declared = [
+        (slug, json.dumps([meta.get(k) for k in ("rates", "denominators", "figures")], default=str))
+        for slug, _, _, meta in heads
+    ]
     key = (
         str(storage.versions),
         tuple(sorted((slug, vid, str(at)) for slug, vid, at, _ in heads)),
-        population,
+        tuple(sorted(declared)),
     )
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
     versions = current_versions(session)
-    try:
-        found = _compute(versions, population, storage)
-    except (OSError, ValueError, pl.exceptions.PolarsError) as error:
-        # A table whose columns no longer fit must not take the summary page down.
-        log.warning("rates not computed: %s", error)
-        return []
+    found = []
+    for slug, version in sorted(versions.items()):
+        for spec in (version.dataset.meta or {}).get("rates") or []:
+            found.append(_one(spec, slug, versions, storage))
     _CACHE[key] = found
     while len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)
     return found
 
 
-def _population_of(meta: dict | None) -> int | None:
-    value = (meta or {}).get("population")
-    return int(value) if isinstance(value, int | float) and value > 0 else None
-
-
-def _path(storage: LocalStorage, version: Version, resource: str) -> Path | None:
-    file = version.file(f"{resource}.csv")
-    return storage.path(file.path) if file else None
-
-
-def _compute(
-    versions: dict[str, Version], population: int | None, storage: LocalStorage
-) -> list[dict[str, Any]]:
-    found = []
-    force, resources, cameras = (versions.get(s) for s in (USE_OF_FORCE, RESOURCES, CAMERAS))
-    if force and resources:
-        incidents, calls = (
-            _path(storage, force, "incidents"),
-            _path(storage, resources, "calls-for-service"),
+def current_versions(session: Session) -> dict[str, Version]:
+    datasets = session.scalars(
+        select(Dataset)
+        .where(Dataset.current_version_id.is_not(None))
+        .options(
+            selectinload(Dataset.current_version).selectinload(Version.files),
+            selectinload(Dataset.resources),
         )
-        if incidents and calls:
-            found.append(
-                {
-                    "key": "use_of_force_per_1000_calls",
-                    "label": "Use-of-force incidents per 1,000 calls for service",
-                    "unit": "per 1,000 calls for service",
-                    "per": 1000,
-                    "numerator": {
-                        "label": "use-of-force incidents (distinct incident IDs)",
-                        **_source(force, "incidents"),
-                    },
-                    "denominator": {
-                        "label": "calls for service (sum of calls)",
-                        **_source(resources, "calls-for-service"),
-                    },
-                    "note": "Counts only months that both tables cover; by district and year.",
-                    "rows": use_of_force_per_calls(incidents, calls),
-                }
-            )
-    staffing = _path(storage, resources, "staffing") if resources else None
-    if staffing and population:
-        meta = resources.dataset.meta
-        found.append(
-            {
-                "key": "sworn_officers_per_1000_residents",
-                "label": "Sworn officers per 1,000 residents",
-                "unit": "per 1,000 residents",
-                "per": 1000,
-                "numerator": {"label": "filled sworn positions", **_source(resources, "staffing")},
-                "denominator": {
-                    "label": "residents",
-                    "dataset": RESOURCES,
-                    "version": resources.number,
-                    "field": "population (dataset metadata)",
-                    "value": population,
-                    "year": meta.get("population_year"),
-                    "source": (meta.get("population_source") or "").strip() or None,
-                },
-                "note": "Positions held on the snapshot date, against one population figure.",
-                "rows": sworn_per_residents(staffing, population),
-            }
-        )
-    usage = _path(storage, cameras, "monthly-usage") if cameras else None
-    if usage:
-        found.append(
-            {
-                "key": "camera_activation_compliance",
-                "label": "Camera activations made when policy required one",
-                "unit": "percent",
-                "per": 100,
-                "numerator": {"label": "activations made", **_source(cameras, "monthly-usage")},
-                "denominator": {
-                    "label": "activations required",
-                    **_source(cameras, "monthly-usage"),
-                },
-                "note": "All units together, per calendar year.",
-                "rows": activation_compliance(usage),
-            }
-        )
-    for rate in found:
-        rate["versions"] = sorted(
-            {
-                (rate["numerator"]["dataset"], rate["numerator"]["version"]),
-                (rate["denominator"]["dataset"], rate["denominator"]["version"]),
-            }
-        )
-        rate["versions"] = [{"dataset": d, "version": n} for d, n in rate["versions"]]
-        rate["headline"] = _headline(rate["rows"])
-    return found
-
-
-def _headline(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The latest all-districts row: what the summary shows first."""
-    overall = [r for r in rows if r.get("district", ALL) == ALL]
-    return overall[-1] if overall else None
+    )
+    return {d.slug: d.current_version for d in datasets}
 
 
 def for_dataset(rates: list[dict[str, Any]], slug: str) -> list[dict[str, Any]]:
     """The rates that use a dataset, for its page."""
     return [r for r in rates if any(v["dataset"] == slug for v in r["versions"])]
+
+
+def _one(spec: Any, owner: str, versions: dict[str, Version], storage: LocalStorage) -> dict:
+    """One rate, or the rate with an `error` saying exactly why it could not be computed."""
+    if not isinstance(spec, dict) or not spec.get("key"):
+        spec = {"key": "unnamed", "label": "A rate without a key"}
+    base = {
+        "key": str(spec["key"]),
+        "label": str(spec.get("label") or spec["key"]),
+        "per": int(spec.get("per") or 1000),
+        "versions": [{"dataset": owner, "version": versions[owner].number}],
+        "rows": [],
+        "headline": None,
+    }
+    base["unit"] = f"per {base['per']:,}"
+    try:
+        return {**base, **_compute(spec, owner, versions, storage, base["per"])}
+    except (DefinitionError, KeyError, TypeError, OSError, duckdb.Error) as error:
+        log.warning("rate %s of %s not computed: %s", base["key"], owner, error)
+        return {**base, "error": f"not computed: {error}"}
+
+
+def _side(spec: Any, owner: str, versions: dict[str, Version], what: str) -> tuple[str, Version]:
+    if not isinstance(spec, dict):
+        raise DefinitionError(f"the {what} of a rate is a mapping such as {{figure: KEY}}")
+    slug = str(spec.get("dataset") or owner)
+    if slug not in versions:
+        raise DefinitionError(f"the {what} needs dataset {slug!r}, which has no published version")
+    return slug, versions[slug]
+
+
+def _measured(version: Version, key: str, storage: LocalStorage) -> Measured:
+    dataset = version.dataset
+    return Measured(dataset.meta or {}, schemas_of(dataset), csv_files(version, storage), key)
+
+
+def _source(version: Version, measured: Measured) -> dict[str, Any]:
+    figure = measured.figure
+    file = version.file(f"{figure.resource}.csv")
+    return {
+        "label": figure.label,
+        "figure": figure.key,
+        "measure": describe(figure.measure),
+        "dataset": version.dataset.slug,
+        "resource": figure.resource,
+        "version": version.number,
+        "file": file.filename if file else None,
+        "sha256": file.sha256 if file else None,
+    }
+
+
+def _compute(
+    spec: dict, owner: str, versions: dict[str, Version], storage: LocalStorage, per: int
+) -> dict[str, Any]:
+    top_slug, top_version = _side(spec.get("numerator"), owner, versions, "numerator")
+    bottom = spec.get("denominator") or {}
+    with ExitStack() as stack:
+        top = stack.enter_context(_measured(top_version, spec["numerator"]["figure"], storage))
+        numerator = _source(top_version, top)
+        if isinstance(bottom, dict) and "denominator" in bottom:
+            slug, version = _side(bottom, owner, versions, "denominator")
+            table = _declared_table(version, str(bottom["denominator"]))
+            denominator = {
+                "label": table["label"],
+                "dataset": slug,
+                "version": version.number,
+                "field": f"denominators.{bottom['denominator']} of {slug}/dataset.yaml",
+                "source": table["source"],
+                "by_year": {str(y): v for y, v in sorted(table["values"].items())},
+            }
+            rows, headline = _against_values(top, table, per)
+        else:
+            slug, version = _side(bottom, owner, versions, "denominator")
+            other = stack.enter_context(_measured(version, bottom.get("figure"), storage))
+            if other.figure.time.period != top.figure.time.period:
+                raise DefinitionError("numerator and denominator are counted by different periods")
+            denominator = _source(version, other)
+            rows, headline = _against_figure(top, other, per)
+    used = {(top_slug, top_version.number), (slug, version.number)}
+    return {
+        "numerator": numerator,
+        "denominator": denominator,
+        "rows": rows,
+        "headline": headline,
+        "versions": [{"dataset": d, "version": n} for d, n in sorted(used)],
+        "note": str(spec.get("note") or "").strip(),
+    }
+
+
+def _declared_table(version: Version, name: str) -> dict:
+    """`denominators: {name: {label, source, values: {year: value}}}` of a dataset.yaml."""
+    table = ((version.dataset.meta or {}).get("denominators") or {}).get(name)
+    if not isinstance(table, dict) or not isinstance(table.get("values"), dict):
+        raise DefinitionError(f"{version.dataset.slug} declares no denominator {name!r}")
+    if not str(table.get("source") or "").strip():
+        raise DefinitionError(f"denominator {name!r} of {version.dataset.slug} names no source")
+    values = {}
+    for year, value in table["values"].items():
+        if not isinstance(value, int | float) or value <= 0:
+            raise DefinitionError(f"denominator {name!r}: {value!r} for {year} is not a count")
+        values[int(year)] = value
+    return {
+        "label": str(table.get("label") or name),
+        "source": table["source"].strip(),
+        **{"values": values},
+    }
+
+
+def _row(measured: Measured, keys: list[str], top: float, bottom: float | None, per: int) -> dict:
+    figure = measured.figure
+    decimals = numbers.decimals_for(figure.unit, figure.decimals)
+    value = None if not bottom else round(top / bottom * per, RATE_DECIMALS)
+    if isinstance(bottom, float) and bottom.is_integer():
+        bottom = int(bottom)  # a sum of counts read as numbers
+    return {
+        "period": periods.span(keys, figure.time.period, figure.time.prefix),
+        "periods": len(keys),
+        "numerator": numbers.rounded(top, figure.unit, decimals),
+        "numerator_display": numbers.display(top, figure.unit, decimals),
+        "denominator": bottom,
+        "denominator_display": "–" if bottom is None else f"{bottom:,.0f}",
+        "value": value,
+        "display": "–" if value is None else f"{value:,.{RATE_DECIMALS}f}",
+    }
+
+
+def _by_year(keys: list[str]) -> dict[int, list[str]]:
+    years: dict[int, list[str]] = {}
+    for key in keys:
+        years.setdefault(periods.year_of(key), []).append(key)
+    return years
+
+
+def _against_figure(top: Measured, other: Measured, per: int) -> tuple[list[dict], dict | None]:
+    """Both sides over the periods both tables cover: the numerator's window, and each year."""
+    period = top.figure.time.period
+    if not top.keys or not other.keys:
+        return [], None
+    covered = set(other.keys)
+    if period == "snapshot":
+        common = [k for k in top.keys if k in covered]
+    else:  # a month without a row in the numerator's table is a month of zero
+        common = [k for k in periods.run_of(top.keys, period, top.keys[-1], 0) if k in covered]
+    if not common:
+        return [], None
+    rows = []
+    for year, keys in sorted(_by_year(common).items()):
+        row = _row(top, keys, top.over(keys), other.over(keys), per)
+        rows.append({"year": year, **row, "denominator_period": row["period"]})
+    window = top.figure.window or len(common)
+    last = periods.run_of(common, period, common[-1], window)
+    shown = [k for k in last if k in set(common)]
+    head = _row(top, shown, top.over(shown), other.over(shown), per)
+    return rows, {**head, "denominator_period": head["period"]}
+
+
+def _against_values(top: Measured, table: dict, per: int) -> tuple[list[dict], dict | None]:
+    """The numerator per year (or snapshot) against the declared value of the same year."""
+    figure = top.figure
+    if not top.keys:
+        return [], None
+    values = table["values"]
+    groups = (
+        {k: [k] for k in top.keys}
+        if figure.time.period == "snapshot"
+        else {str(y): ks for y, ks in _by_year(top.keys).items()}
+    )
+    rows = []
+    for keys in groups.values():
+        year = periods.year_of(keys[0])
+        row = _row(top, keys, top.over(keys), values.get(year), per)
+        rows.append({"year": year, **row, "denominator_period": str(year)})
+        if year not in values:
+            rows[-1]["missing"] = f"no {table['label']} figure declared for {year}"
+    window = periods.run_of(top.keys, figure.time.period, top.keys[-1], figure.window or 1)
+    shown = [k for k in window if k in set(top.keys)]
+    year = periods.year_of(shown[-1])
+    head = _row(top, shown, top.over(shown), values.get(year), per)
+    head["denominator_period"] = str(year)
+    if year not in values:
+        head["missing"] = f"no {table['label']} figure declared for {year}"
+    return rows, head

@@ -17,7 +17,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from portal.datasets.labels import value_label
-from portal.figures.charts import Chart, resource_chart
+from portal.figures.charts import charts_of
+from portal.figures.service import shown as shown_figures
 from portal.models import Version
 from portal.query import engine
 from portal.storage import LocalStorage
@@ -354,11 +355,11 @@ def _text(value: object) -> str:
 
 @dataclass(frozen=True)
 class TableView:
-    """Everything the dataset page shows of one table: its preview, chart and published schema."""
+    """Everything the dataset page shows of one table: its preview, charts and published schema."""
 
     resource: str
     preview: Preview
-    chart: Chart | None
+    charts: list[dict]
     schema: dict
 
 
@@ -375,10 +376,8 @@ def table_views(
         if not file.resource_name or file.media_type != "text/csv":
             continue
         name = file.resource_name
-        shown = preview(data_dir, version, name, arguments(args, name), labels)
+        rows = preview(data_dir, version, name, arguments(args, name), labels)
         table = engine.open_table(data_dir, version, name)
-        chart = resource_chart(
-            storage.path(file.path), file.sha256, name, table.schema, data_dir / "charts"
-        )
-        views[name] = TableView(name, shown, chart, table.schema)
+        charts = charts_of(shown_figures(version, storage, name))
+        views[name] = TableView(name, rows, charts, table.schema)
     return views

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from portal import audit, watches
 from portal.config import Config
 from portal.datasets.definitions import get_dataset
-from portal.errors import NothingToApprove, PermissionDenied, PortalError
-from portal.figures.headline import compute_figures
+from portal.errors import DefinitionError, NothingToApprove, PermissionDenied, PortalError
+from portal.figures.service import dataset_figures
 from portal.models import Candidate, CandidateStatus, Dataset, User, Version, VersionFile, utcnow
 from portal.query import index
 from portal.releases import corrections, ledger
@@ -186,7 +186,11 @@ def publish(
         for f in version.files
         if f.resource_name and f.media_type == "text/csv"
     }
-    version.figures = compute_figures(dataset, tables)
+    try:
+        version.figures = dataset_figures(dataset, tables)
+    except DefinitionError:  # a figure declaration that does not fit: nothing is published
+        storage.discard_version(dataset.slug, number)
+        raise
     laps.lap("figures")
     version.changelog = changelog(session, storage, dataset, tables)
     laps.lap("changelog")

@@ -25,6 +25,8 @@ from portal.datasets import browse, labels
 from portal.datasets.freshness import Freshness, dataset_freshness
 from portal.errors import UnknownDataset
 from portal.extensions import db_session, portal, storage
+from portal.figures import charts as figure_charts
+from portal.figures import service as figure_service
 from portal.markdown import render_markdown
 from portal.models import Dataset, Version, utcnow
 from portal.query.preview import table_views
@@ -34,11 +36,21 @@ from portal.web import fragments
 
 public = Blueprint("public", __name__)
 public.add_app_template_filter(labels.value_label, "label")
-public.add_app_template_filter(labels.figure_label, "figure_label")
-public.add_app_template_filter(labels.figure_value_label, "figure_value_label")
 public.add_app_template_filter(labels.long_date, "long_date")
 public.add_app_template_global(fragments.rendered_once, "rendered_once")
 public.add_app_template_global(fragments.partial, "partial")
+
+
+@public.app_template_global("figures_of")
+def figures_of(version: Version, resource: str | None = None) -> list[dict]:
+    """A version's declared figures, as every page and the API show them (portal.figures)."""
+    return figure_service.shown(version, storage(), resource)
+
+
+@public.app_template_global("charts_of")
+def charts_of(figures: list[dict]) -> list[dict]:
+    """The drawings of these figures' charts (portal.figures.charts)."""
+    return figure_charts.charts_of(figures)
 
 
 @public.app_template_global("freshness_of")

@@ -160,7 +160,9 @@ def compute(db: duckdb.DuckDBPyConnection, figure: Figure, schema: dict, labels:
         if not present:
             return {**result, "value": None, "display": "–", "period": "no rows"}
         keys = present
-        window = periods.run_of(present, time.period, present[-1], figure.window)
+        # never a period before the table's first: the window says only what it covers
+        run = periods.run_of(present, time.period, present[-1], figure.window)
+        window = [k for k in run if k >= present[0]]
         period_sql = f"{key} IN ({', '.join(_literal(k) for k in window)})"
         result["time"] = {"field": time.field, "period": time.period}
         result["window"] = window

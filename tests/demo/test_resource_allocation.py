@@ -132,7 +132,7 @@ def test_staffing_is_a_31_october_snapshot_with_consistent_ranks(
     assert set(sworn["rank"]) == SWORN_RANKS
     assert set(staffing["rank"]) - SWORN_RANKS == {"civilian-professional", "civilian-support"}
     latest = staffing.filter(pl.col("as_of") == "2026-10-31")
-    population = dataset_metadata(SLUG)["population"]
+    population = dataset_metadata(SLUG)["denominators"]["population"]["values"][2026]
     per_thousand = sworn.filter(pl.col("as_of") == "2026-10-31")["filled_positions"].sum() / (
         population / 1000
     )
@@ -177,10 +177,12 @@ def test_schemas_are_valid_table_schemas(resource: str) -> None:
     assert schema_problems(SLUG, resource) == []
 
 
-def test_dataset_metadata_names_every_resource_and_the_population() -> None:
+def test_dataset_metadata_names_every_resource_and_the_population_by_year() -> None:
     metadata = dataset_metadata(SLUG)
+    population = metadata["denominators"]["population"]
 
     assert metadata["name"] == SLUG
     assert set(metadata["resources"]) == set(publisher_entry(SLUG)["resources"]) == set(RESOURCES)
-    assert isinstance(metadata["population"], int) and metadata["population"] > 0
-    assert metadata["population_source"]
+    assert population["source"] and population["label"] == "residents"
+    assert all(isinstance(v, int) and v > 0 for v in population["values"].values())
+    assert set(population["values"]) >= {2022, 2023, 2024, 2025, 2026}  # every staffing year

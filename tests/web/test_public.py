@@ -7,7 +7,6 @@ import html
 import io
 import re
 import time
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -19,9 +18,8 @@ from portal import create_app
 from portal.config import Config
 from portal.datasets.context import Portal
 from portal.datasets.definitions import sync_dataset
-from portal.datasets.labels import dataset_labels, figure_label, value_label
+from portal.datasets.labels import dataset_labels, value_label
 from portal.demo import load_demo
-from portal.figures import charts
 from portal.models import Dataset, Version, utcnow
 from portal.storage import LocalStorage
 from portal.web import public
@@ -88,8 +86,8 @@ def test_the_index_speaks_plain_words_and_says_how_fresh_each_dataset_is(site):
 
     assert "Hands, fists or feet" in words  # the top force type, not its code
     assert "hands-fists-feet" not in words
-    assert figure_label(figures["incidents_12m"]) in words
-    assert f"{figures['incidents_12m']['value']:,}" in words
+    assert f"{figures['incidents']['label']} {figures['incidents']['display']} incidents" in words
+    assert figures["incidents"]["period"] in words  # its window, written beside it
     freshness = page.split('<dl class="freshness">')[1:]
     assert len(freshness) == len(published(portal))
     assert all("Last published" in f and "expected by" in f for f in freshness)
@@ -198,18 +196,22 @@ def test_a_filter_the_table_cannot_take_is_explained_and_every_row_shown(site):
     assert f"{len(rows):,} rows match." in words
 
 
-def test_each_table_has_a_chart_that_adds_up_to_its_file(site):
+def test_the_incidents_chart_counts_distinct_incidents_per_month_as_the_file_does(site):
     portal, client = site
     rows, _ = published_rows(portal, "use-of-force", "incidents")
-    per_month = Counter(r["incident_date"][:7] for r in rows)
+    per_month: dict[str, set] = {}
+    for r in rows:
+        per_month.setdefault(r["incident_date"][:7], set()).add(r["incident_id"])
 
     page = client.get("/datasets/use-of-force/").get_data(as_text=True)
-    chart = page.split('<figure class="chart">')[1].split("</figure>")[0]
-    shown = dict(re.findall(r'<th scope="row">(\d{4}-\d{2})</th><td class="num">([\d,]+)<', chart))
+    chart = page.split('<figure class="chart" id="chart-incidents">')[1].split("</figure>")[0]
+    shown = dict(re.findall(r'data-figure="incidents" data-key="(\d{4}-\d{2})">([\d,]+)<', chart))
 
-    assert 'role="img"' in chart and "Rows per month" in chart
-    assert shown and all(int(n.replace(",", "")) == per_month[m] for m, n in shown.items())
-    assert page.count('<figure class="chart">') == 2  # incidents and the monthly summary
+    assert 'role="img"' in chart and "Use-of-force incidents per month" in chart
+    assert shown and all(
+        int(n.replace(",", "")) == len(per_month.get(m, ())) for m, n in shown.items()
+    )
+    assert "provisional" in chart  # the latest month may still change
 
 
 def test_the_dataset_page_explains_codes_downloads_and_versions(site):
@@ -252,9 +254,6 @@ def test_codes_become_words_and_a_dataset_can_name_its_own():
     assert value_label("traffic-stop") == "Traffic stop"
     assert value_label(True) == "Yes" and value_label(None) == "Not recorded"
     assert value_label("UOF-2026-000001") == "UOF-2026-000001"
-    assert figure_label({"key": "sworn_filled", "label": "Sworn officers on 2025-10-31"}) == (
-        "Sworn officers on 31 October 2025"
-    )
 
 
 def test_the_summary_is_rendered_once_per_publication_state(portal, officer, uof_source):
@@ -299,26 +298,6 @@ def test_the_shared_summary_is_the_same_with_or_without_a_session(portal, office
     assert plain.status_code == with_session.status_code == 200
     assert plain.get_data(as_text=True) == with_session.get_data(as_text=True) == signed_out
     assert "Records office" in signed_in and "Records office" not in signed_out
-
-
-def test_a_chart_is_kept_on_disk_for_the_next_worker(tmp_path):
-    schema = {
-        "fields": [
-            {"name": "month", "type": "yearmonth"},
-            {"name": "calls", "type": "integer", "title": "Calls"},
-        ],
-        "primaryKey": ["month"],
-    }
-    source = tmp_path / "calls.csv"
-    source.write_bytes(b"month,calls\r\n2026-01,3\r\n2026-02,5\r\n")
-    first = charts.resource_chart(source, "c" * 64, "calls", schema, tmp_path / "charts")
-
-    source.unlink()  # a restarted worker can no longer compute it: it must read it back
-    charts._cache.clear()
-    again = charts.resource_chart(source, "c" * 64, "calls", schema, tmp_path / "charts")
-
-    assert first.points == [("2026-01", 3), ("2026-02", 5)] and first.label == "Calls per month"
-    assert again == first
 
 
 def test_a_dataset_page_renders_its_shared_parts_once_per_generation(

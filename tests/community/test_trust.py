@@ -111,20 +111,22 @@ def test_trust_figures_on_the_site_match_a_recomputation_from_the_published_file
     (figure,) = [f for f in figures if f["key"] == "trust_index"]
     got = {
         q["quarter"]: (q["value"], q["ci_low"], q["ci_high"], q["responses"])
-        for q in figure["trend"]
+        for q in client.get("/api/v1/trust").json["trend"]
     }
     assert got == expected
     assert expected["2026-Q3"][3] == 180  # D1 and D2: the only rows with an estimate
 
     value, low, high, responses = expected["2026-Q3"]
-    assert (figure["value"], figure["ci_low"], figure["ci_high"]) == (value, low, high)
+    interval = figure["interval"]
+    assert (figure["value"], interval["low"], interval["high"]) == (value, low, high)
+    assert (figure["responses"], figure["period"]) == (responses, "Q3 2026")
     assert client.get("/api/v1/trust").json["index"]["value"] == value
     page = client.get("/trust/").get_data(as_text=True)
     assert re.search(rf'class="trust-index">{value:.1f}<', page)
     assert f'class="trust-ci">{low:.1f} to {high:.1f}<' in page
     assert f'class="trust-responses">{responses}<' in page
-    summary = client.get("/").get_data(as_text=True)
-    assert f"95 % interval {low:.1f} to {high:.1f}" in summary
+    summary = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", client.get("/").get_data(as_text=True)))
+    assert f"{value:.1f} (95 % interval {low:.1f} to {high:.1f}, {responses} responses)" in summary
     assert figure["series"] == [{"x": q, "y": v[0]} for q, v in sorted(expected.items())]
 
 
@@ -151,4 +153,6 @@ def test_a_survey_with_no_answers_yet_publishes_an_empty_table(portal, survey, o
     assert result.status.value == "succeeded", result.error
     version = approve(portal, officer, "community-trust")
     assert _published_rows(portal, version) == []
-    assert version.figures == {"figures": []}
+    (figure,) = version.figures["figures"]  # declared, so shown: with no value, and why
+    assert (figure["key"], figure["value"], figure["display"]) == ("trust_index", None, "–")
+    assert figure["period"] == "no rows"

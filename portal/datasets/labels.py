@@ -48,6 +48,7 @@ _PATROL = re.compile(r"patrol-d(\d+)")
 _AGES = re.compile(r"(\d+)-(\d+)")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
+
 def value_label(
     value: Any, field: str | None = None, overrides: Mapping[str, Mapping[str, str]] | None = None
 ) -> str:

@@ -15,16 +15,19 @@ import json
 import random
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import select
 
 from portal import create_app
 from portal.config import Config
 from portal.datasets.context import Portal
 from portal.db import upgrade
 from portal.demo import load_demo
-from portal.models import Role
+from portal.errors import DefinitionError
+from portal.models import Dataset, Role
 from portal.users import create_user
 from tests.figures import audit
 from tests.flow import approve, run
@@ -161,13 +164,12 @@ def complaints_csv() -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture(scope="module")
-def complaints(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    folder = tmp_path_factory.mktemp("audit-complaints")
+def complaints_portal(folder: Path, declaration: str = COMPLAINTS_YAML) -> Portal:
+    """A portal whose only dataset is the complaints one, its source in the data folder."""
     schemas, publishers = folder / "schemas", folder / "publishers"
     (schemas / "complaints").mkdir(parents=True)
     publishers.mkdir()
-    (schemas / "complaints" / "dataset.yaml").write_text(COMPLAINTS_YAML, encoding="utf-8")
+    (schemas / "complaints" / "dataset.yaml").write_text(declaration, encoding="utf-8")
     (schemas / "complaints" / "complaints.schema.json").write_text(
         json.dumps(COMPLAINTS_SCHEMA), encoding="utf-8"
     )
@@ -189,10 +191,29 @@ def complaints(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
         create_user(session, OFFICER, "audit-officer-password", Role.OFFICER)
     result = run(portal, "complaints")
     assert result.status.value == "succeeded", result.error
+    return portal
+
+
+@pytest.fixture(scope="module")
+def complaints(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    portal = complaints_portal(tmp_path_factory.mktemp("audit-complaints"))
     approve(portal, OFFICER, "complaints")
-    app = create_app(config)
+    app = create_app(portal.config)
     yield portal, app.test_client()
     app.extensions["portal"].db.dispose()
+    portal.db.dispose()
+
+
+def test_a_figure_that_does_not_fit_its_table_stops_the_publication(tmp_path):
+    wrong = COMPLAINTS_YAML.replace("{sum: complainants}", "{sum: complainant}")
+    portal = complaints_portal(tmp_path, wrong)
+
+    with pytest.raises(DefinitionError, match="sum 'complainant' is not a field of complaints"):
+        approve(portal, OFFICER, "complaints")
+    with portal.db.session() as session:
+        dataset = session.scalar(select(Dataset).where(Dataset.slug == "complaints"))
+        assert dataset.current_version_id is None  # nothing was published
+    assert not (portal.config.data_dir / "versions" / "complaints" / "v1").exists()
     portal.db.dispose()
 
 

@@ -427,3 +427,12 @@ def test_the_trust_page_shows_the_index_the_figures_engine_computed(demo):
     low, high = figure["interval"]["low"], figure["interval"]["high"]
     assert f'<span class="trust-ci">{low:.1f} to {high:.1f}</span>' in page
     assert f'<span class="trust-responses">{figure["responses"]:,}</span>' in page
+
+
+def test_the_feed_says_the_same_headline_figures_as_the_pages(demo):
+    _, client = demo
+    figures = client.get("/api/v1/").get_json()["figures"]
+    feed = client.get("/datasets/use-of-force/feed.atom").get_data(as_text=True)
+
+    incidents = next(f for f in figures["use-of-force"] if f["key"] == "incidents")
+    assert f"Use-of-force incidents: {incidents['display']} ({incidents['period']})" in feed

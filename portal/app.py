@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 
 from portal.config import REPO_ROOT, Config
 from portal.datasets.context import Portal
+from portal.errors import AlreadyDecided
 from portal.extensions import csrf, limiter, login_manager
 
 CONTENT_SECURITY_POLICY = (
@@ -134,6 +135,9 @@ def _register_errors(app: Flask) -> None:
     )
     app.register_error_handler(
         404, lambda e: page(404, "Not found", "There is nothing at this address.")
+    )
+    app.register_error_handler(
+        AlreadyDecided, lambda e: page(409, "Already decided", f"Nothing was changed: {e}.")
     )
     app.register_error_handler(
         403, lambda e: page(403, "Not allowed", "Your account's role does not allow this.")

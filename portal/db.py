@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +21,15 @@ class Base(DeclarativeBase):
     """Declarative base of every model."""
 
 
+# A scheduler's fencing check (portal.scheduler.lease.Fence): called in the transaction that
+# makes a change, it raises unless that scheduler still holds the lease it started under.
+FenceCheck = Callable[[Session], None]
+
+
+def no_fence(_session: Session) -> None:
+    """The fence of callers that are no scheduler (the CLI, the web): nothing to check."""
+
+
 def make_engine(database_url: str) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
@@ -36,10 +45,26 @@ def make_engine(database_url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a committed publish survives a power loss (its files are already served).
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     return engine
+
+
+def begin_write(session: Session) -> None:
+    """Make the session's transaction a writer now, before it reads what it will change.
+
+    On SQLite this is BEGIN IMMEDIATE (the database's one write lock, so nobody changes the
+    rows read next until commit); on PostgreSQL callers lock the rows they read with
+    SELECT … FOR UPDATE, and this does nothing. A transaction that already wrote holds the
+    lock anyway.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:

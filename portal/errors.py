@@ -49,3 +49,11 @@ class PermissionDenied(PortalError):
 
 class UnknownUser(PortalError):
     """No user has that e-mail address."""
+
+
+class AlreadyDecided(NothingToApprove):
+    """Someone else approved or rejected the candidate first (a simultaneous decision)."""
+
+
+class LeaseLost(PortalError):
+    """Another scheduler took the lease over: this one must not change anything any more."""

@@ -62,5 +62,13 @@ admin_required = role_required(Role.ADMIN)
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db_session().get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """The signed-in user, if the session is still valid: its id carries the account's
+    session epoch at sign-in (User.get_id), and logout, a new password, a new role or
+    disabling the account raise the epoch, ending every session signed in before."""
+    number, _, epoch = user_id.partition(":")
+    if not (number.isdigit() and epoch.isdigit()) or len(number) > 18:
+        return None
+    user = db_session().get(User, int(number))
+    if user is None or not user.active or user.session_epoch != int(epoch):
+        return None
+    return user

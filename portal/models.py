@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text, types
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, text, types
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base
@@ -224,6 +224,9 @@ class User(Base):
     # What the public ledger and pages say for this user's actions, chosen by an admin;
     # None: the role ("Records officer"). Never the e-mail address.
     public_name: Mapped[str | None] = mapped_column(String(120))
+    # Part of every session cookie's user id: raising it (logout, new password, new role,
+    # disabled) ends every session signed in before, on every device, at once.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # The attributes Flask-Login expects of a user, without importing Flask here.
     is_authenticated = True
@@ -234,7 +237,7 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_epoch}"
 
     @property
     def is_admin(self) -> bool:
@@ -269,6 +272,19 @@ class SchedulerLease(Base):
     holder: Mapped[str | None] = mapped_column(String(200))
     acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The fencing token: raised at every change of holder, so a paused ex-holder's writes,
+    # which check it in their own transaction, are refused (portal.scheduler.lease).
+    epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class RateLimitCounter(Base):
+    """One rate-limit window (key: limit and client), shared by every worker and node."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)  # Unix time the window ends
 
 
 # A dataset never has two runs at once, whoever starts them: the database refuses a second

@@ -8,12 +8,31 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from portal.errors import PortalError
+
 CHUNK = 1 << 20
+VERSION_FOLDER = re.compile(r"v(\d+)")
+
+
+class VersionFolderTaken(PortalError):
+    """A `v<N>` folder already exists where a publish was about to put its version."""
+
+
+@dataclass(frozen=True)
+class StoredFolder:
+    """What a publish wrote: its files, and the folder's identity (for a safe clean-up)."""
+
+    files: list[StoredFile]
+    slug: str
+    number: int
+    inode: int
 
 
 @dataclass(frozen=True)
@@ -57,41 +76,77 @@ class LocalStorage:
     def staged(self, name: str) -> Path:
         return self._inside(self.staging, name)
 
-    def publish(self, staged_dir: Path, slug: str, number: int) -> list[StoredFile]:
+    def publish(self, staged_dir: Path, slug: str, number: int) -> StoredFolder:
         """Copy a staged folder into place as version `number`, durably, in one rename.
 
-        Readers see either no `v<N>` folder or a complete one. A folder left by a
-        publish that crashed before its database commit is an orphan and is replaced.
+        Readers see either no `v<N>` folder or a complete one. A `v<N>` folder is written
+        once: the rename never replaces an existing one (the caller holds the number in the
+        database and removed the orphans first, `remove_orphans`), it fails instead.
         """
         dataset_dir = self.versions / slug
         dataset_dir.mkdir(parents=True, exist_ok=True)
         final = dataset_dir / f"v{number}"
         temporary = dataset_dir / f".incoming-{uuid.uuid4().hex}"
         temporary.mkdir()
-        stored = []
-        for source in sorted(staged_dir.iterdir()):
-            target = temporary / source.name
-            shutil.copyfile(source, target)
-            with target.open("rb+") as handle:
-                os.fsync(handle.fileno())
-            stored.append(
-                StoredFile(
-                    source.name,
-                    f"{slug}/v{number}/{source.name}",
-                    target.stat().st_size,
-                    sha256_of(target),
+        try:
+            stored = []
+            for source in sorted(staged_dir.iterdir()):
+                target = temporary / source.name
+                shutil.copyfile(source, target)
+                with target.open("rb+") as handle:
+                    os.fsync(handle.fileno())
+                stored.append(
+                    StoredFile(
+                        source.name,
+                        f"{slug}/v{number}/{source.name}",
+                        target.stat().st_size,
+                        sha256_of(target),
+                    )
                 )
-            )
-        _fsync_dir(temporary)
-        if final.exists():
-            shutil.rmtree(final)
-        temporary.rename(final)
+            _fsync_dir(temporary)
+            if final.exists():
+                raise VersionFolderTaken(f"{final} already exists; version {number} not written")
+            # rename(2) refuses to replace a non-empty folder (ENOTEMPTY): never another's.
+            os.rename(temporary, final)
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
         _fsync_dir(dataset_dir)
-        return stored
+        return StoredFolder(stored, slug, number, final.stat().st_ino)
 
-    def discard_version(self, slug: str, number: int) -> None:
-        """Remove a version folder whose database commit failed."""
-        shutil.rmtree(self.versions / slug / f"v{number}", ignore_errors=True)
+    def discard_version(self, written: StoredFolder) -> None:
+        """Remove the version folder this process wrote, after its database commit failed.
+
+        Only that very folder (same inode): if the number passed to another publisher
+        meanwhile, its folder stays.
+        """
+        final = self.versions / written.slug / f"v{written.number}"
+        try:
+            if final.stat().st_ino != written.inode:
+                return
+        except FileNotFoundError:
+            return
+        shutil.rmtree(final, ignore_errors=True)
+
+    def remove_orphans(self, slug: str, committed: Collection[int]) -> list[str]:
+        """Remove what interrupted publishes left in a dataset's folder: `.incoming-*` folders
+        and `v<N>` folders of numbers no committed version holds. The caller holds the
+        dataset's publish lock, so no publish of it is in flight. Returns the names removed."""
+        dataset_dir = self.versions / slug
+        if not dataset_dir.is_dir():
+            return []
+        removed = []
+        for entry in sorted(dataset_dir.iterdir()):
+            match = VERSION_FOLDER.fullmatch(entry.name)
+            orphan = entry.name.startswith(".incoming-") or (
+                match is not None and int(match.group(1)) not in committed
+            )
+            if orphan and entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry.name)
+        if removed:
+            _fsync_dir(dataset_dir)
+        return removed
 
     def path(self, relative: str) -> Path:
         """The file behind a recorded relative path, refusing anything outside the store."""

@@ -77,6 +77,11 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """End every session of this account, on every device (see User.session_epoch)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
 def count_users(session: Session) -> int:
     return session.scalar(select(func.count(User.id))) or 0
 
@@ -87,6 +92,7 @@ def set_password(session: Session, email: str, password: str, actor: str) -> Use
         raise WeakPassword(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
     user = get_user(session, email)
     user.password_hash = hasher.hash(password)
+    end_sessions(user)
     audit.record(session, actor, "user.password_reset", "user", user.id, email=user.email)
     return user
 
@@ -94,6 +100,8 @@ def set_password(session: Session, email: str, password: str, actor: str) -> Use
 def set_role(session: Session, email: str, role: Role | str, actor: str) -> User:
     user = get_user(session, email)
     old, user.role = user.role, Role(role)
+    if old != user.role:
+        end_sessions(user)
     audit.record(
         session,
         actor,
@@ -109,6 +117,8 @@ def set_role(session: Session, email: str, role: Role | str, actor: str) -> User
 
 def set_active(session: Session, email: str, active: bool, actor: str) -> User:
     user = get_user(session, email)
+    if user.active and not active:
+        end_sessions(user)
     user.active = active
     audit.record(
         session,

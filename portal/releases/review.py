@@ -1,4 +1,10 @@
-"""Releases: the review queue, approval and rejection, and the atomic publish of a version."""
+"""Releases: the review queue, approval and rejection, and the atomic publish of a version.
+
+Decisions and publishes of one dataset happen one at a time: each locks the dataset's row
+first (`lock_dataset`: SELECT … FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) and
+re-reads what it decides on, so the second of two simultaneous approvals learns who decided
+first instead of publishing twice.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,19 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from portal import audit, watches
 from portal.config import Config
 from portal.datasets.definitions import get_dataset
-from portal.errors import DefinitionError, NothingToApprove, PermissionDenied, PortalError
+from portal.db import FenceCheck, begin_write, no_fence
+from portal.errors import (
+    AlreadyDecided,
+    NothingToApprove,
+    PermissionDenied,
+    PortalError,
+    UnknownDataset,
+)
 from portal.figures.service import dataset_figures
 from portal.models import Candidate, CandidateStatus, Dataset, User, Version, VersionFile, utcnow
 from portal.query import index
@@ -22,7 +34,7 @@ from portal.releases import corrections, ledger
 from portal.releases.diff import changelog_text, diff_tables
 from portal.releases.models import Embargo, EmbargoStatus
 from portal.releases.packages import media_type, write_package
-from portal.storage import LocalStorage, sha256_of
+from portal.storage import LocalStorage, StoredFolder, sha256_of
 from portal.timing import Laps
 
 log = logging.getLogger(__name__)
@@ -49,10 +61,42 @@ def pending_candidate(session: Session, slug: str) -> Candidate:
         .where(Candidate.dataset_id == dataset.id, Candidate.status == CandidateStatus.PENDING)
         .order_by(Candidate.id.desc())
         .limit(1)
+        .execution_options(populate_existing=True)
     )
     if candidate is None:
+        last = session.scalar(
+            select(Candidate)
+            .where(Candidate.dataset_id == dataset.id)
+            .order_by(Candidate.id.desc())
+            .limit(1)
+            .execution_options(populate_existing=True)
+        )
+        if last is not None and last.decided_at is not None:
+            raise AlreadyDecided(f"{slug} has no candidate awaiting review: {_decided(last)}")
         raise NothingToApprove(f"{slug} has no candidate awaiting review")
     return candidate
+
+
+def lock_dataset(session: Session, slug: str) -> Dataset:
+    """The dataset's row, locked until commit: its decisions and publishes queue up here."""
+    begin_write(session)
+    dataset = session.scalar(
+        select(Dataset)
+        .where(Dataset.slug == slug)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if dataset is None:
+        raise UnknownDataset(f"no dataset named {slug!r}")
+    return dataset
+
+
+def _decided(candidate: Candidate) -> str:
+    who = candidate.decided_by.email if candidate.decided_by else "the scheduler"
+    return (
+        f"candidate {candidate.id} was already decided ({candidate.status.value}) by {who} "
+        f"at {candidate.decided_at:%Y-%m-%d %H:%M:%S} UTC"
+    )
 
 
 def require_active(user: User) -> None:
@@ -67,6 +111,7 @@ def reject(
     require_active(user)
     if not note.strip():
         raise PortalError("a rejection needs a note saying why")
+    lock_dataset(session, slug)
     candidate = _the_candidate(session, slug, candidate_id)
     candidate.status = CandidateStatus.REJECTED
     candidate.decided_at = utcnow()
@@ -85,6 +130,10 @@ def reject(
 
 
 def _the_candidate(session: Session, slug: str, candidate_id: int | None) -> Candidate:
+    if candidate_id is not None:
+        chosen = session.get(Candidate, candidate_id, populate_existing=True)
+        if chosen is not None and chosen.decided_at is not None:
+            raise AlreadyDecided(_decided(chosen))
     candidate = pending_candidate(session, slug)
     if candidate_id is not None and candidate.id != candidate_id:
         # The page the officer reviewed shows an older candidate: never approve unseen data.
@@ -107,6 +156,7 @@ def approve(
     no Version exists, and nothing is public, until the scheduler's tick reaches that time.
     """
     require_active(user)
+    lock_dataset(session, slug)
     candidate = _the_candidate(session, slug, candidate_id)
     _no_embargo_waiting(session, candidate)
     candidate.status = CandidateStatus.APPROVED
@@ -136,15 +186,22 @@ def publish(
     *,
     approved_by: User | None,
     note: str | None,
+    fence: FenceCheck = no_fence,
 ) -> Version:
     """Move the staged files into place as version N and flip the current pointer.
 
-    The files are in place (fsynced, one rename) before the transaction that makes
-    them current commits; if that commit fails, the folder is removed again.
+    The caller holds the dataset's lock (`lock_dataset`). The version row is inserted first:
+    it claims number N (unique per dataset) before any file is written, so `v<N>` is written
+    by the one transaction that holds N, and any `v<N>` or `.incoming-*` folder without a
+    committed version is an orphan of an interrupted publish, removed now. The files are in
+    place (fsynced, one rename) before the transaction that makes them current commits; if
+    anything fails before, the folder this call wrote is removed again. `fence` (a
+    scheduler's) is checked last, in the same transaction.
     """
     storage = LocalStorage(config.data_dir)
     dataset: Dataset = candidate.dataset
-    laps = Laps("publish", dataset=dataset.slug, candidate=candidate.id)
+    slug = dataset.slug
+    laps = Laps("publish", dataset=slug, candidate=candidate.id)
     staged = storage.staged(candidate.staged_dir)
     for recorded in candidate.files:
         path = staged / recorded["filename"]
@@ -161,14 +218,55 @@ def publish(
         approved_by=approved_by,
         note=note,
         published_at=utcnow(),
+        figures={},
+        changelog={},
     )
-    write_package(staged, dataset, number, version, candidate.files, config)
-    stored = storage.publish(staged, dataset.slug, number)
-    laps.lap("publish")
-    index.prepare_version(config.data_dir, dataset, number, stored, candidate.files)
+    session.add(version)
+    session.flush()  # the claim on number N, before any file is written
+    committed = set(
+        session.scalars(
+            select(Version.number).where(Version.dataset_id == dataset.id, Version.id != version.id)
+        )
+    )
+    for name in storage.remove_orphans(slug, committed):
+        log.warning("removed %s/%s, left by an interrupted publish", slug, name)
+    written: StoredFolder | None = None
+    try:
+        write_package(staged, dataset, number, version, candidate.files, config)
+        written = storage.publish(staged, slug, number)
+        laps.lap("publish")
+        _record_files(session, config, storage, dataset, version, candidate, written, laps)
+        dataset.current_version_id = version.id
+        session.flush()
+        entry = ledger.record_publish(session, config, version)
+        corrections.publish_with(session, config, version)
+        watches.released(session, config, version, entry)
+        fence(session)
+        session.flush()
+        laps.lap("ledger and notices")
+    except BaseException:
+        # Whatever failed (no signing key, a lost lease, a dead connection), remove the folder
+        # this call wrote, from what it knows itself, never from the (maybe broken) session.
+        if written is not None:
+            storage.discard_version(written)
+        raise
+    return version
+
+
+def _record_files(
+    session: Session,
+    config: Config,
+    storage: LocalStorage,
+    dataset: Dataset,
+    version: Version,
+    candidate: Candidate,
+    written: StoredFolder,
+    laps: Laps,
+) -> None:
+    index.prepare_version(config.data_dir, dataset, version.number, written.files, candidate.files)
     laps.lap("query index")
     rows = {f["filename"]: f for f in candidate.files}
-    for item in stored:
+    for item in written.files:
         recorded = rows.get(item.filename, {})
         version.files.append(
             VersionFile(
@@ -194,19 +292,6 @@ def publish(
     laps.lap("figures")
     version.changelog = changelog(session, storage, dataset, tables)
     laps.lap("changelog")
-    session.add(version)
-    try:
-        session.flush()
-        dataset.current_version_id = version.id
-        session.flush()
-        entry = ledger.record_publish(session, config, version)
-        corrections.publish_with(session, config, version)
-        watches.released(session, config, version, entry)
-        laps.lap("ledger and notices")
-    except (SQLAlchemyError, PortalError):  # e.g. no signing key: nothing half-published
-        storage.discard_version(dataset.slug, number)
-        raise
-    return version
 
 
 def changelog(

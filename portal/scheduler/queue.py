@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from portal import audit
 from portal.config import Config
 from portal.datasets.definitions import DatasetDefinition, sync_dataset
-from portal.db import Database
+from portal.db import Database, FenceCheck, no_fence
 from portal.errors import PortalError, RunInProgress
 from portal.models import Dataset, Run, RunStatus, utcnow
 from publishers.connectors.sources import EXTENSION_FORMATS
@@ -127,10 +127,13 @@ def discard_uploads(config: Config, uploads: Mapping[str, Path]) -> None:
             shutil.rmtree(path.parent, ignore_errors=True)
 
 
-def queue_scheduled(db: Database, dataset_id: int, fire_time: datetime, attempt: int) -> int | None:
+def queue_scheduled(
+    db: Database, dataset_id: int, fire_time: datetime, attempt: int, fence: FenceCheck = no_fence
+) -> int | None:
     """Queue the run of one cron fire time (or its retry); None when it is already queued."""
     try:
         with db.session() as session:
+            fence(session)
             run = Run(
                 dataset_id=dataset_id,
                 status=RunStatus.QUEUED,
@@ -167,12 +170,13 @@ def retry_due(run: Run, now: datetime) -> bool:
     return now >= ended + RETRY_BACKOFF[run.attempt - 1]
 
 
-def claim(db: Database, run_id: int, worker: str) -> bool:
+def claim(db: Database, run_id: int, worker: str, fence: FenceCheck = no_fence) -> bool:
     """Move a queued run to running for this worker; False if someone else got it first, or
     the dataset already has a running run (the partial unique index refuses a second)."""
     try:
-        with db.engine.begin() as connection:
-            result = connection.execute(
+        with db.session() as session:
+            fence(session)
+            result = session.execute(
                 update(Run)
                 .where(Run.id == run_id, Run.status == RunStatus.QUEUED)
                 .values(
@@ -180,7 +184,8 @@ def claim(db: Database, run_id: int, worker: str) -> bool:
                     started_at=utcnow(),
                     heartbeat_at=utcnow(),
                     worker=worker,
-                )
+                ),
+                execution_options={"synchronize_session": False},
             )
     except IntegrityError:
         return False
@@ -205,7 +210,9 @@ def interrupt(db: Database, run_ids: Sequence[int], reason: str) -> list[int]:
     return _end_running(db, Run.id.in_(list(run_ids)), RunStatus.INTERRUPTED, reason)
 
 
-def interrupt_stale(db: Database, now: datetime, stale_after: timedelta) -> list[int]:
+def interrupt_stale(
+    db: Database, now: datetime, stale_after: timedelta, fence: FenceCheck = no_fence
+) -> list[int]:
     """Interrupt running runs whose heartbeat is older than stale_after: their process died."""
     cutoff = now - stale_after
     silent = or_(
@@ -216,21 +223,30 @@ def interrupt_stale(db: Database, now: datetime, stale_after: timedelta) -> list
         silent,
         RunStatus.INTERRUPTED,
         f"no heartbeat for {stale_after.total_seconds():.0f} s: the process running it stopped",
+        fence,
     )
 
 
-def fail_queued(db: Database, run_id: int, reason: str) -> None:
-    with db.engine.begin() as connection:
-        connection.execute(
+def fail_queued(db: Database, run_id: int, reason: str, fence: FenceCheck = no_fence) -> None:
+    with db.session() as session:
+        fence(session)
+        session.execute(
             update(Run)
             .where(Run.id == run_id, Run.status == RunStatus.QUEUED)
             .values(status=RunStatus.FAILED, error=reason, finished_at=utcnow())
         )
 
 
-def _end_running(db: Database, condition: object, status: RunStatus, reason: str) -> list[int]:
+def _end_running(
+    db: Database,
+    condition: object,
+    status: RunStatus,
+    reason: str,
+    fence: FenceCheck = no_fence,
+) -> list[int]:
     # One conditional UPDATE: a run that finished meanwhile keeps its real outcome.
     with db.session() as session:
+        fence(session)
         ended = list(
             session.scalars(
                 update(Run)

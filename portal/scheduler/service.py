@@ -7,6 +7,11 @@ Each tick (every POLL_SECONDS) the scheduler renews the lease; only the holder g
 3. queue retries of scheduled runs that could not reach their source (1, 5, 15 minutes);
 4. claim queued runs (office "run now", cron, retries) and execute them in worker threads.
 
+Every change the tick makes carries the lease's fencing token (see portal.scheduler.lease):
+a scheduler that paused past its lease while another took over changes nothing. While the
+process runs, a heartbeat thread renews the lease every POLL_SECONDS, so a long tick (a big
+embargoed publish) never lets the lease run out under a live leader.
+
 Time comes from an injectable clock, so tests move through cron fire times without waiting.
 """
 
@@ -36,7 +41,7 @@ from portal.pipeline.run import execute_run
 from portal.releases import embargoes
 from portal.scheduler import queue
 from portal.scheduler.cron import cron_trigger, latest_fire_time
-from portal.scheduler.lease import LEASE_SECONDS, Lease
+from portal.scheduler.lease import LEASE_SECONDS, Fence, Lease, LeaseLost
 
 log = logging.getLogger("portal.scheduler")
 Clock = Callable[[], datetime]
@@ -101,20 +106,29 @@ class Scheduler:
             )
         if not leading or self.stopping.is_set():
             return leading
+        fence = self.lease.fence()
+        try:
+            self._lead(fence)
+        except LeaseLost as error:
+            log.warning("scheduler.lease_lost: %s", error, extra={"event": "scheduler.lease_lost"})
+            return False
+        return True
+
+    def _lead(self, fence: Fence) -> None:
         now = self.clock()
         self._reload(now)
         for run_id in queue.interrupt_stale(
-            self.db, now, timedelta(seconds=self.settings.stale_seconds)
+            self.db, now, timedelta(seconds=self.settings.stale_seconds), fence
         ):
             log.warning(
                 "run.interrupted",
                 extra={"event": "run.interrupted", "run": run_id, "reason": "stale heartbeat"},
             )
-        self._queue_due(now)
-        embargoes.publish_due(self.db, self.portal.config, now)  # embargoed releases now due
-        watches.deliver_due(self.db, self.portal.config, now)  # webhooks and e-mails
-        self._dispatch()
-        return True
+        self._queue_due(now, fence)
+        # Embargoed releases now due, then webhooks and e-mails.
+        embargoes.publish_due(self.db, self.portal.config, now, fence)
+        watches.deliver_due(self.db, self.portal.config, now, fence)
+        self._dispatch(fence)
 
     def _reload(self, now: datetime) -> None:
         due = self._loaded_at is None or now - self._loaded_at >= timedelta(
@@ -140,7 +154,7 @@ class Scheduler:
                 sync_dataset(session, definition)
         self._definitions, self._loaded_at = definitions, now
 
-    def _queue_due(self, now: datetime) -> None:
+    def _queue_due(self, now: datetime, fence: Fence) -> None:
         """Queue due cron fire times (coalesced) and due retries."""
         with self.db.session() as session:
             datasets = {
@@ -179,7 +193,7 @@ class Scheduler:
                 if fire is not None:
                     plans.append((dataset.id, fire, 1))
         for dataset_id, fire, attempt in plans:
-            run_id = queue.queue_scheduled(self.db, dataset_id, fire, attempt)
+            run_id = queue.queue_scheduled(self.db, dataset_id, fire, attempt, fence)
             if run_id is not None:
                 log.info(
                     "run.queued",
@@ -191,7 +205,7 @@ class Scheduler:
                     },
                 )
 
-    def _dispatch(self) -> None:
+    def _dispatch(self, fence: Fence) -> None:
         with self.db.session() as session:
             waiting = queue.queued_runs(session)
         for run_id, slug in waiting:
@@ -203,9 +217,9 @@ class Scheduler:
                 continue
             definition = self._definitions.get(slug)
             if definition is None:
-                queue.fail_queued(self.db, run_id, f"no publisher entry for {slug!r}")
+                queue.fail_queued(self.db, run_id, f"no publisher entry for {slug!r}", fence)
                 continue
-            if not queue.claim(self.db, run_id, self.holder):
+            if not queue.claim(self.db, run_id, self.holder, fence):
                 continue
             if self.inline:
                 self._execute(run_id, definition)
@@ -271,6 +285,8 @@ class Scheduler:
                 "lease_seconds": self.settings.lease_seconds,
             },
         )
+        heartbeat = threading.Thread(target=self._heartbeat, name="lease-heartbeat", daemon=True)
+        heartbeat.start()
         while not self.stopping.is_set():
             try:
                 self.tick()
@@ -279,7 +295,18 @@ class Scheduler:
                 # (or this process, later) carries on.
                 log.exception("scheduler.tick_failed", extra={"event": "scheduler.tick_failed"})
             self.stopping.wait(self.settings.poll_seconds)
+        heartbeat.join(timeout=self.settings.poll_seconds + 1)
         self.shutdown()
+
+    def _heartbeat(self) -> None:
+        """Renew a held lease every poll, however long the tick in progress takes."""
+        while not self.stopping.wait(self.settings.poll_seconds):
+            if not self.lease.held():
+                continue  # standby: only the tick tries to take the lease
+            try:
+                self.lease.acquire()
+            except SQLAlchemyError:
+                log.exception("scheduler.renew_failed", extra={"event": "scheduler.renew_failed"})
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         if self.stopping.is_set():

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.config import Config
-from portal.db import Database
+from portal.db import Database, FenceCheck, no_fence
 from portal.watches import mail, webhooks
 from portal.watches.models import Delivery, DeliveryStatus
 from portal.watches.webhooks import DeliveryFailed
@@ -43,8 +43,14 @@ class _Job:
     email: str | None
 
 
-def deliver_due(db: Database, config: Config, now: datetime) -> list[int]:
-    """Attempt every delivery that is due; returns the ids attempted."""
+def deliver_due(
+    db: Database, config: Config, now: datetime, fence: FenceCheck = no_fence
+) -> list[int]:
+    """Attempt every delivery that is due; returns the ids attempted.
+
+    A scheduler passes its fence: each send starts only while it still leads, and its outcome
+    is recorded only if it still does (a standby that took over sends it again, at worst).
+    """
     with db.session() as session:
         jobs = [_job(d) for d in _due(session, now)]
     started = time.monotonic()
@@ -52,9 +58,12 @@ def deliver_due(db: Database, config: Config, now: datetime) -> list[int]:
     for job in jobs:
         if time.monotonic() - started > BUDGET_SECONDS:
             break
+        with db.session() as session:
+            fence(session)
         attempted.append(job.id)
         ok, status, error = _attempt(config, job, now)
         with db.session() as session:
+            fence(session)
             _record(session.get(Delivery, job.id), ok, status, error, now)
         log.info(
             "delivery.%s",

@@ -23,7 +23,7 @@ from portal import users
 from portal.catalogs.feed import atom_feed
 from portal.datasets import browse
 from portal.datasets.definitions import get_dataset
-from portal.errors import PortalError, UnknownDataset
+from portal.errors import AlreadyDecided, PortalError, UnknownDataset
 from portal.extensions import db_session, portal, reviewer_required, storage
 from portal.figures import rates
 from portal.models import Candidate, Dataset, Version, utcnow
@@ -186,6 +186,9 @@ def approve_at(candidate_id: int) -> Response:
             publish_at=publish_at,
         )
         session.commit()
+    except AlreadyDecided:
+        session.rollback()
+        raise  # 409 with who decided first and when (portal.app)
     except PortalError as error:
         session.rollback()
         flash(str(error), "error")

@@ -5,14 +5,16 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from portal import audit
 from portal.extensions import db_session, limiter
-from portal.users import authenticate
+from portal.models import User
+from portal.users import authenticate, end_sessions
 
 auth = Blueprint("auth", __name__)
 
@@ -53,6 +55,12 @@ def login() -> str | Response:
 
 @auth.post("/logout")
 def logout() -> Response:
+    if current_user.is_authenticated:
+        # Every copy of this session cookie (and the account's other sessions) ends now.
+        database = db_session()
+        end_sessions(database.get(User, current_user.id))
+        audit.record(database, current_user.email, "logout", "user", current_user.id)
+        database.commit()
     logout_user()
     session.clear()
     return redirect(url_for("public.index"))

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from portal.errors import PortalError
+from portal.errors import AlreadyDecided, PortalError
 from portal.extensions import db_session, portal, reviewer_required
 from portal.models import Candidate, Run
 from portal.releases import review
@@ -67,6 +67,9 @@ def _decide(candidate_id: int, decision: str) -> Response:
             review.reject(session, slug, current_user, note, candidate_id=candidate_id)
             message = f"Rejected the candidate for {found.dataset.title}."
         session.commit()
+    except AlreadyDecided:
+        session.rollback()
+        raise  # 409 with who decided first and when (portal.app)
     except PortalError as error:
         session.rollback()
         flash(str(error), "error")

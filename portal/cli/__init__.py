@@ -32,10 +32,13 @@ def db() -> None:
 def db_upgrade(ctx: click.Context) -> None:
     """Create or migrate the database to the latest schema."""
     from portal.db import current, upgrade
+    from portal.releases import review
 
     portal = portal_of(ctx)
     upgrade(portal.config.database_url)
     click.echo(f"database at revision {current(portal.config.database_url)}")
+    for name in review.remove_orphans(portal.db, portal.config):
+        click.echo(f"removed {name}: left by an interrupted publish, never published")
 
 
 @main.command()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from portal import audit, watches
 from portal.config import Config
 from portal.datasets.definitions import get_dataset
-from portal.db import FenceCheck, begin_write, no_fence
+from portal.db import Database, FenceCheck, begin_write, no_fence
 from portal.errors import (
     AlreadyDecided,
     NothingToApprove,
@@ -292,6 +292,23 @@ def _record_files(
     laps.lap("figures")
     version.changelog = changelog(session, storage, dataset, tables)
     laps.lap("changelog")
+
+
+def remove_orphans(db: Database, config: Config) -> list[str]:
+    """Remove what interrupted publishes left in every dataset's folder (`portal db upgrade`);
+    each dataset under its lock, so a publish in flight is waited for, never cut short."""
+    storage = LocalStorage(config.data_dir)
+    removed = []
+    with db.session() as session:
+        slugs = list(session.scalars(select(Dataset.slug).order_by(Dataset.slug)))
+    for slug in slugs:
+        with db.session() as session:
+            dataset = lock_dataset(session, slug)
+            committed = set(
+                session.scalars(select(Version.number).where(Version.dataset_id == dataset.id))
+            )
+            removed += [f"{slug}/{name}" for name in storage.remove_orphans(slug, committed)]
+    return removed
 
 
 def changelog(

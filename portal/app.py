@@ -5,13 +5,33 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, abort, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from portal.config import REPO_ROOT, Config
 from portal.datasets.context import Portal
 from portal.errors import AlreadyDecided
-from portal.extensions import csrf, limiter, login_manager
+from portal.extensions import RATELIMIT_TABLE, csrf, limiter, login_manager
+
+MAX_UPLOAD = 200 * 1024 * 1024
+# The largest body each kind of request needs; bigger ones answer 413 before being read.
+SMALL_FORM = 16 * 1024  # sign-in, comments, survey answers: a few fields of text
+OFFICE_FORM = 1024 * 1024  # records-office forms (methodology, corrections, notes)
+BODY_LIMITS = {"auth.login": 4 * 1024, "community.comment_post": SMALL_FORM}
+BODY_LIMITS |= {"community.survey_post": SMALL_FORM, "office.run_now": MAX_UPLOAD}
+# Larger path integers match no route (404): SQLite stops at 2^63, PostgreSQL's INTEGER at 2^31.
+MAX_PATH_INTEGER = 2**31 - 1
+
+
+class PathInteger(IntegerConverter):
+    """`<int:…>` in every route, bounded to what the database can hold."""
+
+    def __init__(self, map, *args: object, **kwargs: object) -> None:  # noqa: A002, ANN001
+        kwargs.setdefault("max", MAX_PATH_INTEGER)
+        super().__init__(map, *args, **kwargs)
+
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -31,11 +51,22 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_SECURE=config.base_url.startswith("https://"),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=config.session_hours),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
-        RATELIMIT_STORAGE_URI="memory://",
+        # Counters every worker and node shares: the portal's database, or Redis.
+        RATELIMIT_STORAGE_URI=config.ratelimit_url or RATELIMIT_TABLE,
         RATELIMIT_HEADERS_ENABLED=True,
-        MAX_CONTENT_LENGTH=200 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=MAX_UPLOAD,
     )
+    app.url_map.converters["int"] = PathInteger
+    if config.trusted_proxies:
+        # The client address and scheme as the configured proxies saw them, and nothing a
+        # client wrote in the headers itself.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies
+        )
     app.extensions["portal"] = Portal(config)
+    if not config.ratelimit_url:
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions["portal"].db.engine}
+    app.url_value_preprocessor(_limit_body)
     csrf.init_app(app)
     limiter.init_app(app)
     # Every limit is on a view (sign-in, comments, surveys) and its decorator enforces it; the
@@ -82,6 +113,14 @@ def create_app(config: Config | None = None) -> Flask:
     if not app.debug:
         logging.basicConfig(level=logging.INFO)
     return app
+
+
+def _limit_body(endpoint: str | None, _values: dict | None) -> None:
+    """Refuse a body larger than its route needs before anything reads it (CSRF included)."""
+    limit = BODY_LIMITS.get(endpoint or "", OFFICE_FORM)
+    request.max_content_length = limit  # also caps chunked bodies that announce no length
+    if request.content_length is not None and request.content_length > limit:
+        abort(413)
 
 
 def _close_session(_error: BaseException | None) -> None:
@@ -150,9 +189,11 @@ def _register_errors(app: Flask) -> None:
     )
     app.register_error_handler(
         429,
+        lambda e: page(429, "Too many attempts", "Too many attempts. Wait a while and try again."),
+    )
+    app.register_error_handler(
+        413,
         lambda e: page(
-            429,
-            "Too many attempts",
-            "Too many attempts from your address. Wait a minute and try again.",
+            413, "Too large", "The request is larger than this address accepts; nothing was kept."
         ),
     )

@@ -41,6 +41,10 @@ class Config:
                      signs the release ledger; fallback: portal.releases.ledger.signing_key
     PORTAL_SMTP_URL  smtp://[user:password@]host:port (or smtps://) for e-mail notifications
     PORTAL_MAIL_FROM  the From address of notification e-mails
+    PORTAL_TRUSTED_PROXIES  how many proxies in front of gunicorn set X-Forwarded-For and
+                     X-Forwarded-Proto (0, the default: none; the headers are ignored)
+    PORTAL_RATELIMIT_URL  where rate-limit counters live: a redis://… URL (needs the `redis`
+                     package); default: a table in the portal's database
     """
 
     data_dir: Path
@@ -59,6 +63,8 @@ class Config:
     signing_key: str = ""
     smtp_url: str = ""
     mail_from: str = ""
+    trusted_proxies: int = 0
+    ratelimit_url: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Config:
@@ -92,6 +98,8 @@ class Config:
             signing_key=env.get("PORTAL_SIGNING_KEY", ""),
             smtp_url=env.get("PORTAL_SMTP_URL", ""),
             mail_from=env.get("PORTAL_MAIL_FROM", ""),
+            trusted_proxies=_hop_count(env.get("PORTAL_TRUSTED_PROXIES", "")),
+            ratelimit_url=env.get("PORTAL_RATELIMIT_URL", "").strip(),
         )
         config = replace(config, **overrides) if overrides else config
         if config.testing and not config.signing_key:
@@ -119,3 +127,13 @@ class Config:
     @property
     def runs_dir(self) -> Path:
         return self.data_dir / "runs"
+
+
+def _hop_count(value: str) -> int:
+    value = value.strip() or "0"
+    if not value.isdigit() or int(value) > 10:
+        raise ConfigurationError(
+            f"PORTAL_TRUSTED_PROXIES must be the number of proxies in front of the portal "
+            f"(0 to 10), not {value!r}"
+        )
+    return int(value)

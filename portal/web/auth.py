@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length
 from portal import audit
 from portal.extensions import db_session, limiter
 from portal.models import User
-from portal.users import authenticate, end_sessions
+from portal.users import authenticate, end_sessions, normalise_email
 
 auth = Blueprint("auth", __name__)
 
@@ -24,12 +24,28 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
 
 
+# Failed sign-ins only (a success costs nothing), counted per client address and per account:
+# one address cannot guess at every account, nor many addresses at one, and an officer is
+# never locked out by someone else's address.
+LOGIN_LIMIT = "10 per minute"
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code != 302
+
+
+def _account() -> str:
+    return "login:" + normalise_email(request.form.get("email", ""))[:320]
+
+
 def _safe_next(target: str | None) -> str:
-    """Only redirect within the site after sign-in (no open redirects)."""
+    """Only redirect within the site after sign-in (no open redirects, no header splitting)."""
     if (
         target
         and target.startswith("/")
         and not target.startswith("//")
+        and target.isprintable()
+        and "\\" not in target
         and not urlsplit(target).netloc
     ):
         return target
@@ -37,7 +53,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @auth.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"], deduct_when=_failed)
+@limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=_account, deduct_when=_failed)
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():

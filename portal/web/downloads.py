@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, send_file
+from flask import Blueprint, Response, abort, render_template, request, send_file
+from werkzeug.http import parse_range_header
 
 from portal.datasets import browse
 from portal.errors import UnknownDataset
@@ -42,6 +43,10 @@ def _send(slug: str, number: int | None, filename: str) -> Response:
             filename=filename,
         )
         return Response(body, status=410, mimetype="text/html")
+    ranges = parse_range_header(request.headers.get("Range"))
+    if ranges is not None and len(ranges.ranges) > 1:
+        # Werkzeug serves one range only; for several, the whole file (RFC 9110 allows it).
+        request.environ.pop("HTTP_RANGE", None)
     # Werkzeug adds "; charset=utf-8" to text/* types itself.
     response = send_file(
         found.path,

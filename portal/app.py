@@ -17,10 +17,9 @@ from portal.extensions import RATELIMIT_TABLE, csrf, limiter, login_manager
 
 MAX_UPLOAD = 200 * 1024 * 1024
 # The largest body each kind of request needs; bigger ones answer 413 before being read.
-SMALL_FORM = 16 * 1024  # sign-in, comments, survey answers: a few fields of text
+SMALL_FORM = 16 * 1024  # every public form (comments, survey answers), the API
 OFFICE_FORM = 1024 * 1024  # records-office forms (methodology, corrections, notes)
-BODY_LIMITS = {"auth.login": 4 * 1024, "community.comment_post": SMALL_FORM}
-BODY_LIMITS |= {"community.survey_post": SMALL_FORM, "office.run_now": MAX_UPLOAD}
+BODY_LIMITS = {"auth.login": 4 * 1024, "office.run_now": MAX_UPLOAD}  # run now: with files
 # Larger path integers match no route (404): SQLite stops at 2^63, PostgreSQL's INTEGER at 2^31.
 MAX_PATH_INTEGER = 2**31 - 1
 
@@ -117,7 +116,9 @@ def create_app(config: Config | None = None) -> Flask:
 
 def _limit_body(endpoint: str | None, _values: dict | None) -> None:
     """Refuse a body larger than its route needs before anything reads it (CSRF included)."""
-    limit = BODY_LIMITS.get(endpoint or "", OFFICE_FORM)
+    limit = BODY_LIMITS.get(endpoint or "") or (
+        OFFICE_FORM if request.path.startswith("/office/") else SMALL_FORM
+    )
     request.max_content_length = limit  # also caps chunked bodies that announce no length
     if request.content_length is not None and request.content_length > limit:
         abort(413)

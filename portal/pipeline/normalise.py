@@ -36,8 +36,14 @@ AGE_BANDS = (
 AGE_LABELS = {
     age: next(label for upper, label in AGE_BANDS if age < upper) for age in range(10, 111)
 }
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a text cell starting with one of these as a formula (CSV injection):
+# ASCII, full-width and small forms of = + - @, a pipe (DDE), tab and carriage return.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+FORMULA_PREFIXES += ("\ufe66", "\ufe62", "\ufe63", "|")
+# The CSV's escape: one leading apostrophe, which spreadsheets show as "this is text". Text
+# already starting with one gets another, so reading a cell back is always exact
+# (`restore_formulas`: JSON, Parquet and the query index hold the value itself).
+ESCAPE = "'"
 
 
 def parse_date(column: pl.Expr) -> pl.Expr:
@@ -137,11 +143,17 @@ def column_expression(target: str, spec: Any) -> pl.Expr:
 
 
 def neutralise_formulas(column: pl.Expr) -> pl.Expr:
-    """Prefix text a spreadsheet would execute with an apostrophe (OWASP CSV injection)."""
-    risky = column.str.starts_with(FORMULA_PREFIXES[0])
-    for prefix in FORMULA_PREFIXES[1:]:
+    """Prefix text a spreadsheet would execute with an apostrophe (OWASP CSV injection), in
+    the CSV cell only; `restore_formulas` gives the value back."""
+    risky = column.str.starts_with(ESCAPE)
+    for prefix in FORMULA_PREFIXES:
         risky = risky | column.str.starts_with(prefix)
-    return pl.when(risky).then(pl.lit("'") + column).otherwise(column)
+    return pl.when(risky).then(pl.lit(ESCAPE) + column).otherwise(column)
+
+
+def restore_formulas(column: pl.Expr) -> pl.Expr:
+    """The value of a published CSV text cell: without the apostrophe the CSV added."""
+    return pl.when(column.str.starts_with(ESCAPE)).then(column.str.slice(1)).otherwise(column)
 
 
 def _source_columns(columns: dict[str, Any]) -> list[str]:

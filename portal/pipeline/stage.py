@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
+from portal.pipeline.normalise import restore_formulas
 from portal.storage import sha256_of
 
 DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
@@ -13,12 +14,15 @@ PARQUET = "application/vnd.apache.parquet"
 
 
 def typed_columns(schema: dict) -> list[pl.Expr]:
-    """Text columns of a normalised table cast to the schema's types, for JSON and figures."""
+    """Text columns of a normalised table cast to the schema's types, for JSON and figures;
+    text as its value, without the CSV's formula escape."""
     expressions = []
     for field in schema["fields"]:
         column = pl.col(field["name"])
         kind = field.get("type", "string")
-        if kind == "integer":
+        if kind == "string":
+            column = restore_formulas(column)
+        elif kind == "integer":
             column = column.cast(pl.Int64, strict=False)
         elif kind == "number":
             column = column.cast(pl.Float64, strict=False)

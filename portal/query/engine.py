@@ -206,8 +206,7 @@ class Table:
                 yield ("".join(line + "\r\n" for (line,) in batch)).encode()
 
     def _text(self, name: str) -> str:
-        i = self._index[name]
-        return f"f{i}" if field_type(self.fields[i]) == "string" else f"t{i}"
+        return f"t{self._index[name]}"  # the cell exactly as published
 
     def _total(self, cursor: Any, query: Query, where: str, params: list) -> int:
         if where == "true":

@@ -21,7 +21,7 @@ from portal.storage import LocalStorage, StoredFile
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # bump when the layout of the index files changes: old files are then rebuilt
+FORMAT = 3  # bump when the layout of the index files changes: old files are then rebuilt
 DEFAULT_TRUE = ("true", "True", "TRUE", "1")
 DEFAULT_FALSE = ("false", "False", "FALSE", "0")
 
@@ -76,9 +76,8 @@ def build_index(csv_path: Path, table_schema: dict, target: Path) -> Path:
     columns = "{" + ", ".join(f"'t{i}': 'VARCHAR'" for i in range(len(fields))) + "}"
     selected = []
     for i, spec in enumerate(fields):
-        selected.append(f"{_typed(spec, f't{i}')} AS f{i}")
-        if field_type(spec) != "string":
-            selected.append(f"t{i}")
+        # f: the value (queries, JSON); t: the cell exactly as published (CSV exports).
+        selected += [f"{_typed(spec, f't{i}')} AS f{i}", f"t{i}"]
     try:
         with connect(temporary) as con:
             # Insertion order is kept, so rowid is the row's position in the published file.
@@ -156,4 +155,7 @@ def _typed(spec: dict, column: str) -> str:
         if fmt in ("default", "any"):
             return f"TRY_CAST({column} AS {target})"
         return f"CAST(try_strptime({column}, {_literal(fmt)}) AS {target})"
-    return column  # string, yearmonth (sorts as text) and the rarer types stay as published
+    if kind == "string":
+        # The CSV's formula escape (portal.pipeline.normalise.ESCAPE) is no part of the value.
+        return f"CASE WHEN starts_with({column}, '''') THEN substr({column}, 2) ELSE {column} END"
+    return column  # yearmonth (sorts as text) and the rarer types stay as published

@@ -112,7 +112,7 @@ def publish_one(
             )
             review.lock_dataset(session, slug)
             embargo = _locked(session, select(Embargo).where(Embargo.id == embargo_id))
-            if embargo.status != EmbargoStatus.SCHEDULED:
+            if embargo is None or embargo.status != EmbargoStatus.SCHEDULED:
                 return None  # cancelled (or published) since the list was read
             version = review.publish(
                 session,
@@ -141,7 +141,7 @@ def publish_one(
         with db.session() as session:
             fence(session)
             embargo = _locked(session, select(Embargo).where(Embargo.id == embargo_id))
-            if embargo.status == EmbargoStatus.SCHEDULED:
+            if embargo is not None and embargo.status == EmbargoStatus.SCHEDULED:
                 embargo.status, embargo.error = EmbargoStatus.FAILED, str(error)
         return None
 

@@ -284,11 +284,9 @@ def _record_files(
         for f in version.files
         if f.resource_name and f.media_type == "text/csv"
     }
-    try:
-        version.figures = dataset_figures(dataset, tables)
-    except DefinitionError:  # a figure declaration that does not fit: nothing is published
-        storage.discard_version(dataset.slug, number)
-        raise
+    # A figure declaration that does not fit raises DefinitionError: publish() removes the
+    # folder, nothing is published.
+    version.figures = dataset_figures(dataset, tables)
     laps.lap("figures")
     version.changelog = changelog(session, storage, dataset, tables)
     laps.lap("changelog")

@@ -198,7 +198,7 @@ PUBLISH_STEPS = [
     ("portal.releases.review", "write_package"),
     ("portal.storage.LocalStorage", "publish"),
     ("portal.query.index", "prepare_version"),
-    ("portal.releases.review", "compute_figures"),
+    ("portal.releases.review", "dataset_figures"),
     ("portal.releases.review", "changelog"),
     ("portal.releases.ledger", "record_publish"),
     ("portal.releases.corrections", "publish_with"),

@@ -38,8 +38,10 @@ def submit_comment(
         dataset=dataset,
         kind=chosen,
         status=CommentStatus.PENDING,
-        body=resident_text(body, field="Your comment", max_length=MAX_BODY, required=True),
-        author_name=resident_text(name, field="Name", max_length=MAX_NAME),
+        body=resident_text(
+            body, field="Your comment", max_length=MAX_BODY, required=True, session=session
+        ),
+        author_name=resident_text(name, field="Name", max_length=MAX_NAME, session=session),
     )
     session.add(comment)
     session.flush()
@@ -112,9 +114,13 @@ def reject_comment(session: Session, comment: Comment, moderator: str, reason: s
 
 
 def answer_comment(session: Session, comment: Comment, moderator: str, answer: str) -> Comment:
-    """Answer publicly; a pending comment is published with its answer."""
+    """Answer publicly; a pending comment is published with its answer.
+
+    The answer is public, so it goes through the same scrub as residents' text: a moderator
+    naming an officer or a subject in it must not publish the name.
+    """
     text = resident_text(
-        answer, field="Answer", max_length=MAX_ANSWER, required=True, scrubbed=False
+        answer, field="Answer", max_length=MAX_ANSWER, required=True, session=session
     )
     if comment.status != CommentStatus.PUBLISHED:
         _moderate(comment, CommentStatus.PUBLISHED, moderator)

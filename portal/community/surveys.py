@@ -181,7 +181,9 @@ def submit_response(
     if district not in DISTRICTS:
         raise FeedbackRejected("Choose your district, or “I don't know”.")
     scores = _scores(survey, answers)
-    text = resident_text(free_text, field="Anything else", max_length=MAX_FREE_TEXT)
+    text = resident_text(
+        free_text, field="Anything else", max_length=MAX_FREE_TEXT, session=session
+    )
     # Keys of past days have done their job: keep nothing longer than needed.
     session.execute(delete(SurveySubmissionKey).where(SurveySubmissionKey.day < today))
     digest = submission_digest(secret, survey.id, client, today)

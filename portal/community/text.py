@@ -1,18 +1,28 @@
-"""Text residents send: cleaned of control characters and scrubbed by the privacy guard's rules."""
+"""Text residents send: cleaned of control characters and scrubbed by the privacy guard's rules.
+
+The rules are the guard's own (e-mail addresses, plain or written "jane at example dot
+org", phone numbers, street addresses), plus self-introductions, plus every name, badge-like
+number and date of birth that any dataset's never-publish or name columns hold (known to
+the guard by their hashes, see `portal.privacy.terms`).
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
+from sqlalchemy.orm import Session
+
 from portal.community.errors import FeedbackRejected
-from portal.privacy import rules
+from portal.privacy.scrub import scrub_text
+from portal.privacy.terms import replace_known
 
 # Residents introduce themselves in free text more often than they leave contact details.
 SELF_INTRODUCTION = (
-    r"\b(?:[Mm]y name is|[Ii] am called|[Ss]igned,?)\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?"
+    r"\b(?:[Mm]y name is|[Mm]y name's|[Ii] am called|[Ii]['’]m|[Ii] am|[Tt]his is|[Ss]igned,?)"
+    r"\s+[A-Z][\w'’-]+(?:\s+[A-Z]\.?)?(?:\s+[A-Z][\w'’-]+)?"
 )
-SCRUB_SPEC = {"fields": ["text"], "patterns": {"name": SELF_INTRODUCTION}}
+PATTERNS = {"name": SELF_INTRODUCTION}
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SPACES = re.compile(r"[ \t]+")
 
@@ -34,15 +44,18 @@ def _character(c: str) -> str:
     return "" if category.startswith("C") else c  # control, format and unassigned characters
 
 
-def scrub(text: str) -> str:
-    """E-mail addresses, phone numbers, street addresses and self-introductions replaced.
+def scrub(text: str, session: Session | None = None) -> str:
+    """Known names, numbers and dates, contacts, addresses and self-introductions replaced.
 
     The same rules the privacy guard applies to published free-text fields, so a resident's
-    contact details are never stored, let alone shown.
+    contact details are never stored, let alone shown. Without a session (no database at
+    hand) the datasets' names, numbers and dates are not looked for.
     """
     if not text:
         return text
-    return rules.scrub_text(text, SCRUB_SPEC)
+    if session is not None:
+        text = replace_known(session, text)
+    return scrub_text(text, patterns=PATTERNS) or text
 
 
 def resident_text(
@@ -52,6 +65,7 @@ def resident_text(
     max_length: int,
     required: bool = False,
     scrubbed: bool = True,
+    session: Session | None = None,
 ) -> str | None:
     """Cleaned (and scrubbed) text within its length limit, or FeedbackRejected saying why."""
     cleaned = clean(text)
@@ -63,4 +77,4 @@ def resident_text(
         raise FeedbackRejected(
             f"“{field}” is {len(cleaned):,} characters long; the limit is {max_length:,}."
         )
-    return scrub(cleaned) if scrubbed else cleaned
+    return scrub(cleaned, session) if scrubbed else cleaned

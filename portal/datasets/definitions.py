@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from portal import audit
 from portal.errors import DefinitionError, UnknownDataset
 from portal.models import Dataset, Resource
-from portal.privacy.rules import check_declaration
+from portal.privacy.declaration import check_declaration
 from portal.validation.table_schema import read_schema
 from publishers.connectors import check_source
 
@@ -46,6 +46,7 @@ class DatasetDefinition:
     schedule: dict = field(default_factory=dict)
     cadence: str | None = None
     auto_publish: bool = False
+    entry: str = ""  # the publisher entry's path, for messages
 
     @property
     def title(self) -> str:
@@ -90,6 +91,7 @@ def load_definition(entry_path: Path, schemas_dir: Path) -> DatasetDefinition:
             privacy=spec.get("privacy") or {},
             table_kind="aggregate" if spec.get("aggregate") else spec.get("table_kind", "records"),
         )
+        check_declaration(entry_path, resource, slug)
         _check_resource(slug, resource)
         resources.append(resource)
     if not resources:
@@ -107,12 +109,12 @@ def load_definition(entry_path: Path, schemas_dir: Path) -> DatasetDefinition:
         schedule=entry.get("schedule") or {},
         cadence=entry.get("cadence"),
         auto_publish=auto_publish,
+        entry=str(entry_path),
     )
 
 
 def _check_resource(slug: str, resource: ResourceDefinition) -> None:
     where = f"{slug}/{resource.name}"
-    check_declaration(where, resource.privacy, resource.field_names)
     if (resource.source is None) == (resource.aggregate is None):
         raise DefinitionError(f"{where}: give either a source or an aggregate, not both or neither")
     if resource.source is not None:

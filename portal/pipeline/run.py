@@ -214,7 +214,8 @@ def _execute(
     if not report["valid"]:
         raise ValidationFailed(_summary(reports), report)
 
-    report["privacy"] = guard_dataset(definition, tables, sources)
+    guard = guard_dataset(definition, tables, sources, config=config, workdir=workdir)
+    report["privacy"] = guard.report
     laps.lap("guard")
     guarded = validate_package(
         {name: (definition.resource(name).table_schema, path) for name, path in tables.items()}
@@ -237,6 +238,14 @@ def _execute(
     for name, path in tables.items():
         files += stage_resource(name, path, definition.resource(name).table_schema, staging)
     laps.lap("stage")
+    try:
+        guard.check_staged(files, staging)
+    except PrivacyGuardFailed:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    guard.record(session, run.id)
+    laps.lap("check staged files")
+    run.report = {**report}
     for older in session.scalars(
         select(Candidate).where(
             Candidate.dataset_id == run.dataset_id, Candidate.status == CandidateStatus.PENDING

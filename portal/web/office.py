@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from portal.errors import AlreadyDecided, PortalError
 from portal.extensions import db_session, portal, reviewer_required
 from portal.models import Candidate, Run
+from portal.privacy import report as privacy_report
 from portal.releases import review
 from portal.storage import LocalStorage
 
@@ -38,7 +39,14 @@ def candidate(candidate_id: int) -> str:
     found = db_session().get(Candidate, candidate_id) or abort(404)
     staged = LocalStorage(portal().config.data_dir).staged(found.staged_dir)
     rows = review.staged_rows(staged, found.files) if found.status.value == "pending" else {}
-    return render_template("office/candidate.html", candidate=found, rows=rows)
+    privacy = found.report.get("privacy") or {}
+    return render_template(
+        "office/candidate.html",
+        candidate=found,
+        rows=rows,
+        privacy=privacy_report.sentences(privacy),
+        scrubbed=privacy_report.samples(privacy),
+    )
 
 
 @office.post("/candidates/<int:candidate_id>/approve")

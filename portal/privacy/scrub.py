@@ -1,0 +1,129 @@
+"""Free text scrubbed: declared names, never-publish values, e-mails, phones, street addresses.
+
+Names and never-publish values are replaced as whole words, case-insensitive, in one
+Aho-Corasick pass over the text's word form (see `forms`); the other rules are regular
+expressions run by polars. The same rules clean comments and survey answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from portal.errors import DefinitionError
+from portal.privacy.forms import FENCE, unfence, word_form, word_patterns
+
+NAME, WITHHELD = "[name]", "[withheld]"
+# Rust regular expressions (polars): no look-around, so edges are spelled out.
+EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+# "jane at example dot org", "jane [at] example (dot) org", "jane(at)example(dot)org"
+OBFUSCATED_EMAIL = (
+    r"(?i)\b[\w.+-]+\s*(?:\(at\)|\[at\]|\{at\}|\sat\s)\s*[\w-]+"
+    r"(?:\s*(?:\(dot\)|\[dot\]|\{dot\}|\sdot\s|\.)\s*[\w-]+)*"
+    r"\s*(?:\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s*(?:com|org|net|gov|edu|us|io|info|co|mil|[a-z]{2})\b"
+)
+PHONE = r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-]?)\d{3}[\s.-]?\d{4}\b"
+STREET = (
+    r"\b\d{1,6}(?:-?[A-Za-z]|\s?1/2|½)?\s+(?:[NSEW]\.?\s+)?(?:[A-Z0-9][A-Za-z0-9]*\s+){1,3}"
+    r"(?i:St|Street|Ave|Avenue|Blvd|Boulevard|Dr|Drive|Rd|Road|Ln|Lane|Ct|Court|Pl|Place|Way|"
+    r"Ter|Terrace|Pkwy|Parkway|Hwy|Highway|Cir|Circle|Sq|Square)\b\.?"
+)
+BUILT_IN = (
+    ("e-mail addresses", EMAIL, "[e-mail]"),
+    ("e-mail addresses", OBFUSCATED_EMAIL, "[e-mail]"),
+    ("phone numbers", PHONE, "[phone]"),
+    ("street addresses", STREET, "[address]"),
+)
+SAMPLE_SIZE = 5
+SAMPLE_LENGTH = 240
+
+
+@dataclass
+class Vocabulary:
+    """What to replace as whole words: name tokens and never-publish values, in word form."""
+
+    names: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, names: list[str] = (), values: list[str] = ()) -> Vocabulary:  # type: ignore[assignment]
+        """From plain text (names already split into tokens, values as written)."""
+        return cls(word_patterns(list(names)), word_patterns(list(values)))
+
+    def patterns(self) -> tuple[list[str], list[str]]:
+        names = set(self.names)
+        values = [p for p in self.values if p not in names]
+        fenced_name, fenced_value = f"{FENCE}{NAME}{FENCE}", f"{FENCE}{WITHHELD}{FENCE}"
+        return sorted(names) + values, [fenced_name] * len(names) + [fenced_value] * len(values)
+
+
+def compile_patterns(patterns: dict | None) -> list[tuple[str, str, str]]:
+    """Declared `scrub.patterns` as (label, regex, replacement), each checked to compile."""
+    rules = []
+    for label, regex in (patterns or {}).items():
+        try:
+            pl.Series([""]).str.contains(regex)
+        except pl.exceptions.ComputeError as error:
+            raise DefinitionError(f"scrub pattern {label!r} does not compile: {error}") from error
+        rules.append((str(label), str(regex), f"[{label}]"))
+    return rules
+
+
+def scrub_column(
+    table: pl.DataFrame, column: str, vocabulary: Vocabulary, patterns: dict | None = None
+) -> tuple[pl.DataFrame, dict, list[str]]:
+    """Scrub one text column; return the table, counts per rule and a sample of changed cells."""
+    rules = list(BUILT_IN) + compile_patterns(patterns)
+    work = table.select(pl.col(column).alias("__original"), pl.col(column).alias("__text"))
+    counts: dict[str, int] = {}
+    # Contacts and addresses first: a name inside an e-mail address goes with the address.
+    for label, regex, replacement in rules[: len(BUILT_IN)]:
+        work, counts[label] = _apply(work, regex, replacement, counts.get(label, 0))
+    found, replacements = vocabulary.patterns()
+    if found:
+        before = _markers(work)
+        text = word_form(pl.col("__text"))
+        text = text.str.replace_many(found, replacements, ascii_case_insensitive=True)
+        work = work.with_columns(unfence(text).alias("__text"))
+        after = _markers(work)
+        counts["names"] = after[0] - before[0]
+        counts["never-publish values"] = after[1] - before[1]
+    for label, regex, replacement in rules[len(BUILT_IN) :]:
+        work, counts[label] = _apply(work, regex, replacement, counts.get(label, 0))
+    changed = work.filter(pl.col("__text") != pl.col("__original"))
+    sample = [cell[:SAMPLE_LENGTH] for cell in changed["__text"].head(SAMPLE_SIZE).to_list()]
+    counts = {label: n for label, n in counts.items() if n}
+    counts["cells"] = changed.height
+    return table.with_columns(work["__text"].alias(column)), counts, sample
+
+
+def _apply(work: pl.DataFrame, regex: str, replacement: str, so_far: int) -> tuple:
+    hits = work.select(pl.col("__text").str.count_matches(regex).sum()).item() or 0
+    if hits:
+        work = work.with_columns(pl.col("__text").str.replace_all(regex, replacement))
+    return work, so_far + int(hits)
+
+
+def _markers(work: pl.DataFrame) -> tuple[int, int]:
+    """How many [name] and [withheld] markers the text holds (some may predate the scrub)."""
+    row = work.select(
+        pl.col("__text").str.count_matches(NAME, literal=True).sum(),
+        pl.col("__text").str.count_matches(WITHHELD, literal=True).sum().alias("v"),
+    ).row(0)
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def scrub_text(
+    text: str | None,
+    names: list[str] | None = None,
+    values: list[str] | None = None,
+    patterns: dict | None = None,
+) -> str | None:
+    """One piece of free text through the same rules the guard applies to a table's fields."""
+    if not text:
+        return text
+    frame = pl.DataFrame({"text": [text]}, schema={"text": pl.String})
+    vocabulary = Vocabulary.of(names or [], values or [])
+    scrubbed, _, _ = scrub_column(frame, "text", vocabulary, patterns)
+    return scrubbed["text"][0]

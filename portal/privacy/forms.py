@@ -16,7 +16,6 @@ never inside "Smithson". Patterns go through the same function, so a multi-word 
 from __future__ import annotations
 
 import string
-import unicodedata
 from functools import cache
 
 import polars as pl
@@ -27,9 +26,33 @@ ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[ t]00:00(?::00(?:\.0+)?)?(?:z|[+-]00:?00)?)?$
 US_DATE = r"^(\d{1,2})/(\d{1,2})/(\d{4})$"
 
 
+SHORT = 40  # only a value this long (in bytes) can be a number or a date
+
+
+def basic(expr: pl.Expr) -> pl.Expr:
+    """Trimmed, spaces collapsed, lower case: the canonical form of any longer value."""
+    return expr.cast(pl.String).str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
+
+
+def canonical_series(values: pl.Series) -> pl.Series:
+    """`canonical` for a whole column, the costly rules run only on values short enough."""
+    frame = values.alias("v").to_frame().with_row_index("__i")
+    frame = frame.with_columns(basic(pl.col("v")).alias("v"))
+    size = pl.col("v").str.len_bytes()
+    short = frame.filter(size <= SHORT).select("__i", canonical(pl.col("v")).alias("v"))
+    long = frame.filter(size > SHORT)
+    nulls = frame.filter(pl.col("v").is_null())
+    joined = pl.concat([short, long, nulls]).sort("__i")
+    return joined.get_column("v").alias(values.name)
+
+
 def canonical(expr: pl.Expr) -> pl.Expr:
-    """The one text form a cell or a secret is compared in (null stays null)."""
-    text = expr.cast(pl.String).str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
+    """The one text form a cell or a secret is compared in (null stays null).
+
+    Values whose basic form is longer than SHORT bytes get only that form: no number or
+    date is that long. canonical(basic(x)) == canonical(x), which `leaks.find` relies on.
+    """
+    text = basic(expr)
     number = text.str.replace_all(",", "", literal=True).str.strip_prefix("+")
     number = number.str.replace(r"^(-?)0+(\d)", "${1}${2}")
     number = (
@@ -49,23 +72,31 @@ def canonical(expr: pl.Expr) -> pl.Expr:
         .when(text.str.contains(US_DATE))
         .then(us_date)
         .otherwise(text)
+    ).pipe(
+        lambda full: (
+            pl.when(expr.cast(pl.String).str.len_bytes() <= SHORT).then(full).otherwise(text)
+        )
     )
 
 
 def canonical_values(values: list[str | None]) -> list[str | None]:
     """Plain strings through `canonical` (for tests, reports and single values)."""
-    series = pl.Series("v", values, dtype=pl.String)
-    return series.to_frame().select(canonical(pl.col("v"))).to_series().to_list()
+    return canonical_series(pl.Series("v", values, dtype=pl.String)).to_list()
+
+
+# Besides ASCII punctuation and spaces, the separators narratives and exports really hold:
+# typographic quotes and dashes, no-break spaces, ellipsis, bullets, guillemets.
+UNICODE_SEPARATORS = (
+    "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000"  # spaces
+    "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u00ab\u00bb\u2039\u203a"  # quotes
+    "\u2010\u2011\u2012\u2013\u2014\u2015\u2026\u2022\u00b7\u00a7\u00b0\u2032\u2033"
+)
 
 
 @cache
 def separators() -> tuple[str, ...]:
-    """Every character that ends a word: ASCII punctuation and spaces, and Unicode's own."""
-    chars = set(string.punctuation + string.whitespace)
-    for code in range(0x80, 0x3000):
-        if unicodedata.category(chr(code))[0] in "PZS":
-            chars.add(chr(code))
-    return tuple(sorted(chars))
+    """The characters that end a word (any other character is part of one)."""
+    return tuple(sorted(set(string.punctuation + string.whitespace + UNICODE_SEPARATORS)))
 
 
 def word_form(expr: pl.Expr) -> pl.Expr:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from portal.privacy.forms import canonical, canonical_values, word_form, word_variants
+from portal.privacy.forms import SHORT, basic, canonical_series, word_form
 from portal.privacy.scrub import Vocabulary
 
 MIN_SECRET_LENGTH = 4  # shorter values ("M", "12") occur in published columns by chance
@@ -76,28 +76,25 @@ NAME_SPLIT = re.compile(r"[\s;,|/&]+")
 class Secrets:
     """What must not appear, per never-publish or name column, in the forms it is looked for in."""
 
-    values: pl.DataFrame  # canonical value, column
-    words: dict[str, set[str]] = field(default_factory=dict)  # word-form pattern -> columns
-    name_words: set[str] = field(default_factory=set)  # the patterns that are name tokens
+    values: pl.DataFrame  # v (canonical value), column: compared with whole cells
+    words: pl.DataFrame  # pattern (word form), column, name: looked for inside text
     names: dict[str, set[str]] = field(default_factory=dict)  # name token -> columns
     counted: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> counts
 
     @property
     def patterns(self) -> list[str]:
-        return sorted(self.words)
+        return self.words.get_column("pattern").unique().sort().to_list()
 
-    def columns_of(self, matched: str) -> set[str]:
-        """The columns a matched piece of text (any case) belongs to."""
-        if not hasattr(self, "_lower"):
-            lower: dict[str, set[str]] = {}
-            for pattern, columns in self.words.items():
-                lower.setdefault(pattern.lower(), set()).update(columns)
-            self._lower = lower
-        return self._lower.get(matched.lower(), set())
+    def columns_of(self, matched: pl.DataFrame) -> pl.DataFrame:
+        """(row, m) pieces of text matched in any case -> (row, column) they belong to."""
+        lower = self.words.select(pl.col("pattern").str.to_lowercase().alias("m"), "column")
+        matched = matched.with_columns(pl.col("m").str.to_lowercase())
+        return matched.join(lower.unique(), on="m", how="inner").select("__row", "column")
 
     def vocabulary(self) -> Vocabulary:
-        values = [p for p in self.words if p not in self.name_words]
-        return Vocabulary(names=sorted(self.name_words), values=sorted(values))
+        names = self.words.filter(pl.col("name")).get_column("pattern").unique().sort()
+        values = self.words.filter(~pl.col("name")).get_column("pattern").unique().sort()
+        return Vocabulary(names=names.to_list(), values=values.to_list())
 
     @property
     def name_columns(self) -> list[str]:
@@ -126,69 +123,68 @@ def gather(source: pl.LazyFrame, never_publish: list[str], names: dict[str, list
     `names` maps a column (or "roster") to its names. List values ("1234;5678") are
     looked for whole and part by part.
     """
-    frames, counted = [], {}
-    words: dict[str, set[str]] = {}
+    values, words, counted = [], [], {}
     for column in never_publish:
-        raw = (
-            source.select(pl.col(column).cast(pl.String).alias("raw"))
-            .drop_nulls()
-            .unique()
-            .collect()
-            .get_column("raw")
-            .to_list()
-        )
-        parts = {p.strip() for value in raw for p in re.split(r"[;|]", value) if p.strip()}
-        forms = sorted(set(raw) | parts)
-        canon = canonical_values(forms)
-        kept = [
-            (f, c) for f, c in zip(forms, canon, strict=True) if c and len(c) >= MIN_SECRET_LENGTH
-        ]
+        raw = source.select(pl.col(column).cast(pl.String).alias("f")).drop_nulls().unique()
+        raw = raw.collect()
+        parts = raw.select(pl.col("f").str.replace_all("|", ";", literal=True).str.split(";"))
+        forms = pl.concat([raw, parts.explode("f")]).select(pl.col("f").str.strip_chars())
+        forms = forms.filter(pl.col("f") != "").unique()
+        forms = forms.with_columns(canonical_series(forms.get_column("f")).alias("v"))
+        size = pl.col("v").str.len_chars()
+        kept = forms.filter(size >= MIN_SECRET_LENGTH)
         counted[column] = {
-            "distinct": len(raw),
-            "short": sum(1 for c in canon if not c or len(c) < MIN_SECRET_LENGTH),
-            "long": sum(1 for _, c in kept if len(c) > MAX_WORDS_LENGTH),
+            "distinct": raw.height,
+            "short": forms.height - kept.height,
+            "long": kept.filter(size > MAX_WORDS_LENGTH).height,
         }
-        frames.append(pl.DataFrame({"v": [c for _, c in kept], "column": column}))
-        for form, canon_form in kept:
-            if len(canon_form) > MAX_WORDS_LENGTH:
-                continue
-            for variant in _text_variants(form.strip(), canon_form):
-                words.setdefault(variant, set()).add(column)
-    values = (
-        pl.concat(frames).unique()
-        if frames
-        else pl.DataFrame(schema={"v": pl.String, "column": pl.String})
-    )
+        values.append(kept.select("v", pl.lit(column).alias("column")))
+        words.append(_text_variants(kept.filter(size <= MAX_WORDS_LENGTH), column))
     name_map: dict[str, set[str]] = {}
     for column, found in names.items():
         for token in name_tokens(found):
             name_map.setdefault(token, set()).add(column)
-    secrets = Secrets(values=values, names=name_map, counted=counted)
-    for pattern, columns in _word_map(words).items():
-        secrets.words.setdefault(pattern, set()).update(columns)
-    for pattern, columns in _word_map(name_map).items():
-        secrets.words.setdefault(pattern, set()).update(columns)
-        secrets.name_words.add(pattern)
-    return secrets
+    named = [(token, column) for token, columns in name_map.items() for column in columns]
+    words.append(
+        pl.DataFrame(
+            named, schema={"f": pl.String, "column": pl.String}, orient="row"
+        ).with_columns(pl.lit(True).alias("name"))
+    )
+    return Secrets(
+        values=pl.concat(values).unique() if values else pl.DataFrame(schema=VALUES),
+        words=_word_forms(pl.concat(words, how="vertical_relaxed")),
+        names=name_map,
+        counted=counted,
+    )
 
 
-def _text_variants(form: str, canon: str) -> set[str]:
-    """How a value may be written inside text: as given, canonical, US date, leading zeros."""
-    variants = {form, canon}
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", canon):
-        year, month, day = canon.split("-")
-        variants |= {f"{month}/{day}/{year}", f"{int(month)}/{int(day)}/{year}"}
-    elif canon.isdigit():
-        variants |= {f"0{canon}", f"00{canon}"}
-    return variants
+VALUES = {"v": pl.String, "column": pl.String}
 
 
-def _word_map(found: dict[str, set[str]]) -> dict[str, set[str]]:
-    patterns: dict[str, set[str]] = {}
-    for form, forms in word_variants(sorted(found)).items():
-        for pattern in forms:
-            patterns.setdefault(pattern, set()).update(found[form])
-    return patterns
+def _text_variants(kept: pl.DataFrame, column: str) -> pl.DataFrame:
+    """How a value may be written inside text: as given, canonical, and US dates."""
+    iso = kept.filter(pl.col("v").str.contains(r"^\d{4}-\d{2}-\d{2}$"))
+    year, month, day = (pl.col("v").str.slice(i, n) for i, n in ((0, 4), (5, 2), (8, 2)))
+    us = iso.select(pl.concat_str(month, day, year, separator="/").alias("f"))
+    bare = iso.select(
+        pl.concat_str(
+            month.str.strip_chars_start("0"), day.str.strip_chars_start("0"), year, separator="/"
+        ).alias("f")
+    )
+    every = pl.concat([kept.select("f"), kept.select(pl.col("v").alias("f")), us, bare])
+    return every.unique().with_columns(pl.lit(column).alias("column"), pl.lit(False).alias("name"))
+
+
+def _word_forms(words: pl.DataFrame) -> pl.DataFrame:
+    """(f, column, name) -> (pattern, column, name), with case variants of non-ASCII forms."""
+    wide = words.filter(~pl.col("f").str.contains(r"^[\x00-\x7F]*$"))
+    variants = [
+        wide.with_columns(pl.col("f").str.to_lowercase()),
+        wide.with_columns(pl.col("f").str.to_uppercase()),
+        wide.with_columns(pl.col("f").str.to_titlecase()),
+    ]
+    every = pl.concat([words, *variants]).unique()
+    return every.select(word_form(pl.col("f")).alias("pattern"), "column", "name").unique()
 
 
 @dataclass
@@ -215,14 +211,16 @@ def find(table: pl.DataFrame, text_fields: list[str], secrets: Secrets) -> list[
     """Every (published field, secret column) pair that meets, with the rows it meets in."""
     findings: dict[tuple[str, str], Finding] = {}
     if not secrets.values.is_empty():
-        canon = table.select(
-            pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
-            *[canonical(pl.col(c)).alias(c) for c in table.columns],
-        )
+        # A cell whose basic form is longer than every secret (and than any number or date)
+        # cannot equal one: only the others go through the costlier canonical rules.
+        longest = max(secrets.values.select(pl.col("v").str.len_bytes().max()).item(), SHORT)
         for column in table.columns:
-            hits = canon.select("__row", pl.col(column).alias("v")).join(
-                secrets.values, on="v", how="inner"
-            )
+            cells = table.select(
+                pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
+                basic(pl.col(column)).alias("v"),
+            ).filter(pl.col("v").str.len_bytes() <= longest)
+            cells = cells.with_columns(canonical_series(cells.get_column("v")))
+            hits = cells.join(secrets.values, on="v", how="inner")
             for (secret,), rows in hits.group_by("column"):
                 finding = findings.setdefault((column, str(secret)), Finding(column, str(secret)))
                 finding.rows.update(rows["__row"].to_list())
@@ -242,9 +240,8 @@ def find(table: pl.DataFrame, text_fields: list[str], secrets: Secrets) -> list[
             .str.extract_many(patterns, ascii_case_insensitive=True, overlapping=True)
             .alias("m"),
         ).explode("m")
-        for row, match in matched.iter_rows():
-            for secret in secrets.columns_of(match or ""):
-                finding = findings.setdefault((column, secret), Finding(column, secret))
-                finding.rows.add(row)
-                finding.inside = True
+        for (secret,), rows in secrets.columns_of(matched).group_by("column"):
+            finding = findings.setdefault((column, str(secret)), Finding(column, str(secret)))
+            finding.rows.update(rows["__row"].to_list())
+            finding.inside = True
     return list(findings.values())

@@ -246,6 +246,8 @@ def _leak_sentence(name: str, secrets: Secrets, finding: Finding) -> str:
     summary = finding.summary(name, False)
     if finding.column in secrets.counted:
         what = f"values of the never-publish column {finding.column}"
+        if finding.column in secrets.name_columns:
+            what += " (or names from it)"
     elif finding.column == "roster":
         what = "names from the declared roster"
     else:

@@ -1,0 +1,77 @@
+"""What is published in every format is checked, and the officer reads what was checked."""
+
+from __future__ import annotations
+
+import html
+
+import polars as pl
+import pytest
+from sqlalchemy import select
+
+from portal import create_app
+from portal.models import Candidate
+from portal.pipeline.guard import Guarded
+from portal.pipeline.stage import PARQUET
+from portal.privacy.leaks import gather
+from portal.privacy.rules import PrivacyGuardFailed
+from tests.conftest import login
+from tests.flow import run
+from tests.privacy.corpus import dataset
+from tests.privacy.test_corpus import ROWS, TEXT, narratives, source
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def test_a_staged_parquet_file_holding_a_secret_is_refused(portal, tmp_path):
+    case = dataset(
+        portal,
+        tmp_path,
+        fields=[TEXT],
+        columns={"incident_id": "IncidentNo"},
+        source=source(),
+        never_publish=["Badge"],
+    )
+    definition = case.definition("case")
+    secrets = gather(pl.LazyFrame({"Badge": [r[2] for r in ROWS]}), ["Badge"], {})
+    guard = Guarded(definition, {"records": {}}, {"records": secrets})
+    # A rendering that differs from the checked CSV (a typed column cast the wrong way).
+    pl.DataFrame({"incident_id": [10757, 2]}).write_parquet(tmp_path / "records.parquet")
+    files = [
+        {"filename": "records.parquet", "resource": "records", "media_type": PARQUET, "rows": 2}
+    ]
+
+    with pytest.raises(PrivacyGuardFailed, match=r"staged Parquet file .*records.incident_id"):
+        guard.check_staged(files, tmp_path)
+
+
+def test_the_officer_sees_what_was_checked_what_was_not_and_scrubbed_cells(
+    portal, tmp_path, officer
+):
+    case = dataset(
+        portal,
+        tmp_path,
+        fields=[TEXT, {"name": "narrative", "type": "string", "free_text": True}],
+        columns={"incident_id": "IncidentNo", "narrative": "Notes"},
+        source=source(narratives()),
+        never_publish=["Badge", "OfficerName", "SubjectName", "DOB", "Address"],
+        privacy={"scrub": {"fields": ["narrative"], "names_from": ["OfficerName", "SubjectName"]}},
+    )
+    result = run(case, "case")
+    assert result.status.value == "succeeded", result.error
+    with case.db.session() as session:
+        candidate_id = session.scalars(select(Candidate.id)).one()
+    app = create_app(case.config)
+    client = app.test_client()
+    login(client)
+
+    page = html.unescape(client.get(f"/office/candidates/{candidate_id}").get_data(as_text=True))
+
+    assert "Every cell of this table (CSV and JSON and Parquet) was compared" in page
+    assert (
+        "looked for as whole words inside the text of incident_id, narrative: none appears" in page
+    )
+    assert "Names that are not in the declared name columns or roster are not detected" in page
+    assert "First scrubbed cells of narrative (3), as they will be published" in page
+    assert "[name] and Officer [name]-[name] met [name]'s sister" in page
+    assert "Berrios" not in page
+    app.extensions["portal"].db.dispose()

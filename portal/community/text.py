@@ -20,7 +20,7 @@ from portal.privacy.terms import replace_known
 # Residents introduce themselves in free text more often than they leave contact details.
 SELF_INTRODUCTION = (
     r"\b(?:[Mm]y name is|[Mm]y name's|[Ii] am called|[Ii]['’]m|[Ii] am|[Tt]his is|[Ss]igned,?)"
-    r"\s+[A-Z][\w'’-]+(?:\s+[A-Z]\.?)?(?:\s+[A-Z][\w'’-]+)?"
+    r"\s+[A-Z][\w'’-]+(?:\s+[A-Z](?:\.|\b))?(?:\s+[A-Z][\w'’-]+)?"
 )
 PATTERNS = {"name": SELF_INTRODUCTION}
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -53,9 +53,8 @@ def scrub(text: str, session: Session | None = None) -> str:
     """
     if not text:
         return text
-    if session is not None:
-        text = replace_known(session, text)
-    return scrub_text(text, patterns=PATTERNS) or text
+    text = scrub_text(text, patterns=PATTERNS) or text
+    return replace_known(session, text) if session is not None else text
 
 
 def resident_text(

@@ -99,9 +99,9 @@ def known_spans(session: Session, text: str) -> list[tuple[int, int, str]]:
     for match in WORD.finditer(text):
         token = match.group().lower()
         candidates.append((match.start(), match.end(), "name", token, "[name]"))
-        for part in re.split(r"['’-]", token):
-            if part != token and len(part) >= 2:
-                candidates.append((match.start(), match.end(), "name", part, "[name]"))
+        for part in _parts(token):
+            start, end = match.start() + part.start(), match.start() + part.end()
+            candidates.append((start, end, "name", part.group(), "[name]"))
     for match in NUMBER.finditer(text):
         value = canonical_values([match.group()])[0] or ""
         if value.isdigit() and len(value) >= MIN_NUMBER:
@@ -125,6 +125,17 @@ def known_spans(session: Session, text: str) -> list[tuple[int, int, str]]:
             continue  # inside a longer span already replaced
         spans.append((start, end, replacement))
     return spans
+
+
+def _parts(token: str) -> list[re.Match]:
+    """Every sub-word starting at a word start: possessives, hyphen and apostrophe pieces."""
+    starts = [0] + [m.end() for m in re.finditer(r"['’-]", token)]
+    found = []
+    for start in starts:
+        for end in [m.start() for m in re.finditer(r"['’-]", token)] + [len(token)]:
+            if end - start >= 2 and end > start and (start, end) != (0, len(token)):
+                found.append(re.compile(re.escape(token[start:end])).search(token, start))
+    return [m for m in found if m is not None]
 
 
 def replace_known(session: Session, text: str) -> str:

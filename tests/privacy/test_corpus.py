@@ -445,3 +445,70 @@ def test_the_published_report_says_which_formats_were_checked(portal, tmp_path):
     line = sentences(result.report["privacy"])["records"][1]
     assert line.startswith("Every cell of this table (CSV and JSON and Parquet) was compared")
     assert "3 values shorter" not in line
+
+
+# -- the README's worked example, kept true ---------------------------------------------------
+
+WORKED_SOURCE = (
+    "CallNo,RA,Address,Comments,CallerName,CallerPhone,Badge,OfficerName\r\n"
+    "C-1,2231,3017-A N 28TH ST,Caller Jane Mack (414-555-0199) says Ofc. BERRIOS took Mack's "
+    "keys,Jane Mack,414-555-0199,10757,Marlin Berrios\r\n"
+    "C-2,0457,PO BOX 12,Quiet call,Tom Reed,414-555-0100,2231,Lee Wu\r\n"
+)
+
+
+def worked(portal, tmp_path, privacy):
+    return dataset(
+        portal,
+        tmp_path,
+        fields=[
+            {"name": "call_id", "type": "string"},
+            {"name": "reporting_area", "type": "integer"},
+            {"name": "location", "type": "string"},
+            {"name": "narrative", "type": "string", "free_text": True},
+        ],
+        columns={
+            "call_id": "CallNo",
+            "reporting_area": {"from": "RA", "function": "integer"},
+            "location": "Address",
+            "narrative": "Comments",
+        },
+        source=WORKED_SOURCE,
+        never_publish=["CallerName", "CallerPhone", "Badge", "OfficerName"],
+        privacy=privacy,
+    )
+
+
+def test_the_readme_worked_example(portal, tmp_path):
+    privacy = {
+        "hundred_block": ["location"],
+        "scrub": {"fields": ["narrative"], "names_from": ["CallerName", "OfficerName"]},
+        "coincidences": {"reporting_area": ["Badge"]},
+    }
+    result = run(worked(portal, tmp_path, privacy), "case")
+    assert result.status.value == "succeeded", result.error
+    assert published(portal).splitlines() == [
+        "call_id,reporting_area,location,narrative",
+        "C-1,2231,3000 block of N 28TH ST,Caller [name] [name] ([phone]) says Ofc. [name] took "
+        "[name]'s keys",
+        "C-2,0457,,Quiet call",
+    ]
+    text = " ".join(sentences(result.report["privacy"])["records"])
+    assert "reporting_area holds values of Badge in 1 cell (rows 1)" in text
+    assert "inside the text of call_id, location, narrative: none appears" in text
+    assert "1 address reduced to the hundred block" in text and "1 blanked" in text
+
+
+def test_the_readme_worked_example_without_its_coincidence_or_with_a_typo(portal, tmp_path):
+    privacy = {
+        "hundred_block": ["location"],
+        "scrub": {"fields": ["narrative"], "names_from": ["CallerName", "OfficerName"]},
+    }
+    failed(
+        run(worked(portal, tmp_path, privacy), "case"),
+        "records.reporting_area",
+        "Badge",
+        "1 cell (rows 1)",
+    )
+    privacy["scrub"]["names_from"] = ["CallerNme", "OfficerName"]
+    failed(run(worked(portal, tmp_path, privacy), "case"), "case.yaml", "'CallerName'")

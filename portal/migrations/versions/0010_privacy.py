@@ -1,7 +1,7 @@
 """privacy: hashed names, numbers and dates the guard keeps out of residents' text
 
 Revision ID: 0010_privacy
-Revises: 0005_accountability
+Revises: 0006_hardening
 Create Date: 2026-12-01 15:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_privacy"
-down_revision = "0005_accountability"
+down_revision = "0006_hardening"
 branch_labels = None
 depends_on = None
 

@@ -128,6 +128,11 @@ class Config:
     def runs_dir(self) -> Path:
         return self.data_dir / "runs"
 
+    @property
+    def reports_dir(self) -> Path:
+        """Every finding of each run (source value, file, line), for its paged report."""
+        return self.data_dir / "reports"
+
 
 def _hop_count(value: str) -> int:
     value = value.strip() or "0"

@@ -32,6 +32,8 @@ class ResourceDefinition:
     privacy: dict = field(default_factory=dict)
     # "aggregate" for tables of counts with no row per person: the only kind that may auto-publish.
     table_kind: str = "records"
+    missing_values: tuple[str, ...] = ()  # source cells that mean "no value" (NULL, N/A …)
+    select: dict[str, str] = field(default_factory=dict)  # derived fields: DuckDB expressions
 
     @property
     def field_names(self) -> list[str]:
@@ -90,6 +92,8 @@ def load_definition(entry_path: Path, schemas_dir: Path) -> DatasetDefinition:
             never_publish=tuple(spec.get("never_publish") or ()),
             privacy=spec.get("privacy") or {},
             table_kind="aggregate" if spec.get("aggregate") else spec.get("table_kind", "records"),
+            missing_values=tuple(str(v) for v in spec.get("missing_values") or ()),
+            select={str(k): str(v) for k, v in (spec.get("select") or {}).items()},
         )
         check_declaration(entry_path, resource, slug)
         _check_resource(slug, resource)
@@ -122,12 +126,18 @@ def _check_resource(slug: str, resource: ResourceDefinition) -> None:
             check_source(resource.source)
         except DefinitionError as error:
             raise DefinitionError(f"{where}: {error}") from error
-        missing = [name for name in resource.field_names if name not in resource.columns]
+        computed = set(resource.columns) | set(resource.select)
+        missing = [name for name in resource.field_names if name not in computed]
         if missing:
             raise DefinitionError(f"{where}: no column mapping for schema fields {missing}")
-        unknown = [name for name in resource.columns if name not in resource.field_names]
+        unknown = [name for name in resource.select if name not in resource.field_names]
         if unknown:
-            raise DefinitionError(f"{where}: columns {unknown} are not fields of the schema")
+            raise DefinitionError(f"{where}: select computes {unknown}, not fields of the schema")
+        if not resource.select:
+            # Without a select, a column that is no field would be computed and thrown away.
+            unknown = [name for name in resource.columns if name not in resource.field_names]
+            if unknown:
+                raise DefinitionError(f"{where}: columns {unknown} are not fields of the schema")
 
 
 def load_definitions(publishers_dir: Path, schemas_dir: Path) -> dict[str, DatasetDefinition]:

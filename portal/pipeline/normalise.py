@@ -1,41 +1,25 @@
 """Turn a source table (all text, the source system's column names) into a table in schema shape.
 
-The mapping comes from the publisher entry's `columns`. Values that a mapping
-cannot interpret pass through unchanged, so validation reports them instead of
-the normaliser hiding them — except where passing them on would leak what must
-stay private (an unreadable date of birth becomes an `unknown` age band).
+The mapping comes from the publisher entry's `columns`. A value is either mapped to the same
+meaning (functions in `functions.py`) or its cell fails: the failure is kept beside the row,
+with the source value and line, for the run's report. Codes a `values` map does not know and
+copied text pass through unchanged, so validation reports them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as default
 from typing import Any
 
 import polars as pl
 
 from portal.errors import DefinitionError
+from portal.pipeline.functions import FUNCTIONS, CellError, age_band_converter, converter, in_range
+from portal.pipeline.functions import pad as pad_digits
+from publishers.connectors import SOURCE_LINE
 
-DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d")
-DATETIME_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %I:%M %p",
-)
-AGE_BANDS = (
-    (18, "under-18"),
-    (25, "18-24"),
-    (35, "25-34"),
-    (45, "35-44"),
-    (55, "45-54"),
-    (65, "55-64"),
-    (111, "65-plus"),
-)
-AGE_LABELS = {
-    age: next(label for upper, label in AGE_BANDS if age < upper) for age in range(10, 111)
-}
 # A spreadsheet runs a text cell starting with one of these as a formula (CSV injection):
 # ASCII, full-width and small forms of = + - @, a pipe (DDE), tab and carriage return.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -44,101 +28,49 @@ FORMULA_PREFIXES += ("\ufe66", "\ufe62", "\ufe63", "|")
 # already starting with one gets another, so reading a cell back is always exact
 # (`restore_formulas`: JSON, Parquet and the query index hold the value itself).
 ESCAPE = "'"
+# Columns beside the schema fields in the normalised frame (never published): a failed cell's
+# reason per field, and the source cells as read, for the report.
+ERROR = "\u2063error:"
+RAW = "\u2063source:"
+BLANKED = "\u2063blanked:"
+_KEY_SEPARATOR = "\x1f"
 
 
-def parse_date(column: pl.Expr) -> pl.Expr:
-    """A Date parsed from the usual export formats, null where none fits."""
-    text = column.str.strip_chars()
-    attempts = [text.str.strptime(pl.Date, fmt, strict=False, exact=True) for fmt in DATE_FORMATS]
-    attempts += [
-        text.str.strptime(pl.Datetime, fmt, strict=False, exact=True).dt.date()
-        for fmt in DATETIME_FORMATS
-    ]
-    return pl.coalesce(attempts)
-
-
-def _date(column: pl.Expr, fmt: str) -> pl.Expr:
-    return pl.coalesce(parse_date(column).dt.to_string(fmt), column)
-
-
-def _month(column: pl.Expr) -> pl.Expr:
-    already = pl.when(column.str.contains(r"^\d{4}-\d{2}$")).then(column)
-    return pl.coalesce(already, parse_date(column).dt.to_string("%Y-%m"), column)
-
-
-def _age_band(column: pl.Expr, at: pl.Expr | None) -> pl.Expr:
-    if at is None:  # the source has ages already
-        age = column.str.strip_chars().cast(pl.Int64, strict=False)
-    else:
-        born, on = parse_date(column), parse_date(at)
-        before_birthday = (on.dt.month() < born.dt.month()) | (
-            (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day())
-        )
-        age = on.dt.year() - born.dt.year() - before_birthday.cast(pl.Int32)
-    # Stanford Open Policing rule: ages outside 10-110 are recording errors.
-    return age.replace_strict(AGE_LABELS, default="unknown", return_dtype=pl.String)
-
-
-def _list(column: pl.Expr, spec: dict) -> pl.Expr:
-    values: dict[str, str] = {str(k): str(v) for k, v in (spec.get("values") or {}).items()}
-    order = {label: rank for rank, label in enumerate(dict.fromkeys(values.values()))}
-    items = (
-        column.str.split(spec.get("separator", ";"))
-        .list.eval(pl.element().str.strip_chars().replace(values))
-        .list.unique(maintain_order=True)
-        .list.filter(pl.element() != "")
-    )
-    # Sorted by the order the mapping names them (most serious first), unknown codes last.
-    ranked = items.list.eval(
-        pl.element().sort_by(
-            pl.element().replace_strict(order, default=len(order), return_dtype=pl.Int32)
-        )
-    )
-    if spec.get("take") == "first":
-        return ranked.list.first()
-    return ranked.list.join(spec.get("join", ";"))
-
-
-def _number(column: pl.Expr) -> pl.Expr:
-    cleaned = column.str.replace_all(r"[\s$,]", "")
-    return cleaned.str.replace(r"^(-?\d+)\.0+$", "$1")
-
-
-FUNCTIONS = {"date", "month", "year", "age_band", "list", "number", "integer", "lower", "trim"}
-
-
-def column_expression(target: str, spec: Any) -> pl.Expr:
-    """The polars expression computing schema field `target` from a source row."""
+def as_spec(target: str, spec: Any) -> dict:
     if isinstance(spec, str):
-        spec = {"from": spec}
+        return {"from": spec}
     if not isinstance(spec, dict):
         raise DefinitionError(f"column {target}: expected a source column name or a mapping")
-    if "value" in spec:
-        return pl.lit(str(spec["value"]), dtype=pl.String).alias(target)
-    if "from" not in spec:
+    if "value" not in spec and "from" not in spec:
         raise DefinitionError(f"column {target}: needs `from` (a source column) or `value`")
-    column = pl.col(str(spec["from"])).str.strip_chars()
     function = spec.get("function")
     if function and function not in FUNCTIONS:
         raise DefinitionError(f"column {target}: unknown function {function!r}")
-    if function != "list" and spec.get("values"):
-        values = {str(k): str(v) for k, v in spec["values"].items()}
-        column = column.replace(values)
-    if function == "date":
-        column = _date(column, "%Y-%m-%d")
-    elif function == "month":
-        column = _month(column)
+    return spec
+
+
+def _code_map(spec: dict) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (spec.get("values") or {}).items()}
+
+
+def column_expression(target: str, spec: Any) -> pl.Expr:
+    """A mapping polars computes alone (copy, codes, constant, lower, and month or year of an
+    ISO date): what an aggregate's `group_by` uses over a normalised table."""
+    spec = as_spec(target, spec)
+    if "value" in spec:
+        return pl.lit(str(spec["value"]), dtype=pl.String).alias(target)
+    column = pl.col(str(spec["from"])).str.strip_chars()
+    if spec.get("function") != "list" and spec.get("values"):
+        column = column.replace(_code_map(spec))
+    function = spec.get("function")
+    if function == "month":
+        column = column.str.slice(0, 7)
     elif function == "year":
-        column = pl.coalesce(parse_date(column).dt.to_string("%Y"), column)
-    elif function == "age_band":
-        at = pl.col(str(spec["at"])).str.strip_chars() if spec.get("at") else None
-        column = _age_band(column, at)
-    elif function == "list":
-        column = _list(column, spec)
-    elif function in ("number", "integer"):
-        column = _number(column)
+        column = column.str.slice(0, 4)
     elif function == "lower":
         column = column.str.to_lowercase()
+    elif function not in (None, "trim"):
+        raise DefinitionError(f"column {target}: function {function!r} is not available here")
     return column.alias(target)
 
 
@@ -167,9 +99,89 @@ def _source_columns(columns: dict[str, Any]) -> list[str]:
     return names
 
 
-def normalise(source: pl.LazyFrame, columns: dict[str, Any], schema: dict) -> pl.LazyFrame:
-    """Map a source table onto the schema's fields, in schema order, all as text."""
-    available = set(source.collect_schema().names())
+@dataclass
+class Normalised:
+    """The normalised frame (schema fields, then SOURCE_LINE, ERROR… and RAW… columns)."""
+
+    frame: pl.LazyFrame
+    fields: list[str]
+    ignored_columns: list[str] = default(default_factory=list)
+    blanked: list[str] = default(default_factory=list)  # fields that may have BLANKED cells
+
+
+class OutOfRange(CellError):
+    """A value outside the column's declared `range`: blanked and counted, never a failure."""
+
+
+@dataclass
+class _Plan:
+    """How one field is computed: a polars key, and a Python function over its distinct values."""
+
+    key: pl.Expr
+    convert: Callable[[str], str] | None = None
+
+
+def _plan(target: str, spec: dict) -> _Plan:
+    column = pl.col(str(spec["from"]))
+    function = spec.get("function")
+    codes = _code_map(spec) if function != "list" else {}
+    if codes:
+        column = column.replace(codes)
+    if function == "lower":
+        column = column.str.to_lowercase()
+    steps: list[Callable[[str], str]] = []
+    if function == "age_band":
+        band = age_band_converter(spec)
+        if spec.get("at"):
+            column = pl.concat_str(
+                [column, pl.col(str(spec["at"])).fill_null("\x00")], separator=_KEY_SEPARATOR
+            )
+
+            def from_pair(key: str) -> str:
+                value, at = key.split(_KEY_SEPARATOR, 1)
+                return band(value, None if at == "\x00" else at)
+
+            steps.append(from_pair)
+        else:
+            steps.append(lambda value: band(value, None))
+    else:
+        convert = converter(spec)
+        if convert is not None:
+            steps.append(convert)
+    width = spec.get("pad")
+    if width:
+        options = width if isinstance(width, dict) else {"width": width}
+        steps.append(lambda v: pad_digits(v, int(options["width"]), str(options.get("char", "0"))))
+    bounds = spec.get("range")
+    if bounds:
+
+        def check_range(value: str) -> str:
+            if not in_range(value, bounds.get("min"), bounds.get("max")):
+                raise OutOfRange(
+                    f"{value} is outside the declared range "
+                    f"{bounds.get('min', '…')} to {bounds.get('max', '…')}"
+                )
+            return value
+
+        steps.append(check_range)
+    if not steps:
+        return _Plan(column)
+
+    def run(value: str) -> str:
+        for step in steps:
+            value = step(value)
+        return value
+
+    return _Plan(column, run)
+
+
+def _lookup(key: pl.Expr, mapping: Mapping[str, str]) -> pl.Expr:
+    if not mapping:
+        return pl.lit(None, dtype=pl.String)
+    return key.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def _check_columns(available: set[str], columns: dict[str, Any]) -> None:
     wanted = list(dict.fromkeys(_source_columns(columns)))
     if len(wanted) > 1 and available.isdisjoint(wanted):
         # Not one column renamed: a different file, or an export without its header row.
@@ -187,15 +199,83 @@ def normalise(source: pl.LazyFrame, columns: dict[str, Any], schema: dict) -> pl
                 f"the source has no column {missing[0]!r} (needed for {target}); "
                 f"its columns are: {', '.join(sorted(available))}"
             )
-    expressions = []
-    for field in schema["fields"]:
-        expression = column_expression(field["name"], columns[field["name"]])
-        if field.get("type", "string") == "string":
-            expression = neutralise_formulas(expression)
-        expressions.append(expression.alias(field["name"]))
-    frame = source.select(expressions)
+
+
+def normalise(
+    source: pl.LazyFrame,
+    columns: dict[str, Any],
+    schema: dict,
+    *,
+    missing_values: Iterable[str] = (),
+    targets: list[str] | None = None,
+) -> Normalised:
+    """Map a source table onto the schema's fields (or `targets`), in order, all as text.
+
+    Every cell is trimmed; a cell equal to a declared missing-value marker is empty. Distinct
+    values go through the mapping function once each.
+    """
+    names = source.collect_schema().names()
+    available = [n for n in names if n != SOURCE_LINE]
+    _check_columns(set(available), columns)
+    wanted = set(_source_columns(columns))
+    ignored = [name for name in available if name not in wanted]
+    markers = [str(m) for m in missing_values]
+    raw = [pl.col(name).alias(RAW + name) for name in available if name in wanted]
+    cleaned = pl.col(available).str.strip_chars()
+    if markers:
+        cleaned = pl.when(cleaned.is_in(markers)).then(None).otherwise(cleaned).name.keep()
+    frame = source.with_columns(raw).with_columns(cleaned)
+    frame = frame.with_columns(pl.col(available).replace("", None))
+    types = {f["name"]: f.get("type", "string") for f in schema["fields"]}
+    targets = targets or list(types)
+    specs = {target: as_spec(target, columns[target]) for target in targets}
+    plans = {t: _plan(t, s) for t, s in specs.items() if "value" not in s}
+    python = {t: p for t, p in plans.items() if p.convert is not None}
+    distinct = {}
+    if python:
+        found = frame.select(
+            [p.key.unique().drop_nulls().implode().alias(t) for t, p in python.items()]
+        ).collect()
+        distinct = {t: found[t][0].to_list() for t in python}
+    outputs, errors = [], []
+    blanked = []
+    for target in targets:
+        spec = specs[target]
+        if "value" in spec:
+            outputs.append(pl.lit(str(spec["value"]), dtype=pl.String).alias(target))
+            continue
+        plan = plans[target]
+        value = plan.key
+        if plan.convert is not None:
+            good, bad, blank = {}, {}, {}
+            lenient = spec.get("on_error") == "blank"
+            for item in distinct[target]:
+                try:
+                    good[item] = plan.convert(item)
+                except OutOfRange as error:
+                    blank[item] = str(error)
+                except CellError as error:
+                    (blank if lenient else bad)[item] = str(error)
+            value = _lookup(plan.key, good)
+            errors.append(_lookup(plan.key, bad).alias(ERROR + target))
+            if lenient or spec.get("range"):
+                errors.append(_lookup(plan.key, blank).alias(BLANKED + target))
+                blanked.append(target)
+        if spec.get("default") is not None:
+            value = (
+                pl.when(pl.col(str(spec["from"])).is_null())
+                .then(pl.lit(str(spec["default"])))
+                .otherwise(value)
+            )
+        if types.get(target, "string") == "string":
+            value = neutralise_formulas(value)
+        outputs.append(value.alias(target))
+    extra = [pl.col(SOURCE_LINE)] if SOURCE_LINE in names else []
+    extra += [pl.col(RAW + name) for name in available if name in wanted]
+    frame = frame.select([*outputs, *errors, *extra])
     # Empty text is a missing value, written as an empty cell.
-    return frame.with_columns(pl.all().replace("", None))
+    frame = frame.with_columns(pl.col(targets).replace("", None))
+    return Normalised(frame, targets, ignored, blanked)
 
 
 def aggregate(table: pl.LazyFrame, spec: dict, schema: dict) -> pl.LazyFrame:

@@ -28,6 +28,15 @@ from portal.errors import (
     ValidationFailed,
 )
 from portal.models import Candidate, CandidateStatus, Dataset, Run, RunStatus, Version, utcnow
+from portal.pipeline.cells import (
+    SourceRead,
+    findings_path,
+    mapping_findings,
+    save_findings,
+    summary,
+    validation_findings,
+)
+from portal.pipeline.derive import derive
 from portal.pipeline.guard import guard_dataset
 from portal.pipeline.heartbeat import Heartbeat
 from portal.pipeline.normalise import aggregate, normalise
@@ -38,7 +47,8 @@ from portal.releases.review import publish
 from portal.storage import LocalStorage
 from portal.timing import Laps
 from portal.validation import validate_package
-from publishers.connectors import Fetched, fetch, read_table
+from publishers.connectors import SOURCE_LINE, Fetched, fetch, read_table
+from publishers.connectors.sources import table_format
 
 log = logging.getLogger(__name__)
 CSV_OPTIONS = {"line_terminator": "\r\n", "null_value": ""}
@@ -57,6 +67,8 @@ def fingerprint(definition: DatasetDefinition) -> str:
                 r.never_publish,
                 r.privacy,
                 r.table_kind,
+                r.missing_values,
+                r.select,
             )
             for r in definition.resources
         ],
@@ -201,18 +213,26 @@ def _execute(
         fetched = _fetch_all(config, definition, workdir, {}, uploads)
     laps.lap("fetch")
 
-    tables, sources = _normalise_all(definition, fetched, workdir, uploads)
+    tables, sources, reads = _normalise_all(definition, fetched, workdir, uploads)
     laps.lap("normalise")
     # As one package, so foreign keys between the dataset's resources are checked too.
+    kept: dict[str, list[pl.DataFrame]] = {name: [] for name in tables}
     reports = validate_package(
-        {name: (definition.resource(name).table_schema, path) for name, path in tables.items()}
+        {name: (definition.resource(name).table_schema, path) for name, path in tables.items()},
+        sinks={name: kept[name].append for name in tables},
     )
     run.row_count = sum(report["rowCount"] for report in reports.values())
-    report = {"valid": all(r["valid"] for r in reports.values()), "resources": reports}
+    cells = _cell_report(config, run.id, reads, kept)
+    failed = {
+        name: {f: c["failed"] for f, c in cell["fields"].items() if c["failed"]}
+        for name, cell in cells.items()
+    }
+    valid = all(r["valid"] for r in reports.values()) and not any(failed.values())
+    report = {"valid": valid, "resources": reports, "cells": cells}
     run.report = report
     laps.lap("validate")
-    if not report["valid"]:
-        raise ValidationFailed(_summary(reports), report)
+    if not valid:
+        raise ValidationFailed(_failure_summary(reports, cells), report)
 
     guard = guard_dataset(definition, tables, sources, config=config, workdir=workdir)
     report["privacy"] = guard.report
@@ -338,28 +358,51 @@ def _fetch_all(
     return fetched
 
 
+UNITS = {"csv": "line", "xlsx": "row", "json": "record"}
+
+
 def _normalise_all(
     definition: DatasetDefinition,
     fetched: Mapping[str, Fetched],
     workdir: Path,
     uploads: Mapping[str, Path],
-) -> tuple[dict[str, Path], dict[str, pl.LazyFrame]]:
+) -> tuple[dict[str, Path], dict[str, pl.LazyFrame], dict[str, SourceRead]]:
     out = workdir / "normalised"
     out.mkdir(parents=True, exist_ok=True)
     tables: dict[str, Path] = {}
     sources: dict[str, pl.LazyFrame] = {}
+    reads: dict[str, SourceRead] = {}
     for resource in definition.resources:
         if resource.source is None:
             continue
         with _naming(resource.name, definition):
-            source = read_table(
-                fetched[resource.name].path, effective_source(resource, uploads), workdir
+            source_spec = effective_source(resource, uploads)
+            path = fetched[resource.name].path
+            source = read_table(path, source_spec, workdir, with_lines=True)
+            sources[resource.name] = source.drop(SOURCE_LINE)
+            markers = [*resource.source.get("missing_values", ()), *resource.missing_values]
+            targets = list(dict.fromkeys([*resource.field_names, *resource.columns]))
+            targets = [t for t in targets if t in resource.columns]
+            normalised = normalise(
+                source,
+                resource.columns,
+                resource.table_schema,
+                missing_values=markers,
+                targets=targets,
             )
-            sources[resource.name] = source
+            work = out / f"{resource.name}.parquet"
+            normalised.frame.sink_parquet(work)
+            if resource.select:
+                derive(work, resource.select, resource.table_schema)
             tables[resource.name] = out / f"{resource.name}.csv"
-            normalise(source, resource.columns, resource.table_schema).sink_csv(
+            pl.scan_parquet(work).select(resource.field_names).sink_csv(
                 tables[resource.name], **CSV_OPTIONS
             )
+            reads[resource.name] = _source_read(
+                resource, work, fetched[resource.name], table_format(source_spec, path)
+            )
+            reads[resource.name].ignored = normalised.ignored_columns
+            reads[resource.name].blanked = normalised.blanked
     for resource in definition.resources:
         if resource.aggregate is None:
             continue
@@ -370,7 +413,44 @@ def _normalise_all(
         aggregate(
             pl.scan_csv(origin, infer_schema=False), resource.aggregate, resource.table_schema
         ).sink_csv(tables[resource.name], **CSV_OPTIONS)
-    return tables, sources
+        work = out / f"{resource.name}.parquet"
+        pl.scan_csv(tables[resource.name], infer_schema=False).sink_parquet(work)
+        reads[resource.name] = _source_read(resource, work, None, None)
+    return tables, sources, reads
+
+
+def _source_read(
+    resource: ResourceDefinition, work: Path, fetched: Fetched | None, fmt: str | None
+) -> SourceRead:
+    schema = resource.table_schema
+    key = schema.get("primaryKey") or []
+    return SourceRead(
+        resource=resource.name,
+        fields=resource.field_names,
+        columns=resource.columns,
+        work=work,
+        source=fetched.description if fetched else f"derived from {resource.aggregate['from']}",
+        unit=UNITS.get(fmt or "", "row"),
+        primary_key=[key] if isinstance(key, str) else list(key),
+        unique=[f["name"] for f in schema["fields"] if (f.get("constraints") or {}).get("unique")],
+    )
+
+
+def _cell_report(
+    config: Config,
+    run_id: int,
+    reads: Mapping[str, SourceRead],
+    kept: Mapping[str, list[pl.DataFrame]],
+) -> dict[str, dict]:
+    """Every finding of each resource saved for paging; counts and samples per field returned."""
+    cells = {}
+    for name, read in reads.items():
+        found = pl.concat(
+            [mapping_findings(read), validation_findings(read, kept.get(name, []))]
+        ).sort("row", "field", nulls_last=True)
+        save_findings(findings_path(config.reports_dir, run_id, name), found)
+        cells[name] = summary(read, found)
+    return cells
 
 
 @contextmanager
@@ -382,6 +462,30 @@ def _naming(resource: str, definition: DatasetDefinition) -> Iterator[None]:
         if sum(r.source is not None for r in definition.resources) < 2:
             raise
         raise type(error)(f"{resource}: {error}") from error
+
+
+def _failure_summary(reports: Mapping[str, dict], cells: Mapping[str, dict]) -> str:
+    """What failed: cells no mapping could read (first ones named), then schema problems."""
+    parts = []
+    for name, cell in cells.items():
+        for field, counts in cell["fields"].items():
+            if not counts["failed"]:
+                continue
+            shown = [s for s in counts["samples"] if s["kind"] == "failed"][:3]
+            where = "; ".join(
+                f"{s['value']!r} on {cell['unit']} {s['line']}" if s["line"] else repr(s["value"])
+                for s in shown
+            )
+            more = f" and {counts['failed'] - len(shown):,} more" if counts["failed"] > 3 else ""
+            count = counts["failed"]
+            cells_word = "1 cell cannot" if count == 1 else f"{count:,} cells cannot"
+            parts.append(f"{name}.{field}: {cells_word} be read ({where}{more})")
+    message = ""
+    if parts:
+        message = "cells the mapping cannot read without changing them: " + "; ".join(parts)
+    if not all(r["valid"] for r in reports.values()):
+        message = "; ".join(m for m in (message, _summary(reports)) if m)
+    return message
 
 
 def _summary(reports: Mapping[str, dict]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import frictionless.errors as frictionless_errors
 import polars as pl
 
@@ -16,8 +18,12 @@ SAMPLE_FIELDS = ("rowNumber", "fieldNumber", "fieldName", "cell", "note")
 class FindingLog:
     """Counts findings by error type and keeps the first `sample_size` of each type."""
 
-    def __init__(self, sample_size: int) -> None:
+    def __init__(
+        self, sample_size: int, sink: Callable[[pl.DataFrame], None] | None = None
+    ) -> None:
         self.sample_size = sample_size
+        # Receives every finding of the data rows (the run keeps them all for its report).
+        self.sink = sink
         self.groups: dict[str, dict] = {}
         self.first: dict[str, tuple[int, int]] = {}
         self.sequence = 0
@@ -52,6 +58,8 @@ class FindingLog:
         if not frame.height:
             return
         frame = frame.sort("_row", "_order")
+        if self.sink is not None:
+            self.sink(frame)
         for (kind,), part in frame.group_by("type", maintain_order=True):
             group = self.group(str(kind), (part["_row"][0], part["_order"][0]))
             group["count"] += part.height

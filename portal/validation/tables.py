@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import polars as pl
+
 from portal.errors import SourceUnreadable
 from portal.validation import reference, source
 from portal.validation.engine import Lookups, Restart, Table, check_batch, header_findings
@@ -27,13 +29,26 @@ def validate_table(schema: dict, path: Path, *, sample_size: int = SAMPLE_SIZE) 
     return validate_with_lookups(schema, path, lookups_for(schema, path, {}), sample_size)
 
 
+Sink = Callable[[pl.DataFrame], None]
+
+
 def validate_package(
-    resources: dict[str, tuple[dict, Path]], *, sample_size: int = SAMPLE_SIZE
+    resources: dict[str, tuple[dict, Path]],
+    *,
+    sample_size: int = SAMPLE_SIZE,
+    sinks: dict[str, Sink] | None = None,
 ) -> dict[str, dict]:
-    """Validate every table of a package, foreign keys between them included."""
+    """Validate every table of a package, foreign keys between them included.
+
+    `sinks` (by resource) receive every finding of the data rows, not only the samples.
+    """
     return {
         name: validate_with_lookups(
-            schema, path, lookups_for(schema, path, resources, name), sample_size
+            schema,
+            path,
+            lookups_for(schema, path, resources, name),
+            sample_size,
+            (sinks or {}).get(name),
         )
         for name, (schema, path) in resources.items()
     }
@@ -96,7 +111,9 @@ def referenced_keys(schema: dict, path: Path, key: tuple[str, ...]) -> KeyIndex:
         return read(table.python_batches)
 
 
-def validate_with_lookups(schema: dict, path: Path, lookups: Lookups, sample_size: int) -> dict:
+def validate_with_lookups(
+    schema: dict, path: Path, lookups: Lookups, sample_size: int, sink: Sink | None = None
+) -> dict:
     if schema.get("fieldsMatch", "exact") != "exact":
         # Name-matched headers are rare enough to leave to frictionless itself.
         return reference.validate_table_reference(schema, path, sample_size=sample_size)
@@ -118,7 +135,9 @@ def checked_table(schema: dict, path: Path, lookups: Lookups, sample_size: int) 
     table = Table(schema, path)
 
     def run(batches: Callable[[], Iterator[source.Batch]]) -> dict:
-        log = FindingLog(sample_size)
+        # Findings go to the sink only once the pass is complete: a Restart reads again.
+        kept: list[pl.DataFrame] = []
+        log = FindingLog(sample_size, kept.append if sink else None)
         if not table.labels and not source.has_data(path):
             log.add_one("source-error", "the source is empty")
             return log.report(0)
@@ -142,6 +161,8 @@ def checked_table(schema: dict, path: Path, lookups: Lookups, sample_size: int) 
         found = key_checks.flush()
         if found is not None:
             log.add_frame(found)
+        for frame in kept:
+            sink(frame)
         return log.report(rows)
 
     try:

@@ -30,9 +30,10 @@ from publishers.connectors.http import fetch_http
 from publishers.connectors.jsonfile import read_json
 from publishers.connectors.sources import Fetched, check_source, table_format
 from publishers.connectors.sql import fetch_sql
+from publishers.connectors.tables import SOURCE_LINE
 from publishers.connectors.workbook import read_workbook
 
-__all__ = ["Fetched", "check_source", "fetch", "read_table"]
+__all__ = ["SOURCE_LINE", "Fetched", "check_source", "fetch", "read_table"]
 
 
 def fetch(
@@ -60,15 +61,21 @@ def fetch(
     return fetch_sql(source, workdir, base_dir, variables)
 
 
-def read_table(path: Path, source: dict, workdir: Path) -> pl.LazyFrame:
-    """Read a fetched raw file as a LazyFrame of text columns (empty cells null)."""
+def read_table(
+    path: Path, source: dict, workdir: Path, *, with_lines: bool = False
+) -> pl.LazyFrame:
+    """Read a fetched raw file as a LazyFrame of text columns (empty cells null).
+
+    With `with_lines`, a last column `SOURCE_LINE` says where each row starts in the file: its
+    line (CSV), its row (spreadsheet) or its record number (JSON).
+    """
     check_source(source)
     workdir.mkdir(parents=True, exist_ok=True)
     fmt = table_format(source, path)
     if fmt == "csv":
-        return read_csv(path, source, workdir)
+        return read_csv(path, source, workdir, with_lines=with_lines)
     if fmt == "xlsx":
-        return read_workbook(path, source, workdir)
+        return read_workbook(path, source, workdir, with_lines=with_lines)
     if fmt == "json":
-        return read_json(path, source, workdir)
+        return read_json(path, source, workdir, with_lines=with_lines)
     raise DefinitionError(f"unknown format {fmt!r}")

@@ -52,7 +52,9 @@ class _NotUtf8(Exception):
     """The file is not UTF-8 and no encoding was declared: detect one and start again."""
 
 
-def read_csv(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.LazyFrame:
+def read_csv(
+    path: Path, source: Mapping[str, Any], workdir: Path, *, with_lines: bool = False
+) -> pl.LazyFrame:
     """Check and normalise a delimited file into UTF-8 CSV in workdir; scan it lazily as text."""
     declared = source.get("encoding")
     if declared:
@@ -68,7 +70,7 @@ def read_csv(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.LazyFra
         _normalise(path, target, encoding, delimiter, strict_encoding=bool(declared))
     except _NotUtf8:
         _normalise(path, target, detect_encoding(path), delimiter, strict_encoding=True)
-    return scan(target)
+    return scan(target, with_lines=with_lines)
 
 
 def detect_encoding(path: Path) -> str:
@@ -176,7 +178,7 @@ def _copy_rows(reader: Any, target: Path, delimiter: str) -> None:
                 if len(ragged) < 5:
                     ragged.append((line, len(row)))
             elif not ragged_count:
-                writer.write(row, f"line {line}")
+                writer.write(row, f"line {line}", line)
     except BaseException:
         if writer is not None:
             writer.close()

@@ -19,7 +19,9 @@ from publishers.connectors.tables import TableWriter, cell_text, normalised_path
 MAX_JSON_BYTES = 256 * 1024 * 1024
 
 
-def read_json(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.LazyFrame:
+def read_json(
+    path: Path, source: Mapping[str, Any], workdir: Path, *, with_lines: bool = False
+) -> pl.LazyFrame:
     """The list of objects at the source's `records` path (or the top level), one row each."""
     size = path.stat().st_size
     if size > MAX_JSON_BYTES:
@@ -50,8 +52,8 @@ def read_json(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.LazyFr
     target = normalised_path(path, source, workdir)
     with TableWriter(target, list(columns), f"the keys of {where}") as writer:
         for number, record in enumerate(records, start=1):
-            writer.write([cell_text(record.get(c)) for c in columns], f"record {number}")
-    return scan(target)
+            writer.write([cell_text(record.get(c)) for c in columns], f"record {number}", number)
+    return scan(target, with_lines=with_lines)
 
 
 def _records(document: Any, dotted: str) -> tuple[list, str]:

@@ -15,7 +15,7 @@ SOURCE_TYPES = ("file", "http", "sql", "upload")
 TABLE_FORMATS = ("csv", "xlsx", "json")
 
 # Options every type understands (how to read the fetched file), then each type's own.
-READ_OPTIONS = {"type", "format", "encoding", "delimiter", "sheet", "records"}
+READ_OPTIONS = {"type", "format", "encoding", "delimiter", "sheet", "records", "missing_values"}
 TYPE_OPTIONS = {
     "file": {"path"},
     "http": {

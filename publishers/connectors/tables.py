@@ -22,6 +22,9 @@ from portal.errors import SourceUnreadable
 MAX_FIELD_CHARS = 1024 * 1024
 # A number, an amount or a date: what a first row of data holds, and a header rarely does.
 _DATA_LIKE = re.compile(r"[-+$]?\d[\d,.:/ -]*")
+# The normalised copy's last column: where each row starts in the source (CSV line, sheet row,
+# JSON record), so that a report can point an officer at the cell in the file they know.
+SOURCE_LINE = "\u2063source line"
 
 # The csv module refuses fields above its limit; make sure that limit is at least ours so that our
 # own check (with a line number) is the one that speaks.
@@ -29,12 +32,23 @@ if csv.field_size_limit() < MAX_FIELD_CHARS + 1:
     csv.field_size_limit(MAX_FIELD_CHARS + 1)
 
 
+def unnamed_column(number: int) -> str:
+    """The name a column without a header gets: never mapped, listed as ignored in the report."""
+    return f"(column {number}, no name)"
+
+
 def check_header(names: Sequence[str], where: str) -> None:
-    """Refuse a header with a blank or repeated column name; `where` says which header."""
+    """Refuse a repeated column name, or a header that is data; `where` says which header.
+
+    A blank name is allowed (exports often have one): the column is named after its position
+    and, since no publisher entry can map it, ignored and listed in the run's report.
+    """
     seen: dict[str, int] = {}
     for number, name in enumerate(names, start=1):
         if not name.strip():
-            raise SourceUnreadable(f"{where}: column {number} has no name{_data_hint(names)}")
+            if _data_hint(names):
+                raise SourceUnreadable(f"{where}: column {number} has no name{_data_hint(names)}")
+            continue
         if name in seen:
             raise SourceUnreadable(
                 f"{where}: the column name {name!r} appears twice "
@@ -104,17 +118,21 @@ class TableWriter:
     def __init__(self, path: Path, header: Sequence[str], where: str) -> None:
         check_header(header, where)
         self.path = path
-        self.header = list(header)
+        self.header = [
+            name if name.strip() else unnamed_column(number)
+            for number, name in enumerate(header, start=1)
+        ]
         self.width = len(header)
         self._file = path.open("w", encoding="utf-8", newline="")
         # \r\n: the csv module quotes a value holding any character of the line terminator, so a
         # lone "\r" inside a value survives the trip through polars.
         self._csv = csv.writer(self._file, lineterminator="\r\n")
-        self._csv.writerow(header)
+        self._csv.writerow([*self.header, SOURCE_LINE])
 
-    def write(self, values: Sequence[str | None], where: str) -> None:
+    def write(self, values: Sequence[str | None], where: str, line: int) -> None:
+        """One row; `line` is where it starts in the source (line, sheet row or record)."""
         check_field_sizes(values, where, self.header)
-        self._csv.writerow(["" if v is None else v for v in values])
+        self._csv.writerow(["" if v is None else v for v in values] + [line])
 
     def close(self) -> None:
         self._file.close()
@@ -139,13 +157,20 @@ def normalised_path(raw: Path, source: Mapping[str, Any], workdir: Path) -> Path
     return workdir / f"{raw.stem}-{digest}.normalised.csv"
 
 
-def scan(path: Path) -> pl.LazyFrame:
-    """Read a normalised CSV lazily: every column text, empty cells null."""
+def scan(path: Path, *, with_lines: bool = False) -> pl.LazyFrame:
+    """Read a normalised CSV lazily: every column text, empty cells null.
+
+    With `with_lines`, the last column (SOURCE_LINE, an integer) says where each row starts in
+    the source.
+    """
     frame = pl.scan_csv(
         path, infer_schema=False, encoding="utf8", glob=False, quote_char='"', has_header=True
     )
     # Quoted "" would otherwise stay an empty string while bare empties become null.
-    return frame.with_columns(pl.all().replace("", None))
+    frame = frame.with_columns(pl.exclude(SOURCE_LINE).replace("", None))
+    if with_lines:
+        return frame.with_columns(pl.col(SOURCE_LINE).cast(pl.Int64))
+    return frame.drop(SOURCE_LINE)
 
 
 def _duration(value: dt.timedelta) -> str:

@@ -14,7 +14,9 @@ from portal.errors import SourceUnreadable
 from publishers.connectors.tables import TableWriter, cell_text, normalised_path, scan
 
 
-def read_workbook(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.LazyFrame:
+def read_workbook(
+    path: Path, source: Mapping[str, Any], workdir: Path, *, with_lines: bool = False
+) -> pl.LazyFrame:
     """The named sheet (or the first); its first non-empty row is the header."""
     try:
         book = CalamineWorkbook.from_path(str(path))
@@ -57,7 +59,9 @@ def read_workbook(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.La
                 raise SourceUnreadable(
                     f"{where} has a value in column {column}, which has no header"
                 )
-            writer.write(values[: writer.width] + [None] * (writer.width - len(values)), where)
+            writer.write(
+                values[: writer.width] + [None] * (writer.width - len(values)), where, number
+            )
     except CalamineError as exc:
         raise SourceUnreadable(f"the sheet {wanted!r} could not be read: {exc}") from exc
     finally:
@@ -65,7 +69,7 @@ def read_workbook(path: Path, source: Mapping[str, Any], workdir: Path) -> pl.La
             writer.close()
     if writer is None:
         raise SourceUnreadable(f"the sheet {wanted!r} is empty: it has no header row")
-    return scan(target)
+    return scan(target, with_lines=with_lines)
 
 
 def _open_problem(path: Path, exc: Exception) -> str:

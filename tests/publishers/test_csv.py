@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal.errors import DefinitionError, SourceUnreadable
-from publishers.connectors import read_table
+from publishers.connectors import SOURCE_LINE, read_table
 
 CSV_SOURCE = {"type": "file", "path": "x.csv"}
 
@@ -110,9 +110,26 @@ def test_a_repeated_column_name_is_refused(tmp_path: Path) -> None:
         read(tmp_path, b"Id,District,District\n1,2,3\n")
 
 
-def test_a_blank_column_name_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(SourceUnreadable, match=r"header row \(line 1\): column 2 has no name"):
-        read(tmp_path, b"Id, ,Date\n1,2,3\n")
+def test_a_blank_column_name_is_named_by_its_position(tmp_path: Path) -> None:
+    table = read(tmp_path, b"Id, ,Date\n1,2,3\n")
+
+    assert table.columns == ["Id", "(column 2, no name)", "Date"]
+    assert table.rows() == [("1", "2", "3")]
+
+
+def test_a_blank_column_name_in_a_header_of_data_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SourceUnreadable, match=r"column 2 has no name; the first row looks like"):
+        read(tmp_path, b"12,,2024-01-01,7\n1,2,3,4\n")
+
+
+def test_rows_carry_the_line_they_start_on(tmp_path: Path) -> None:
+    raw = tmp_path / "export.csv"
+    raw.write_bytes(b'Id,Note\n\n1,"two\nlines"\n2,plain\n')
+
+    table = read_table(raw, CSV_SOURCE, tmp_path, with_lines=True).collect()
+
+    assert table.columns == ["Id", "Note", SOURCE_LINE]
+    assert table[SOURCE_LINE].to_list() == [3, 5]
 
 
 def test_ragged_rows_name_their_lines(tmp_path: Path) -> None:

@@ -1,0 +1,156 @@
+"""A new dataset from a messy real-world export, added with only YAML and JSON.
+
+Every published format (CSV, JSON, Parquet, the API rows) must hold exactly what a person
+reading the source would expect, or the run fails naming each cell it cannot read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from portal.datasets.context import Portal
+from portal.models import Run
+from portal.pipeline.cells import findings_path, read_findings
+from tests.flow import approve, run
+
+DATASET_YAML = """\
+name: police-shootings
+title: Police shootings
+family: police-shootings
+description: Every shooting by an officer, one row per person shot at.
+publisher: {name: Example City Police Department}
+license: {name: ODC-PDDL-1.0, path: "https://opendatacommons.org/licenses/pddl/1-0/"}
+update_frequency: monthly
+resources:
+  shootings: {title: Shootings}
+"""
+SCHEMA = {
+    "fields": [
+        {"name": "case_id", "type": "string", "constraints": {"required": True}},
+        {"name": "occurred_on", "type": "date", "constraints": {"required": True}},
+        {"name": "reported_at", "type": "datetime"},
+        {"name": "weapons", "type": "string"},
+        {"name": "shots_fired", "type": "integer", "constraints": {"minimum": 0}},
+        {"name": "zip", "type": "string", "constraints": {"pattern": "[0-9]{5}"}},
+        {"name": "age_band", "type": "string"},
+        {"name": "armed_with", "type": "string"},
+    ],
+    "primaryKey": ["case_id"],
+    "missingValues": [""],
+}
+ENTRY = """\
+dataset: police-shootings
+resources:
+  shootings:
+    source: {type: file, path: imports/shootings.csv, missing_values: ["NULL", "NA"]}
+    columns:
+      case_id: Case
+      occurred_on: {from: Date, function: date, formats: ["%m/%d/%y"], pivot: 1950}
+      reported_at: {from: Reported, function: datetime, formats: ["%m/%d/%Y %I:%M:%S %p"]}
+      weapons: {from: Weapons, function: list, separator: "|"}
+      shots_fired: {from: Shots, function: integer}
+      zip: {from: Zip, pad: 5}
+      age_band: {from: Age, function: age_band}
+      armed_with: Armed
+"""
+# An empty-named column (a row counter some exports add), NULL and NA markers, a repeated
+# list item, two-digit years, 12-hour clock times, 4-digit ZIP codes and a child of 7.
+EXPORT = (
+    "Case,Date,Reported,Weapons,Shots,Zip,Age,Armed,\r\n"
+    "S-1,7/15/18,02/10/2015 12:00:00 AM,gun|gun|knife,\"1,204\",2134,7,NULL,1\r\n"
+    "S-2,12/31/99,11/25/2020 01:30:05 PM,NA,0,60614,34,knife,2\r\n"
+)
+
+
+@pytest.fixture
+def shootings(portal: Portal, tmp_path: Path) -> Portal:
+    schemas, publishers = tmp_path / "schemas", tmp_path / "publishers"
+    (schemas / "police-shootings").mkdir(parents=True)
+    publishers.mkdir()
+    (schemas / "police-shootings" / "dataset.yaml").write_text(DATASET_YAML)
+    (schemas / "police-shootings" / "shootings.schema.json").write_text(json.dumps(SCHEMA))
+    (publishers / "police-shootings.yaml").write_text(ENTRY)
+    config = dataclasses.replace(portal.config, schemas_dir=schemas, publishers_dir=publishers)
+    return Portal(config)
+
+
+def _export(portal: Portal, text: str) -> None:
+    path = portal.config.data_dir / "imports" / "shootings.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+
+
+EXPECTED = [
+    ["S-1", "2018-07-15", "2015-02-10T00:00:00", "gun;gun;knife", "1204", "02134", "under-18", ""],
+    ["S-2", "1999-12-31", "2020-11-25T13:30:05", "", "0", "60614", "25-34", "knife"],
+]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_every_published_format_holds_what_the_source_says(shootings, client, officer):
+    _export(shootings, EXPORT)
+
+    result = run(shootings, "police-shootings")
+    assert result.status.value == "succeeded", result.error
+    version = approve(shootings, officer, "police-shootings")
+
+    base = "/datasets/police-shootings/latest"
+    csv = client.get(f"{base}/shootings.csv").get_data(as_text=True).splitlines()
+    assert csv[0].split(",") == [f["name"] for f in SCHEMA["fields"]]
+    assert [line.split(",") for line in csv[1:]] == EXPECTED
+
+    rows = json.loads(client.get(f"{base}/shootings.json").get_data())
+    as_text = [[("" if v is None else str(v)) for v in row.values()] for row in rows]
+    assert as_text == EXPECTED
+
+    assert version.file("shootings.parquet").row_count == 2
+    frame = pl.read_parquet(io.BytesIO(client.get(f"{base}/shootings.parquet").get_data()))
+    assert [str(d) for d in frame["occurred_on"]] == ["2018-07-15", "1999-12-31"]
+    assert frame["reported_at"].to_list() == ["2015-02-10T00:00:00", "2020-11-25T13:30:05"]
+    assert frame["shots_fired"].to_list() == [1204, 0]
+    assert frame["armed_with"].to_list() == [None, "knife"]
+
+    api = client.get("/api/v1/datasets/police-shootings/resources/shootings/rows").get_json()
+    first = api["rows"][0]
+    assert first["occurred_on"] == "2018-07-15"
+    assert first["reported_at"].startswith("2015-02-10T00:00:00")
+    assert first["zip"] == "02134" and first["weapons"] == "gun;gun;knife"
+    assert first["armed_with"] is None and first["age_band"] == "under-18"
+
+    with shootings.db.session() as session:
+        cells = session.get(Run, result.id).report["cells"]["shootings"]
+    assert cells["ignoredColumns"] == ["(column 9, no name)"]  # listed, never published
+    assert cells["source"] == "file imports/shootings.csv"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_cell_no_mapping_can_read_fails_the_run_naming_it(shootings, client):
+    messy = EXPORT.replace('"1,204"', '"1, 1"').replace("12/31/99", "12/31/1999")
+    _export(shootings, messy)
+
+    result = run(shootings, "police-shootings")
+
+    assert result.status.value == "failed"
+    assert "shootings.shots_fired: 1 cell cannot be read ('1, 1' on line 2)" in result.error
+    assert "shootings.occurred_on: 1 cell cannot be read ('12/31/1999' on line 3)" in result.error
+    assert client.get("/datasets/police-shootings/latest/shootings.csv").status_code == 404
+    with shootings.db.session() as session:
+        fields = session.get(Run, result.id).report["cells"]["shootings"]["fields"]
+    assert fields["shots_fired"]["failed"] == 1
+    sample = fields["shots_fired"]["samples"][0]
+    assert (sample["value"], sample["line"]) == ("1, 1", 2)
+    assert "not a whole number" in sample["note"]
+    page, total = read_findings(
+        findings_path(shootings.config.reports_dir, result.id, "shootings"), kind="failed"
+    )
+    assert total == 2
+    assert [(p["field"], p["value"], p["line"]) for p in page] == [
+        ("shots_fired", "1, 1", 2),
+        ("occurred_on", "12/31/1999", 3),
+    ]

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from portal.cli.common import PortalGroup, portal_of
+from portal.cli.report import report
 from portal.cli.users import users
 
 
@@ -20,6 +21,7 @@ def main(ctx: click.Context) -> None:
 
 
 main.add_command(users)
+main.add_command(report)
 
 
 @main.group()

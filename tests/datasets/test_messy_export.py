@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from portal.cli import main
 from portal.datasets.context import Portal
 from portal.models import Run
 from portal.pipeline.cells import findings_path, read_findings
@@ -63,7 +64,7 @@ resources:
 # list item, two-digit years, 12-hour clock times, 4-digit ZIP codes and a child of 7.
 EXPORT = (
     "Case,Date,Reported,Weapons,Shots,Zip,Age,Armed,\r\n"
-    "S-1,7/15/18,02/10/2015 12:00:00 AM,gun|gun|knife,\"1,204\",2134,7,NULL,1\r\n"
+    'S-1,7/15/18,02/10/2015 12:00:00 AM,gun|gun|knife,"1,204",2134,7,NULL,1\r\n'
     "S-2,12/31/99,11/25/2020 01:30:05 PM,NA,0,60614,34,knife,2\r\n"
 )
 
@@ -154,3 +155,33 @@ def test_a_cell_no_mapping_can_read_fails_the_run_naming_it(shootings, client):
         ("shots_fired", "1, 1", 2),
         ("occurred_on", "12/31/1999", 3),
     ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_portal_report_pages_through_every_offending_cell(shootings, runner):
+    rows = ["Case,Date,Reported,Weapons,Shots,Zip,Age,Armed,"]
+    rows += [f"S-{n},1/{n}/{n:02d},,,x{n},2134,7,,{n}" for n in range(1, 26)]
+    rows.append("S-3,1/3/03,,,3,2134,7,,26")  # a duplicate key: both lines are named
+    _export(shootings, "\r\n".join(rows) + "\r\n")
+    result = run(shootings, "police-shootings")
+    assert result.status.value == "failed"
+
+    shown = runner.invoke(
+        main, ["report", str(result.id), "--field", "shots_fired", "--limit", "30"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "shots_fired                       25        0        0" in shown.output
+    assert "findings 1–25 of 25:" in shown.output
+    assert "line 2: shots_fired 'x1' — failed: 'x1' is not a whole number" in shown.output
+    assert "line 26: shots_fired 'x25'" in shown.output
+
+    page = runner.invoke(
+        main, ["report", str(result.id), "--json", "--limit", "5", "--offset", "5"]
+    )
+    data = json.loads(page.output)["resources"]["shootings"]
+    assert data["total"] == 26 and len(data["findings"]) == 5 and data["offset"] == 5
+    duplicate = runner.invoke(main, ["report", str(result.id), "--kind", "primary-key"])
+    assert "line 27: (row) (empty) — primary-key" in duplicate.output
+    assert "(the same key as line 4)" in duplicate.output
+    missing = runner.invoke(main, ["report", "999"])
+    assert missing.exit_code == 1 and "no run number 999" in missing.output

@@ -156,5 +156,17 @@ def dataset_runs(slug: str) -> str:
 @office.get("/runs/<int:run_id>")
 @reviewer_required
 def run_report(run_id: int) -> str:
-    found = db_session().get(Run, run_id) or abort(404)
-    return render_template("office/run.html", run=found)
+    from portal.pipeline.report import PAGE, Page
+    from portal.pipeline.report import run_report as report_of
+
+    session = db_session()
+    found = session.get(Run, run_id) or abort(404)
+    page = Page(
+        resource=request.args.get("resource") or None,
+        field=request.args.get("field") or None,
+        kind=request.args.get("kind") or None,
+        offset=max(0, request.args.get("offset", 0, type=int) or 0),
+        limit=request.args.get("limit", PAGE, type=int) or PAGE,
+    )
+    report = report_of(session, portal().config, run_id, page)
+    return render_template("office/run.html", run=found, report=report, page=page)

@@ -18,6 +18,7 @@ from portal.cli import main
 from portal.datasets.context import Portal
 from portal.models import Run
 from portal.pipeline.cells import findings_path, read_findings
+from tests.conftest import login
 from tests.flow import approve, run
 
 DATASET_YAML = """\
@@ -185,3 +186,25 @@ def test_portal_report_pages_through_every_offending_cell(shootings, runner):
     assert "(the same key as line 4)" in duplicate.output
     missing = runner.invoke(main, ["report", "999"])
     assert missing.exit_code == 1 and "no run number 999" in missing.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_office_run_page_shows_counts_and_pages_of_source_cells(shootings, client, officer):
+    rows = ["Case,Date,Reported,Weapons,Shots,Zip,Age,Armed,"]
+    rows += [f"S-{n},1/{n}/{n:02d},,,x{n},2134,7,,{n}" for n in range(1, 26)]
+    _export(shootings, "\r\n".join(rows) + "\r\n")
+    result = run(shootings, "police-shootings")
+    login(client)
+
+    page = client.get(f"/office/runs/{result.id}").get_data(as_text=True)
+    assert "from file imports/shootings.csv" in page
+    assert "(column 9, no name)" in page
+    assert "<td>25</td><td>0</td><td>0</td>" in page
+    assert (
+        "Cells 1–20 of 25" in page and "<code>x1</code>" in page and "<code>x21</code>" not in page
+    )
+
+    more = client.get(f"/office/runs/{result.id}?resource=shootings&limit=5&offset=20")
+    text = more.get_data(as_text=True)
+    assert "Cells 21–25 of 25" in text and "<code>x21</code>" in text
+    assert client.get(f"/office/runs/{result.id}?limit=abc&offset=-4").status_code == 200

@@ -61,7 +61,8 @@ def run(
     from portal.pipeline.run import run_dataset
 
     portal = portal_of(ctx)
-    slugs = sorted(portal.definitions) if run_all else list(datasets)
+    broken = portal.broken
+    slugs = sorted([*portal.definitions, *broken]) if run_all else list(datasets)
     if not slugs:
         raise click.UsageError("name at least one dataset, or use --all")
     uploads = {}
@@ -74,6 +75,11 @@ def run(
         raise click.UsageError("--file applies to one dataset at a time")
     failed = False
     for slug in slugs:
+        if slug in broken:
+            # A broken entry disables only its own dataset: the others still run.
+            click.echo(f"{slug}: not run, its definition does not load: {broken[slug]}")
+            failed = True
+            continue
         definition = portal.definition(slug)
         for resource in uploads:
             definition.resource(resource)  # an unknown resource name is a clear error

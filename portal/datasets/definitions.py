@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import audit
+from portal.datasets.checks import check_columns, check_family, read_yaml, schema_errors
 from portal.errors import DefinitionError, UnknownDataset
 from portal.models import Dataset, Resource
 from portal.privacy.declaration import check_declaration
@@ -61,21 +61,18 @@ class DatasetDefinition:
         raise DefinitionError(f"{self.slug} has no resource named {name!r}")
 
 
-def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise DefinitionError(f"{path}: {error}") from error
-    if not isinstance(data, dict):
-        raise DefinitionError(f"{path}: expected a mapping at the top level")
-    return data
-
-
 def load_definition(entry_path: Path, schemas_dir: Path) -> DatasetDefinition:
-    entry = _read_yaml(entry_path)
+    """One dataset's definition, checked against the JSON Schemas and its family's schema."""
+    entry, entry_node = read_yaml(entry_path)
+    schema_errors("entry", entry, entry_path, entry_node)
+    check_columns(entry, entry_path, entry_node)
     slug = entry.get("dataset") or entry_path.stem
     schema_dir = schemas_dir / slug
-    meta = _read_yaml(schema_dir / "dataset.yaml")
+    meta_path = schema_dir / "dataset.yaml"
+    if not meta_path.is_file():
+        raise DefinitionError(f"{entry_path}: dataset {slug!r} has no {meta_path}")
+    meta, meta_node = read_yaml(meta_path)
+    schema_errors("meta", meta, meta_path, meta_node)
     resources = []
     for name, spec in (entry.get("resources") or {}).items():
         spec = spec or {}
@@ -100,6 +97,15 @@ def load_definition(entry_path: Path, schemas_dir: Path) -> DatasetDefinition:
         resources.append(resource)
     if not resources:
         raise DefinitionError(f"{entry_path}: the publisher entry lists no resources")
+    check_family(
+        slug,
+        meta,
+        {
+            r.name: {f["name"]: f.get("type", "string") for f in r.table_schema["fields"]}
+            for r in resources
+        },
+        schemas_dir,
+    )
     auto_publish = bool(entry.get("auto_publish"))
     if auto_publish and any(r.table_kind != "aggregate" for r in resources):
         raise DefinitionError(
@@ -140,13 +146,50 @@ def _check_resource(slug: str, resource: ResourceDefinition) -> None:
                 raise DefinitionError(f"{where}: columns {unknown} are not fields of the schema")
 
 
-def load_definitions(publishers_dir: Path, schemas_dir: Path) -> dict[str, DatasetDefinition]:
-    """Every dataset defined by a `publishers/*.yaml` entry, by slug."""
-    definitions = {}
+@dataclass(frozen=True)
+class Catalogue:
+    """The datasets whose definitions load, and why each of the others does not."""
+
+    definitions: dict[str, DatasetDefinition]
+    broken: dict[str, str]  # slug (or entry file name) -> the definition error
+
+
+def load_catalogue(publishers_dir: Path, schemas_dir: Path) -> Catalogue:
+    """Every `publishers/*.yaml` entry; a broken one disables only its own dataset."""
+    definitions: dict[str, DatasetDefinition] = {}
+    broken: dict[str, str] = {}
     for entry_path in sorted(publishers_dir.glob("*.yaml")):
-        definition = load_definition(entry_path, schemas_dir)
+        try:
+            definition = load_definition(entry_path, schemas_dir)
+        except DefinitionError as error:
+            broken[_slug_of(entry_path)] = str(error)
+            continue
+        if definition.slug in definitions:
+            broken[definition.slug] = (
+                f"{entry_path}: a second publisher entry for {definition.slug}"
+            )
+            continue
         definitions[definition.slug] = definition
-    return definitions
+    for slug in broken:
+        definitions.pop(slug, None)
+    return Catalogue(definitions, broken)
+
+
+def _slug_of(entry_path: Path) -> str:
+    try:
+        entry, _ = read_yaml(entry_path)
+    except DefinitionError:
+        return entry_path.stem
+    slug = entry.get("dataset")
+    return slug if isinstance(slug, str) and slug else entry_path.stem
+
+
+def load_definitions(publishers_dir: Path, schemas_dir: Path) -> dict[str, DatasetDefinition]:
+    """Every dataset defined by a `publishers/*.yaml` entry, by slug; any broken one raises."""
+    catalogue = load_catalogue(publishers_dir, schemas_dir)
+    if catalogue.broken:
+        raise DefinitionError("; ".join(catalogue.broken.values()))
+    return catalogue.definitions
 
 
 def sync_dataset(session: Session, definition: DatasetDefinition) -> Dataset:

@@ -33,8 +33,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import watches
-from portal.datasets.context import Portal
-from portal.datasets.definitions import DatasetDefinition, load_definitions, sync_dataset
+from portal.datasets.context import Portal, definition_files
+from portal.datasets.definitions import DatasetDefinition, load_catalogue, sync_dataset
 from portal.errors import DefinitionError, PortalError
 from portal.models import Dataset, Run, RunStatus
 from portal.pipeline.run import execute_run
@@ -85,6 +85,7 @@ class Scheduler:
         self._leading = False
         self._definitions: dict[str, DatasetDefinition] = {}
         self._loaded_at: datetime | None = None
+        self._definition_files: tuple = ()
         self._active: dict[int, tuple[str, threading.Thread]] = {}
         self._lock = threading.Lock()
         self._force = False
@@ -131,24 +132,34 @@ class Scheduler:
         self._dispatch(fence)
 
     def _reload(self, now: datetime) -> None:
-        due = self._loaded_at is None or now - self._loaded_at >= timedelta(
-            seconds=self.settings.reload_seconds
+        # Read again as soon as a definition file is added, changed or removed (a stat of
+        # each, every tick), and every reload_seconds regardless.
+        files = definition_files(self.portal.config)
+        due = (
+            self._loaded_at is None
+            or files != self._definition_files
+            or now - self._loaded_at >= timedelta(seconds=self.settings.reload_seconds)
         )
         if not due:
             return
+        self._definition_files = files
         config = self.portal.config
-        try:
-            definitions = load_definitions(config.publishers_dir, config.schemas_dir)
-            for definition in definitions.values():
+        catalogue = load_catalogue(config.publishers_dir, config.schemas_dir)
+        definitions = dict(catalogue.definitions)
+        broken = dict(catalogue.broken)
+        for slug, definition in list(definitions.items()):
+            try:
                 cron_trigger(definition.schedule)  # a bad cron is reported now, not per tick
-        except DefinitionError as error:
+            except DefinitionError as error:
+                broken[slug] = f"{slug}: schedule: {error}"
+                del definitions[slug]
+        for slug, error in broken.items():
+            # Only this dataset stops being scheduled; the others carry on.
             log.error(
-                "publisher entries not reloaded: %s",
+                "publisher entry not loaded: %s",
                 error,
-                extra={"event": "scheduler.definitions_error"},
+                extra={"event": "scheduler.definitions_error", "dataset": slug},
             )
-            self._loaded_at = now
-            return
         with self.db.session() as session:
             for definition in definitions.values():
                 sync_dataset(session, definition)

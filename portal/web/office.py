@@ -29,7 +29,10 @@ def index() -> str:
     session = db_session()
     runs = session.scalars(select(Run).order_by(Run.id.desc()).limit(20))
     return render_template(
-        "office/index.html", candidates=review.pending_candidates(session), runs=list(runs)
+        "office/index.html",
+        candidates=review.pending_candidates(session),
+        runs=list(runs),
+        broken=portal().broken,
     )
 
 

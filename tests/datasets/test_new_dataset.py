@@ -64,5 +64,8 @@ def test_a_broken_entry_is_a_clear_definition_error(pursuits):
     entry = pursuits.config.publishers_dir / "vehicle-pursuits.yaml"
     entry.write_text(entry.read_text().replace("    columns:", "    colums:"), encoding="utf-8")
 
-    with pytest.raises(DefinitionError, match="no column mapping for schema fields"):
-        pursuits.definitions  # noqa: B018
+    assert pursuits.definitions == {}
+    message = pursuits.broken["vehicle-pursuits"]
+    assert re.search(r"vehicle-pursuits.yaml:\d+: resources.pursuits.colums: unknown key", message)
+    with pytest.raises(DefinitionError, match="unknown key 'colums'"):
+        pursuits.definition("vehicle-pursuits")

@@ -119,8 +119,17 @@ COLUMN = {
                             "additionalProperties": False,
                             "required": ["width"],
                             "properties": {
-                                "width": {"type": "integer", "minimum": 1},
-                                "char": {"type": "string", "minLength": 1, "maxLength": 1},
+                                "width": {
+                                    "type": "integer",
+                                    "minimum": 1,
+                                    "description": "the width to pad to",
+                                },
+                                "char": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "maxLength": 1,
+                                    "description": "the padding character (default `0`)",
+                                },
                             },
                         },
                     ],
@@ -128,7 +137,10 @@ COLUMN = {
                 "range": {
                     "type": "object",
                     "additionalProperties": False,
-                    "properties": {"min": {"type": "number"}, "max": {"type": "number"}},
+                    "properties": {
+                        "min": {"type": "number", "description": "the smallest value kept"},
+                        "max": {"type": "number", "description": "the largest value kept"},
+                    },
                     "description": "numbers outside `min`..`max` are blanked (coordinates "
                     "recorded as 0); each blanked cell is counted in the run's report",
                 },
@@ -140,6 +152,31 @@ COLUMN = {
                 "default": {
                     "type": ["string", "number"],
                     "description": "published when the source cell is empty",
+                },
+            },
+        },
+    ],
+}
+
+GROUP_KEY = {
+    "description": "a key field of an aggregate: a field name (copied) or a mapping",
+    "oneOf": [
+        {"type": "string"},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "from": {"type": "string", "description": "the field of the `from` table"},
+                "value": {"type": ["string", "number"], "description": "a constant"},
+                "values": {
+                    "type": "object",
+                    "additionalProperties": {"type": ["string", "number", "boolean"]},
+                    "description": "codes → published values",
+                },
+                "function": {
+                    "enum": ["month", "year", "lower", "trim"],
+                    "description": "`month` (YYYY-MM) or `year` (YYYY) of an ISO date, "
+                    "`lower`, `trim`",
                 },
             },
         },
@@ -197,40 +234,50 @@ AGGREGATE = {
             "additionalProperties": False,
             "required": ["column"],
             "properties": {
-                "column": {"type": "string"},
-                "separator": {"type": "string"},
+                "column": {"type": "string", "description": "the list field split"},
+                "separator": {"type": "string", "description": "its separator (default `;`)"},
             },
             "description": "one row per item of a list column before grouping",
         },
         "group_by": {
             "type": "object",
-            "additionalProperties": COLUMN,
-            "description": "the key fields (a column, or `function: month|year` of a date)",
+            "additionalProperties": GROUP_KEY,
+            "description": "the key fields, each computed from a field of the `from` table",
         },
         "measures": {
             "type": "object",
             "description": "`{count: rows}`, `{count_distinct: column}` or `{sum: column}`",
             "additionalProperties": {
+                "description": "one measure: exactly one of `count`, `count_distinct`, `sum`",
                 "oneOf": [
                     {
                         "type": "object",
                         "additionalProperties": False,
                         "required": ["count"],
-                        "properties": {"count": {"const": "rows"}},
+                        "properties": {
+                            "count": {"const": "rows", "description": "the number of rows"}
+                        },
                     },
                     {
                         "type": "object",
                         "additionalProperties": False,
                         "required": ["count_distinct"],
-                        "properties": {"count_distinct": {"type": "string"}},
+                        "properties": {
+                            "count_distinct": {
+                                "type": "string",
+                                "description": "the number of distinct values of this field",
+                            }
+                        },
                     },
                     {
                         "type": "object",
                         "additionalProperties": False,
                         "required": ["sum"],
-                        "properties": {"sum": {"type": "string"}},
+                        "properties": {
+                            "sum": {"type": "string", "description": "the sum of this field"}
+                        },
                     },
-                ]
+                ],
             },
         },
     },
@@ -344,16 +391,19 @@ DATASET_META = {
         "spatial": {"type": "string", "description": "the area covered"},
         "publisher": {
             "type": "object",
-            "properties": {"name": {"type": "string"}, "email": {"type": "string"}},
+            "properties": {
+                "name": {"type": "string", "description": "the department's name"},
+                "email": {"type": "string", "description": "where to write about the data"},
+            },
             "additionalProperties": False,
             "description": "who publishes it",
         },
         "license": {
             "type": "object",
             "properties": {
-                "name": {"type": "string"},
-                "title": {"type": "string"},
-                "path": {"type": "string"},
+                "name": {"type": "string", "description": "SPDX or ODC identifier"},
+                "title": {"type": "string", "description": "the licence's full name"},
+                "path": {"type": "string", "description": "the licence's URL"},
             },
             "additionalProperties": False,
             "description": "`name`, `title` and `path` (URL) of the licence",
@@ -402,9 +452,10 @@ DATASET_META = {
             "additionalProperties": {
                 "type": "object",
                 "additionalProperties": False,
+                "description": "one resource as the public pages describe it",
                 "properties": {
-                    "title": {"type": "string"},
-                    "description": {"type": "string"},
+                    "title": {"type": "string", "description": "the table's title"},
+                    "description": {"type": "string", "description": "what one row is"},
                 },
             },
             "description": "resource name → `title` and `description`",

@@ -49,8 +49,9 @@ FUNCTIONS = (
 )
 # Functions that read a date or time, and so take `formats` (and `pivot` for %y).
 DATE_FUNCTIONS = ("date", "datetime", "month", "year", "age_band")
-_INTEGER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?")
-_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?")
+# ASCII digits only: other scripts' digits are not what a US export means by a number.
+_INTEGER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?", re.ASCII)
+_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 class CellError(ValueError):
@@ -91,10 +92,6 @@ def parse_moment(text: str, formats: Sequence[str], pivot: int | None) -> dt.dat
     return next(iter(found))
 
 
-def _has_time(formats: Sequence[str]) -> bool:
-    return any(code in fmt for fmt in formats for code in ("%H", "%I", "%M", "%S"))
-
-
 def to_date(text: str, formats: Sequence[str], pivot: int | None = None) -> str:
     return parse_moment(text, formats, pivot).date().isoformat()
 
@@ -129,7 +126,7 @@ def to_number(text: str, currency: str | None = None) -> str:
     if currency and currency in body:
         sign = "-" if body.startswith("-") else ""
         body = sign + body.lstrip("-").removeprefix(currency).strip()
-    if not body or not any(c.isdigit() for c in body) or not _NUMBER.fullmatch(body):
+    if not _NUMBER.fullmatch(body) or not re.search(r"[0-9]", body):
         raise CellError(
             f"{text!r} is not a number (only 1,234.5-style grouping is read"
             + (f", with an optional {currency}" if currency else "")
@@ -246,7 +243,7 @@ def age_band_converter(spec: Mapping[str, Any]) -> Callable[[str, str | None], s
 
 def pad(text: str, width: int, char: str = "0") -> str:
     """Left-pad a value of digits (a ZIP code, a beat) that lost its leading zeros."""
-    return text.rjust(width, char) if text.isdigit() else text
+    return text.rjust(width, char) if text.isascii() and text.isdigit() else text
 
 
 def in_range(text: str, low: Any, high: Any) -> bool:

@@ -208,3 +208,46 @@ def test_the_office_run_page_shows_counts_and_pages_of_source_cells(shootings, c
     text = more.get_data(as_text=True)
     assert "Cells 21–25 of 25" in text and "<code>x21</code>" in text
     assert client.get(f"/office/runs/{result.id}?limit=abc&offset=-4").status_code == 200
+
+
+DERIVED_ENTRY = """\
+dataset: police-shootings
+resources:
+  shootings:
+    source: {type: file, path: imports/shootings.csv, missing_values: ["NULL", "NA"]}
+    columns:
+      case_id: Case
+      occurred_on: {from: Date, function: date, formats: ["%m/%d/%y"], pivot: 1950}
+      reported_at: {from: Reported, function: datetime, formats: ["%m/%d/%Y %I:%M:%S %p"]}
+      weapons: {from: Weapons, function: list, separator: "|"}
+      shots_fired: {from: Shots, function: integer}
+      zip: {from: Zip, pad: 5}
+      hired_on: {from: Hired, function: date, formats: ["%m/%d/%Y"]}
+      armed_with: Armed
+    select:
+      # Years of service on the day, from a hire date that is itself never published.
+      age_band: "CAST(date_diff('year', CAST(hired_on AS DATE), CAST(occurred_on AS DATE)) AS VARCHAR) || ' years'"
+"""
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_derived_field_is_computed_by_the_entrys_select(shootings, client, officer):
+    entry = shootings.config.publishers_dir / "police-shootings.yaml"
+    entry.write_text(DERIVED_ENTRY)
+    _export(
+        shootings,
+        "Case,Date,Reported,Weapons,Shots,Zip,Hired,Armed\r\n"
+        "S-1,7/15/18,,gun,1,2134,03/01/2009,knife\r\n"
+        "S-2,1/02/20,,,0,60614,NULL,\r\n",
+    )
+
+    result = run(Portal(shootings.config), "police-shootings")
+    assert result.status.value == "succeeded", result.error
+    approve(shootings, officer, "police-shootings")
+
+    csv = client.get("/datasets/police-shootings/latest/shootings.csv").get_data(as_text=True)
+    assert csv.splitlines()[1:] == [
+        "S-1,2018-07-15,,gun,1,02134,9 years,knife",
+        "S-2,2020-01-02,,,0,60614,,",
+    ]
+    assert "2009" not in csv  # the helper field is never published

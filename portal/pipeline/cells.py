@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from portal.pipeline.normalise import BLANKED, ERROR, RAW, as_spec
@@ -21,6 +22,7 @@ FINDING_SCHEMA = {
     "field": pl.String,
     "note": pl.String,
     "value": pl.String,  # the source cell as read
+    "file": pl.String,  # the source file the row is in
     "cell": pl.String,  # the normalised cell validation saw
     "line": pl.Int64,  # where the row starts in the source (line, sheet row, record)
     "row": pl.Int64,  # row of the normalised table (header = 1), as validation numbers it
@@ -44,6 +46,8 @@ class SourceRead:
     blanked: list[str] = field(default_factory=list)
     primary_key: list[str] = field(default_factory=list)
     unique: list[str] = field(default_factory=list)
+    file: str | None = None  # the one source file's name
+    parts: tuple[tuple[str, int, int], ...] = ()  # combined files: (name, first line, its line)
 
 
 def empty_findings() -> pl.DataFrame:
@@ -85,6 +89,7 @@ def mapping_findings(read: SourceRead) -> pl.DataFrame:
                     field=pl.lit(target),
                     note=pl.col(prefix + target),
                     value=_value_of(read, target, names),
+                    file=pl.lit(None, dtype=pl.String),
                     cell=pl.lit(None, dtype=pl.String),
                     line=line,
                     row=pl.col("_i").cast(pl.Int64) + 2,
@@ -124,7 +129,36 @@ def validation_findings(read: SourceRead, frames: list[pl.DataFrame]) -> pl.Data
         by_field, on=["row", "field"], how="left"
     )
     joined = _first_occurrences(read, joined, table, line)
+    joined = joined.with_columns(file=pl.lit(None, dtype=pl.String))
     return joined.select(list(FINDING_SCHEMA)).cast(FINDING_SCHEMA)
+
+
+def locate(read: SourceRead, found: pl.DataFrame) -> pl.DataFrame:
+    """Name the file of each finding; lines of combined files become lines of their own file."""
+    if not read.parts:
+        return found.with_columns(file=pl.lit(read.file, dtype=pl.String))
+    starts = np.array([start for _, start, _ in read.parts])
+
+    def own(column: str) -> tuple[list[str | None], list[int | None]]:
+        files: list[str | None] = []
+        lines: list[int | None] = []
+        for line in found[column].to_list():
+            if line is None:
+                files.append(None)
+                lines.append(None)
+                continue
+            name, start, first = read.parts[max(0, int(np.searchsorted(starts, line, "right")) - 1)]
+            files.append(name)
+            lines.append(line - start + first)
+        return files, lines
+
+    files, lines = own("line")
+    _, first_lines = own("first_line")
+    return found.with_columns(
+        file=pl.Series(files, dtype=pl.String),
+        line=pl.Series(lines, dtype=pl.Int64),
+        first_line=pl.Series(first_lines, dtype=pl.Int64),
+    )
 
 
 def _first_occurrences(
@@ -184,7 +218,12 @@ def summary(read: SourceRead | None, findings: pl.DataFrame, *, samples: int = S
         }
     out: dict = {"fields": fields, "findings": findings.height}
     if read is not None:
-        out.update(source=read.source, unit=read.unit, ignoredColumns=read.ignored)
+        out.update(
+            source=read.source,
+            unit=read.unit,
+            ignoredColumns=read.ignored,
+            combined=bool(read.parts),  # lines are those of each combined file
+        )
     return out
 
 

@@ -79,14 +79,17 @@ def run_report(session: Session, config: Config, run_id: int, page: Page = Page(
 
 def describe_finding(finding: dict, unit: str) -> str:
     """One finding in words: where, which field, the source value, why."""
-    where = (
-        f"{unit} {finding['line']}" if finding.get("line") is not None else f"row {finding['row']}"
-    )
+    where = f"row {finding['row']} of the table"
+    if finding.get("line") is not None:
+        where = f"{unit} {finding['line']}"
+        where += f" of {finding['file']}" if finding.get("file") else ""
     value = finding.get("value")
     shown = repr(value) if value is not None else "(empty)"
     text = f"{where}: {finding['field'] or '(row)'} {shown} — {finding['kind']}: {finding['note']}"
     if finding.get("first_row") is not None:
         first = finding.get("first_line")
         earlier = f"{unit} {first}" if first is not None else f"row {finding['first_row']}"
+        if first is not None and finding.get("file"):
+            earlier += f" of {finding['file']}"
         text += f" (the same key as {earlier})"
     return text

@@ -31,6 +31,7 @@ from portal.models import Candidate, CandidateStatus, Dataset, Run, RunStatus, V
 from portal.pipeline.cells import (
     SourceRead,
     findings_path,
+    locate,
     mapping_findings,
     save_findings,
     summary,
@@ -424,8 +425,11 @@ def _source_read(
 ) -> SourceRead:
     schema = resource.table_schema
     key = schema.get("primaryKey") or []
+    single = fetched.path.name if fetched and fetched.path and not fetched.parts else None
     return SourceRead(
         resource=resource.name,
+        file=_source_file_name(resource, fetched) if single else None,
+        parts=fetched.parts if fetched else (),
         fields=resource.field_names,
         columns=resource.columns,
         work=work,
@@ -434,6 +438,18 @@ def _source_read(
         primary_key=[key] if isinstance(key, str) else list(key),
         unique=[f["name"] for f in schema["fields"] if (f.get("constraints") or {}).get("unique")],
     )
+
+
+def _source_file_name(resource: ResourceDefinition, fetched: Fetched) -> str:
+    """The name officers know the source by: its path, URL or upload's name."""
+    source = resource.source or {}
+    if source.get("type") == "sql":
+        return fetched.description
+    if source.get("type") == "file" and fetched.path is not None:
+        return str(source.get("path"))
+    if source.get("type") == "http":
+        return str(source.get("url"))
+    return fetched.path.name if fetched.path is not None else ""
 
 
 def _cell_report(
@@ -448,6 +464,7 @@ def _cell_report(
         found = pl.concat(
             [mapping_findings(read), validation_findings(read, kept.get(name, []))]
         ).sort("row", "field", nulls_last=True)
+        found = locate(read, found)
         save_findings(findings_path(config.reports_dir, run_id, name), found)
         cells[name] = summary(read, found)
     return cells
@@ -473,7 +490,10 @@ def _failure_summary(reports: Mapping[str, dict], cells: Mapping[str, dict]) -> 
                 continue
             shown = [s for s in counts["samples"] if s["kind"] == "failed"][:3]
             where = "; ".join(
-                f"{s['value']!r} on {cell['unit']} {s['line']}" if s["line"] else repr(s["value"])
+                f"{s['value']!r} on {cell['unit']} {s['line']}"
+                + (f" of {s['file']}" if cell.get("combined") else "")
+                if s["line"]
+                else repr(s["value"])
                 for s in shown
             )
             more = f" and {counts['failed'] - len(shown):,} more" if counts["failed"] > 3 else ""

@@ -56,10 +56,22 @@ def fetch_file(
             "so point `path` at a single workbook or JSON file"
         )
     target = workdir / safe_name("combined" + matches[0].suffix, "combined.csv")
-    sha256, size = save_chunks(_concatenated(matches), target)
+    line_counts: list[int] = []
+    sha256, size = save_chunks(_concatenated(matches, line_counts), target)
     names = ", ".join(m.name for m in matches)
+    parts, first = [], 1
+    for number, (match, count) in enumerate(zip(matches, line_counts, strict=True)):
+        # The first file keeps its header; each further file's lines start after its own.
+        parts.append((match.name, first, 1 if number == 0 else 2))
+        first += count
     return Fetched(
-        False, target, sha256, size, {}, f"files {source['path']} ({len(matches)}: {names})"
+        False,
+        target,
+        sha256,
+        size,
+        {},
+        f"files {source['path']} ({len(matches)}: {names})",
+        tuple(parts),
     )
 
 
@@ -77,28 +89,52 @@ def fetch_upload(source: Mapping[str, Any], workdir: Path, upload: Path | None) 
     return Fetched(False, target, sha256, size, {}, f"upload {upload.name}")
 
 
-def _concatenated(paths: list[Path]) -> Iterator[bytes]:
-    """The first file whole, then each further file without its header (which must match)."""
+class _LineCounter:
+    """Counts physical lines (\\n, \\r\\n or \\r) in chunks, as the CSV reader numbers them."""
+
+    def __init__(self) -> None:
+        self.breaks = 0
+        self.pending_cr = False
+
+    def add(self, chunk: bytes) -> bytes:
+        if not chunk:
+            return chunk
+        breaks = chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+        if self.pending_cr and chunk.startswith(b"\n"):
+            breaks -= 1  # the \r\n was split between two chunks
+        self.breaks += breaks
+        self.pending_cr = chunk.endswith(b"\r")
+        return chunk
+
+
+def _concatenated(paths: list[Path], line_counts: list[int] | None = None) -> Iterator[bytes]:
+    """The first file whole, then each further file without its header (which must match).
+
+    `line_counts` receives the number of lines each file adds to the combined file.
+    """
     first_header: bytes | None = None
     for path in paths:
+        counter = _LineCounter()
         with path.open("rb") as handle:
             header, eol, rest = _split_header(handle, path)
             if first_header is None:
                 first_header = header
-                yield header + eol + rest
+                yield counter.add(header + eol + rest)
             elif header.removeprefix(_BOM) != first_header.removeprefix(_BOM):
                 raise SourceUnreadable(
                     f"{path.name} does not have the same header as {paths[0].name}, so they "
                     f"cannot be combined: {_show(header)} instead of {_show(first_header)}"
                 )
             else:
-                yield rest
+                yield counter.add(rest)
             last = rest[-1:] if rest else eol[-1:]
             while chunk := handle.read(_CHUNK):
                 last = chunk[-1:]
-                yield chunk
+                yield counter.add(chunk)
         if last not in (b"\n", b"\r"):
-            yield b"\n"
+            yield counter.add(b"\n")
+        if line_counts is not None:
+            line_counts.append(counter.breaks)
 
 
 def _split_header(handle: Any, path: Path) -> tuple[bytes, bytes, bytes]:

@@ -61,6 +61,9 @@ class Fetched:
     size: int
     state: dict = field(default_factory=dict)
     description: str = ""
+    # Files combined into one (a glob): (file name, its first line in the combined file, the
+    # line that is in the file itself), so a report can name the file and line a row came from.
+    parts: tuple[tuple[str, int, int], ...] = ()
 
 
 def check_source(source: Any) -> None:

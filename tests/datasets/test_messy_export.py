@@ -173,8 +173,11 @@ def test_portal_report_pages_through_every_offending_cell(shootings, runner):
     assert shown.exit_code == 0, shown.output
     assert "shots_fired                       25        0        0" in shown.output
     assert "findings 1–25 of 25:" in shown.output
-    assert "line 2: shots_fired 'x1' — failed: 'x1' is not a whole number" in shown.output
-    assert "line 26: shots_fired 'x25'" in shown.output
+    assert (
+        "line 2 of imports/shootings.csv: shots_fired 'x1' — failed: 'x1' is not a whole number"
+        in shown.output
+    )
+    assert "line 26 of imports/shootings.csv: shots_fired 'x25'" in shown.output
 
     page = runner.invoke(
         main, ["report", str(result.id), "--json", "--limit", "5", "--offset", "5"]
@@ -182,8 +185,8 @@ def test_portal_report_pages_through_every_offending_cell(shootings, runner):
     data = json.loads(page.output)["resources"]["shootings"]
     assert data["total"] == 26 and len(data["findings"]) == 5 and data["offset"] == 5
     duplicate = runner.invoke(main, ["report", str(result.id), "--kind", "primary-key"])
-    assert "line 27: (row) (empty) — primary-key" in duplicate.output
-    assert "(the same key as line 4)" in duplicate.output
+    assert "line 27 of imports/shootings.csv: (row) (empty) — primary-key" in duplicate.output
+    assert "(the same key as line 4 of imports/shootings.csv)" in duplicate.output
     missing = runner.invoke(main, ["report", "999"])
     assert missing.exit_code == 1 and "no run number 999" in missing.output
 
@@ -251,3 +254,24 @@ def test_a_derived_field_is_computed_by_the_entrys_select(shootings, client, off
         "S-2,2020-01-02,,,0,60614,,",
     ]
     assert "2009" not in csv  # the helper field is never published
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_cells_of_combined_files_are_named_by_their_own_file_and_line(shootings):
+    entry = shootings.config.publishers_dir / "police-shootings.yaml"
+    entry.write_text(ENTRY.replace("imports/shootings.csv", "imports/shootings-*.csv"))
+    imports = shootings.config.data_dir / "imports"
+    imports.mkdir(parents=True)
+    header = "Case,Date,Reported,Weapons,Shots,Zip,Age,Armed\r\n"
+    (imports / "shootings-a.csv").write_text(
+        header + "S-1,7/15/18,,,1,2134,7,\r\nS-2,7/16/18,,,x,2134,7,\r\n", newline=""
+    )
+    (imports / "shootings-b.csv").write_text(
+        header + "S-3,7/17/18,,,2,2134,7,\n\nS-4,7/18/18,,,1 1,2134,7,\n", newline=""
+    )
+
+    result = run(Portal(shootings.config), "police-shootings")
+
+    assert result.status.value == "failed"
+    assert "'x' on line 3 of shootings-a.csv" in result.error
+    assert "'1 1' on line 4 of shootings-b.csv" in result.error

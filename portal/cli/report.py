@@ -61,3 +61,9 @@ def report(
             click.echo(f"  findings {first}–{last} of {part['total']:,}:")
             for finding in part["findings"]:
                 click.echo("    " + describe_finding(finding, part["unit"]))
+    if data["privacy"]:
+        click.echo("\nprivacy guard")
+        for name, entry in data["privacy"].items():
+            for key, value in entry.items():
+                shown = value if isinstance(value, str | int) else json.dumps(value, default=str)
+                click.echo(f"  {name}: {key}: {shown}")

@@ -95,7 +95,7 @@ EXPECTED = [
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_every_published_format_holds_what_the_source_says(shootings, client, officer):
+def test_every_published_format_holds_what_the_source_says(shootings, client, officer, runner):
     _export(shootings, EXPORT)
 
     result = run(shootings, "police-shootings")
@@ -128,6 +128,10 @@ def test_every_published_format_holds_what_the_source_says(shootings, client, of
     with shootings.db.session() as session:
         cells = session.get(Run, result.id).report["cells"]["shootings"]
     assert cells["ignoredColumns"] == ["(column 9, no name)"]  # listed, never published
+    shown = runner.invoke(main, ["report", str(result.id)]).output
+    assert "every cell was read and is valid" in shown
+    assert "source columns ignored: (column 9, no name)" in shown
+    assert "privacy guard\n  shootings: dropped: " in shown
     assert cells["source"] == "file imports/shootings.csv"
 
 

@@ -228,7 +228,10 @@ def _execute(
         name: {f: c["failed"] for f, c in cell["fields"].items() if c["failed"]}
         for name, cell in cells.items()
     }
-    valid = all(r["valid"] for r in reports.values()) and not any(failed.values())
+    for name, fields in failed.items():
+        if fields:
+            _add_mapping_errors(reports[name], cells[name])
+    valid = all(r["valid"] for r in reports.values())
     report = {"valid": valid, "resources": reports, "cells": cells}
     run.report = report
     laps.lap("validate")
@@ -479,6 +482,34 @@ def _naming(resource: str, definition: DatasetDefinition) -> Iterator[None]:
         if sum(r.source is not None for r in definition.resources) < 2:
             raise
         raise type(error)(f"{resource}: {error}") from error
+
+
+def _add_mapping_errors(report: dict, cells: dict) -> None:
+    """Cells no mapping could read are validation errors too, first in the resource's report."""
+    samples = [
+        {
+            "rowNumber": sample["row"],
+            "fieldNumber": None,
+            "fieldName": field,
+            "cell": sample["value"],
+            "note": f"{sample['note']} ({cells['unit']} {sample['line']} of {sample['file']})"
+            if sample["line"] is not None
+            else sample["note"],
+        }
+        for field, counts in cells["fields"].items()
+        for sample in counts["samples"]
+        if sample["kind"] == "failed"
+    ]
+    count = sum(counts["failed"] for counts in cells["fields"].values())
+    group = {
+        "type": "mapping-error",
+        "title": "Cell its mapping cannot read",
+        "count": count,
+        "sample": samples,
+    }
+    report["groups"] = [group, *report["groups"]]
+    report["errorCount"] += count
+    report["valid"] = False
 
 
 def _failure_summary(reports: Mapping[str, dict], cells: Mapping[str, dict]) -> str:

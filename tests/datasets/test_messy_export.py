@@ -121,9 +121,13 @@ def test_every_published_format_holds_what_the_source_says(shootings, client, of
     api = client.get("/api/v1/datasets/police-shootings/resources/shootings/rows").get_json()
     first = api["rows"][0]
     assert first["occurred_on"] == "2018-07-15"
-    assert first["reported_at"].startswith("2015-02-10T00:00:00")
+    assert first["reported_at"] == "2015-02-10T00:00:00"
     assert first["zip"] == "02134" and first["weapons"] == "gun;gun;knife"
     assert first["armed_with"] is None and first["age_band"] == "under-18"
+
+    page = client.get("/datasets/police-shootings/").get_data(as_text=True)  # the preview
+    assert "2018-07-15" in page and "02134" in page and "gun;gun;knife" in page
+    assert "NULL" not in page and "7/15/18" not in page
 
     with shootings.db.session() as session:
         cells = session.get(Run, result.id).report["cells"]["shootings"]

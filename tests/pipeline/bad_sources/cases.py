@@ -408,7 +408,7 @@ CASES = [
         "bad-date",
         r"incidents\.incident_date: 1 cell cannot be read \('2024-13-45 10:00' on line 6\)",
         lambda e: e.csv(e.edited(4, "OccurredAt", "2024-13-45 10:00")),
-        groups=("constraint-error",),
+        groups=("mapping-error", "constraint-error"),
     ),
     Case("duplicate-primary-key", SCHEMA, _duplicate_key, groups=("primary-key",)),
 ]

@@ -28,20 +28,18 @@ from portal.errors import (
     ValidationFailed,
 )
 from portal.models import Candidate, CandidateStatus, Dataset, Run, RunStatus, Version, utcnow
-from portal.pipeline.cells import (
-    SourceRead,
-    findings_path,
-    locate,
-    mapping_findings,
-    save_findings,
-    summary,
-    validation_findings,
-)
+from portal.pipeline.cells import SourceRead
 from portal.pipeline.derive import derive
 from portal.pipeline.guard import guard_dataset
 from portal.pipeline.heartbeat import Heartbeat
 from portal.pipeline.normalise import aggregate, normalise
 from portal.pipeline.stage import stage_resource
+from portal.pipeline.verdict import (
+    add_mapping_errors,
+    cell_report,
+    source_read,
+    summary_of,
+)
 from portal.privacy.rules import PrivacyGuardFailed
 from portal.releases.diff import diff_tables
 from portal.releases.review import publish
@@ -223,20 +221,20 @@ def _execute(
         sinks={name: kept[name].append for name in tables},
     )
     run.row_count = sum(report["rowCount"] for report in reports.values())
-    cells = _cell_report(config, run.id, reads, kept)
+    cells = cell_report(config, run.id, reads, kept)
     failed = {
         name: {f: c["failed"] for f, c in cell["fields"].items() if c["failed"]}
         for name, cell in cells.items()
     }
     for name, fields in failed.items():
         if fields:
-            _add_mapping_errors(reports[name], cells[name])
+            add_mapping_errors(reports[name], cells[name])
     valid = all(r["valid"] for r in reports.values())
     report = {"valid": valid, "resources": reports, "cells": cells}
     run.report = report
     laps.lap("validate")
     if not valid:
-        raise ValidationFailed(_failure_summary(reports, cells), report)
+        raise ValidationFailed(failure_summary(reports, cells), report)
 
     guard = guard_dataset(definition, tables, sources, config=config, workdir=workdir)
     report["privacy"] = guard.report
@@ -248,7 +246,7 @@ def _execute(
         report["guarded"] = guarded
         raise PrivacyGuardFailed(
             "after the privacy guard the data no longer matches its schema "
-            f"({_summary(guarded).split(': ', 1)[1]}); check the privacy declaration",
+            f"({summary_of(guarded).split(': ', 1)[1]}); check the privacy declaration",
             report,
         )
     laps.lap("validate after the guard")
@@ -362,9 +360,6 @@ def _fetch_all(
     return fetched
 
 
-UNITS = {"csv": "line", "xlsx": "row", "json": "record"}
-
-
 def _normalise_all(
     definition: DatasetDefinition,
     fetched: Mapping[str, Fetched],
@@ -402,7 +397,7 @@ def _normalise_all(
             pl.scan_parquet(work).select(resource.field_names).sink_csv(
                 tables[resource.name], **CSV_OPTIONS
             )
-            reads[resource.name] = _source_read(
+            reads[resource.name] = source_read(
                 resource, work, fetched[resource.name], table_format(source_spec, path)
             )
             reads[resource.name].ignored = normalised.ignored_columns
@@ -419,58 +414,8 @@ def _normalise_all(
         ).sink_csv(tables[resource.name], **CSV_OPTIONS)
         work = out / f"{resource.name}.parquet"
         pl.scan_csv(tables[resource.name], infer_schema=False).sink_parquet(work)
-        reads[resource.name] = _source_read(resource, work, None, None)
+        reads[resource.name] = source_read(resource, work, None, None)
     return tables, sources, reads
-
-
-def _source_read(
-    resource: ResourceDefinition, work: Path, fetched: Fetched | None, fmt: str | None
-) -> SourceRead:
-    schema = resource.table_schema
-    key = schema.get("primaryKey") or []
-    single = fetched.path.name if fetched and fetched.path and not fetched.parts else None
-    return SourceRead(
-        resource=resource.name,
-        file=_source_file_name(resource, fetched) if single else None,
-        parts=fetched.parts if fetched else (),
-        fields=resource.field_names,
-        columns=resource.columns,
-        work=work,
-        source=fetched.description if fetched else f"derived from {resource.aggregate['from']}",
-        unit=UNITS.get(fmt or "", "row"),
-        primary_key=[key] if isinstance(key, str) else list(key),
-        unique=[f["name"] for f in schema["fields"] if (f.get("constraints") or {}).get("unique")],
-    )
-
-
-def _source_file_name(resource: ResourceDefinition, fetched: Fetched) -> str:
-    """The name officers know the source by: its path, URL or upload's name."""
-    source = resource.source or {}
-    if source.get("type") == "sql":
-        return fetched.description
-    if source.get("type") == "file" and fetched.path is not None:
-        return str(source.get("path"))
-    if source.get("type") == "http":
-        return str(source.get("url"))
-    return fetched.path.name if fetched.path is not None else ""
-
-
-def _cell_report(
-    config: Config,
-    run_id: int,
-    reads: Mapping[str, SourceRead],
-    kept: Mapping[str, list[pl.DataFrame]],
-) -> dict[str, dict]:
-    """Every finding of each resource saved for paging; counts and samples per field returned."""
-    cells = {}
-    for name, read in reads.items():
-        found = pl.concat(
-            [mapping_findings(read), validation_findings(read, kept.get(name, []))]
-        ).sort("row", "field", nulls_last=True)
-        found = locate(read, found)
-        save_findings(findings_path(config.reports_dir, run_id, name), found)
-        cells[name] = summary(read, found)
-    return cells
 
 
 @contextmanager
@@ -482,69 +427,3 @@ def _naming(resource: str, definition: DatasetDefinition) -> Iterator[None]:
         if sum(r.source is not None for r in definition.resources) < 2:
             raise
         raise type(error)(f"{resource}: {error}") from error
-
-
-def _add_mapping_errors(report: dict, cells: dict) -> None:
-    """Cells no mapping could read are validation errors too, first in the resource's report."""
-    samples = [
-        {
-            "rowNumber": sample["row"],
-            "fieldNumber": None,
-            "fieldName": field,
-            "cell": sample["value"],
-            "note": f"{sample['note']} ({cells['unit']} {sample['line']} of {sample['file']})"
-            if sample["line"] is not None
-            else sample["note"],
-        }
-        for field, counts in cells["fields"].items()
-        for sample in counts["samples"]
-        if sample["kind"] == "failed"
-    ]
-    count = sum(counts["failed"] for counts in cells["fields"].values())
-    group = {
-        "type": "mapping-error",
-        "title": "Cell its mapping cannot read",
-        "count": count,
-        "sample": samples,
-    }
-    report["groups"] = [group, *report["groups"]]
-    report["errorCount"] += count
-    report["valid"] = False
-
-
-def _failure_summary(reports: Mapping[str, dict], cells: Mapping[str, dict]) -> str:
-    """What failed: cells no mapping could read (first ones named), then schema problems."""
-    parts = []
-    for name, cell in cells.items():
-        for field, counts in cell["fields"].items():
-            if not counts["failed"]:
-                continue
-            shown = [s for s in counts["samples"] if s["kind"] == "failed"][:3]
-            where = "; ".join(
-                f"{s['value']!r} on {cell['unit']} {s['line']}"
-                + (f" of {s['file']}" if cell.get("combined") else "")
-                if s["line"]
-                else repr(s["value"])
-                for s in shown
-            )
-            more = f" and {counts['failed'] - len(shown):,} more" if counts["failed"] > 3 else ""
-            count = counts["failed"]
-            cells_word = "1 cell cannot" if count == 1 else f"{count:,} cells cannot"
-            parts.append(f"{name}.{field}: {cells_word} be read ({where}{more})")
-    message = ""
-    if parts:
-        message = "cells the mapping cannot read without changing them: " + "; ".join(parts)
-    if not all(r["valid"] for r in reports.values()):
-        message = "; ".join(m for m in (message, _summary(reports)) if m)
-    return message
-
-
-def _summary(reports: Mapping[str, dict]) -> str:
-    parts = []
-    for name, report in reports.items():
-        if report["valid"]:
-            continue
-        kinds = ", ".join(f"{g['count']:,} × {g['title'].lower()}" for g in report["groups"])
-        count = report["errorCount"]
-        parts.append(f"{name}: {count:,} {'problem' if count == 1 else 'problems'} ({kinds})")
-    return "the data does not match its schema: " + "; ".join(parts)

@@ -37,6 +37,7 @@ from portal.pipeline.stage import stage_resource
 from portal.pipeline.verdict import (
     add_mapping_errors,
     cell_report,
+    failure_summary,
     source_read,
     summary_of,
 )

@@ -120,7 +120,7 @@ def validate_with_lookups(
     # The readers check UTF-8 as they go, so a valid file is read once, not twice; a file
     # that is not UTF-8 gets nothing but its encoding error, as before any other finding.
     try:
-        return checked_table(schema, path, lookups, sample_size)
+        return checked_table(schema, path, lookups, sample_size, sink)
     except (source.NotUtf8, UnicodeDecodeError):
         try:
             source.check_utf8(path)
@@ -131,7 +131,9 @@ def validate_with_lookups(
         raise
 
 
-def checked_table(schema: dict, path: Path, lookups: Lookups, sample_size: int) -> dict:
+def checked_table(
+    schema: dict, path: Path, lookups: Lookups, sample_size: int, sink: Sink | None = None
+) -> dict:
     table = Table(schema, path)
 
     def run(batches: Callable[[], Iterator[source.Batch]]) -> dict:

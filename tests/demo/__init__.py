@@ -9,7 +9,7 @@ import polars as pl
 import yaml
 from frictionless import Report, Resource, Schema
 
-from portal.pipeline.normalise import normalise
+from portal.pipeline.normalise import ERROR, normalise
 from publishers.connectors import read_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +51,10 @@ def map_and_validate(
     entry = publisher_entry(slug)["resources"][resource]
     schema = table_schema(slug, resource)
     source = read_source(data_dir, slug, resource, workdir / "read")
-    table = normalise(source.lazy(), entry["columns"], schema).collect()
+    mapped = normalise(source.lazy(), entry["columns"], schema).frame.collect()
+    failed = [c for c in mapped.columns if c.startswith(ERROR) and mapped[c].is_not_null().any()]
+    assert not failed, f"demo cells no mapping can read: {failed}"
+    table = mapped.select([f["name"] for f in schema["fields"]])
     path = workdir / f"{slug}-{resource}.csv"
     table.write_csv(path)
     described = Resource(

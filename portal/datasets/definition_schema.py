@@ -416,7 +416,7 @@ DATASET_META = {
                 "url": {"type": "string", "description": "or a contact form's address"},
             },
             "additionalProperties": False,
-            "description": "who answers questions about the dataset (\"About this dataset\")",
+            "description": 'who answers questions about the dataset ("About this dataset")',
         },
         "figures": {
             "description": "headline figures and charts, each key as `portal/figures/spec.py` "

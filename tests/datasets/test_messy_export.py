@@ -237,7 +237,9 @@ resources:
       armed_with: Armed
     select:
       # Years of service on the day, from a hire date that is itself never published.
-      age_band: "CAST(date_diff('year', CAST(hired_on AS DATE), CAST(occurred_on AS DATE)) AS VARCHAR) || ' years'"
+      age_band: >-
+        CAST(date_diff('year', CAST(hired_on AS DATE), CAST(occurred_on AS DATE)) AS VARCHAR)
+        || ' years'
 """
 
 

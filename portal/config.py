@@ -24,6 +24,39 @@ def is_throwaway_folder(data_dir: Path) -> bool:
     return data_dir.resolve() in _THROWAWAY_FOLDERS
 
 
+SECRET_KEY_FILE = "secret-key"
+
+
+def shared_secret_key(data_dir: Path) -> str:
+    """The demo's SECRET_KEY, kept in `secret-key` (mode 0600) in the data folder.
+
+    Every gunicorn worker builds its own Config: a key made up per process would make one
+    worker's CSRF tokens and sessions invalid in the next ("Form expired"). The first process
+    writes the key to a private temporary file and links it into place, so the file appears
+    whole or not at all; the others read that one.
+    """
+    path = data_dir / SECRET_KEY_FILE
+    if not path.is_file():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        temporary = data_dir / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(temporary, path)  # fails if another process linked its key first
+            except FileExistsError:
+                pass
+        finally:
+            temporary.unlink(missing_ok=True)
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise ConfigurationError(f"{path} holds no usable secret key; delete it to make a new one")
+    return key
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the portal needs to know about its surroundings.
@@ -33,7 +66,8 @@ class Config:
     PORTAL_DATA_DIR  database, staged candidates and published versions; default ./instance
     SECRET_KEY       signs sessions and CSRF tokens; required unless PORTAL_DEMO/PORTAL_DEBUG
     PORTAL_BASE_URL  absolute URL the public reaches the portal at; default http://127.0.0.1:8000
-    PORTAL_DEMO      "1" for the demo portal: a random SECRET_KEY is made up when none is given
+    PORTAL_DEMO      "1" for the demo portal: without SECRET_KEY, one random key is made up once
+                     and kept in `secret-key` in the data folder, so all workers share it
     PORTAL_DEBUG     "1" for development: same leniency as the demo
     PORTAL_SCHEMAS_DIR, PORTAL_PUBLISHERS_DIR  dataset definitions; default: the repo's folders
     PORTAL_SOURCE_<NAME>  the value of ${NAME} in publisher entries (source secrets)
@@ -80,7 +114,7 @@ class Config:
                     '(python -c "import secrets; print(secrets.token_hex(32))"), '
                     "or set PORTAL_DEMO=1 for a throwaway demo portal."
                 )
-            secret_key = secrets.token_hex(32)
+            secret_key = shared_secret_key(data_dir) if demo or debug else secrets.token_hex(32)
         config = cls(
             data_dir=data_dir,
             database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'portal.db'}",

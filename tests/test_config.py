@@ -39,11 +39,35 @@ def test_environment_variables_are_read(tmp_path):
     }
 
 
-def test_a_missing_secret_key_is_a_clear_error_outside_demo_and_debug():
+def test_a_missing_secret_key_is_a_clear_error_outside_demo_and_debug(tmp_path):
     with pytest.raises(ConfigurationError, match="SECRET_KEY is not set"):
         Config.from_env({})
-    assert Config.from_env({"PORTAL_DEMO": "1"}).secret_key
-    assert Config.from_env({"PORTAL_DEBUG": "true"}).secret_key
+    folder = {"PORTAL_DATA_DIR": str(tmp_path)}
+    assert Config.from_env({**folder, "PORTAL_DEMO": "1"}).secret_key
+    assert Config.from_env({**folder, "PORTAL_DEBUG": "true"}).secret_key
+
+
+def test_a_demo_keeps_one_secret_key_in_its_data_folder(tmp_path):
+    demo = {"PORTAL_DATA_DIR": str(tmp_path / "data"), "PORTAL_DEMO": "1"}
+    first, second = Config.from_env(demo), Config.from_env(demo)
+
+    key_file = tmp_path / "data" / "secret-key"
+    assert first.secret_key == second.secret_key == key_file.read_text().strip()
+    assert len(first.secret_key) == 64
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in key_file.parent.iterdir()] == ["secret-key"]  # no temporary left
+    # A SECRET_KEY given in the environment still wins, and the file is left alone.
+    assert Config.from_env({**demo, "SECRET_KEY": "given"}).secret_key == "given"
+    assert (
+        Config.from_env({"PORTAL_DATA_DIR": str(tmp_path / "other"), "PORTAL_DEMO": "1"}).secret_key
+        != first.secret_key
+    )
+
+
+def test_a_damaged_demo_key_file_is_a_clear_error(tmp_path):
+    (tmp_path / "secret-key").write_text("\n")
+    with pytest.raises(ConfigurationError, match="no usable secret key"):
+        Config.from_env({"PORTAL_DATA_DIR": str(tmp_path), "PORTAL_DEMO": "1"})
 
 
 def test_the_app_refuses_to_start_without_a_secret_key(monkeypatch):

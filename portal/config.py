@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ def is_throwaway_folder(data_dir: Path) -> bool:
     return data_dir.resolve() in _THROWAWAY_FOLDERS
 
 
-SECRET_KEY_FILE = "secret-key"
+SECRET_KEY_FILE = "secret-key"  # noqa: S105 — a file name, not a secret
 
 
 def shared_secret_key(data_dir: Path) -> str:
@@ -45,10 +46,9 @@ def shared_secret_key(data_dir: Path) -> str:
                 handle.write(secrets.token_hex(32) + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
-            try:
-                os.link(temporary, path)  # fails if another process linked its key first
-            except FileExistsError:
-                pass
+            # Fails if another process linked its key first: then everyone uses that one.
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)
     key = path.read_text(encoding="ascii").strip()

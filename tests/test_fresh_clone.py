@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 # A pytest plugin for the copy's run: it records every file the process opens that lies
 # under the watched folders, and writes them out when the run ends.
-WATCHER = '''
+WATCHER = """
 import atexit, json, os, sys
 
 WATCHED = json.loads(os.environ["WATCH_FOLDERS"])
@@ -46,7 +46,7 @@ sys.addaudithook(hook)
 def report():
     with open(os.environ["WATCH_REPORT"], "w") as handle:
         json.dump(sorted(SEEN), handle)
-'''
+"""
 
 
 def tracked_files(root: Path) -> list[str]:

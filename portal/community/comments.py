@@ -29,19 +29,35 @@ KIND_LABELS = {
 def submit_comment(
     session: Session, dataset: Dataset, kind: str, body: str | None, name: str | None = None
 ) -> Comment:
-    """Hold a resident's comment for moderation; nothing is public until a moderator says so."""
+    """Hold a resident's comment for moderation; nothing is public until a moderator says so.
+
+    Every field is checked before anything is refused, so the form can show all problems.
+    """
+    problems: dict[str, str] = {}
     try:
         chosen = CommentKind(kind)
     except ValueError:
-        raise FeedbackRejected("Choose a comment, a question or a problem in the data.") from None
+        problems["kind"] = "Choose a comment, a question or a problem in the data."
+    try:
+        text = resident_text(
+            body, field="Your comment", max_length=MAX_BODY, required=True, session=session
+        )
+    except FeedbackRejected as error:
+        problems["body"] = str(error)
+    try:
+        shown_name = resident_text(
+            name, field="Name to show", max_length=MAX_NAME, session=session
+        )
+    except FeedbackRejected as error:
+        problems["name"] = str(error)
+    if problems:
+        raise FeedbackRejected.collect(problems)
     comment = Comment(
         dataset=dataset,
         kind=chosen,
         status=CommentStatus.PENDING,
-        body=resident_text(
-            body, field="Your comment", max_length=MAX_BODY, required=True, session=session
-        ),
-        author_name=resident_text(name, field="Name", max_length=MAX_NAME, session=session),
+        body=text,
+        author_name=shown_name,
     )
     session.add(comment)
     session.flush()
@@ -113,6 +129,34 @@ def reject_comment(session: Session, comment: Comment, moderator: str, reason: s
     return comment
 
 
+def unpublish_comment(
+    session: Session, comment: Comment, moderator: str, reason: str | None
+) -> Comment:
+    """Take a published comment (and its answer) off the public pages; the reason is audited."""
+    if comment.status != CommentStatus.PUBLISHED:
+        raise FeedbackRejected(
+            f"Comment {comment.id} is not published, so it cannot be unpublished."
+        )
+    reason = resident_text(
+        reason,
+        field="Reason for unpublishing",
+        max_length=MAX_REASON,
+        required=True,
+        scrubbed=False,
+    )
+    _moderate(comment, CommentStatus.UNPUBLISHED, moderator)
+    audit.record(
+        session,
+        moderator,
+        "comment.unpublish",
+        "comment",
+        comment.id,
+        dataset=comment.dataset.slug,
+        reason=reason,
+    )
+    return comment
+
+
 def answer_comment(session: Session, comment: Comment, moderator: str, answer: str) -> Comment:
     """Answer publicly; a pending comment is published with its answer.
 
@@ -122,6 +166,10 @@ def answer_comment(session: Session, comment: Comment, moderator: str, answer: s
     text = resident_text(
         answer, field="Answer", max_length=MAX_ANSWER, required=True, session=session
     )
+    if comment.status not in (CommentStatus.PENDING, CommentStatus.PUBLISHED):
+        raise FeedbackRejected(
+            f"Comment {comment.id} was {comment.status.value}: publish it first."
+        )
     if comment.status != CommentStatus.PUBLISHED:
         _moderate(comment, CommentStatus.PUBLISHED, moderator)
     comment.answer, comment.answered_at, comment.answered_by = text, utcnow(), moderator

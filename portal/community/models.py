@@ -27,6 +27,7 @@ class CommentStatus(enum.StrEnum):
     PENDING = "pending"
     PUBLISHED = "published"
     REJECTED = "rejected"
+    UNPUBLISHED = "unpublished"  # was public, taken down by a moderator (reason in the audit log)
 
 
 class Comment(Base):
@@ -109,10 +110,9 @@ class SurveyAnswer(Base):
 
 
 class SurveySubmissionKey(Base):
-    """A keyed hash of (survey, client address, day): rejects a second answer the same day.
-
-    Not linked to any response, and deleted once its day is over.
-    """
+    """A keyed hash of a browser's token, or of an address's n-th answer of a day, for one
+    survey (portal.community.surveys). Not linked to any response; deleted after `day`
+    (the survey's closing day for a browser, the answering day for an address)."""
 
     __tablename__ = "survey_submission_keys"
 

@@ -1,9 +1,16 @@
 """Community surveys: admins publish them, residents answer without an account.
 
-Duplicates are limited without keeping personal data: a second answer to the same survey
-from the same client address on the same day is refused by a keyed hash (HMAC-SHA-256 with
-the portal's secret key) of (survey, address, day). The hash is not linked to the response,
-the address itself is never stored, and the keys are deleted once their day is over.
+Duplicates are limited without keeping personal data, and without refusing households,
+libraries or phones that share one network address:
+
+- per browser: the survey page gives each browser a random token (a cookie); a second answer
+  to the same survey with the same token is refused, until the survey closes;
+- per address: at most ADDRESS_DAILY_LIMIT answers to one survey from one network address a
+  day, a generous cap against scripted stuffing.
+
+Both are recognised by keyed hashes (HMAC-SHA-256 with the portal's secret key), never stored
+with the response; neither the token nor the address is stored. A browser's key is deleted
+once its survey has closed, an address's once its day is over.
 """
 
 from __future__ import annotations
@@ -62,6 +69,10 @@ DISTRICTS = {
 MAX_QUESTIONS = 8
 MAX_QUESTION_LENGTH = 300
 MAX_FREE_TEXT = 1000
+# Answers to one survey from one network address in one day (a library, a school, a carrier's
+# shared mobile address); each browser still answers once.
+ADDRESS_DAILY_LIMIT = 50
+ALREADY_ANSWERED = "This survey was already answered from this browser."
 
 
 def quarter_of(day: date) -> str:
@@ -158,9 +169,9 @@ def recent_free_text(session: Session, survey: Survey, limit: int = 20) -> list[
     )
 
 
-def submission_digest(secret: str, survey_id: int, client: str, day: date) -> str:
-    """The keyed hash that recognises a second answer from one address on one day."""
-    message = f"{survey_id}\x1f{client}\x1f{day.isoformat()}".encode()
+def submission_digest(secret: str, survey_id: int, *parts: object) -> str:
+    """The keyed hash that recognises a browser, or an address's n-th answer of a day."""
+    message = "\x1f".join(str(p) for p in (survey_id, *parts)).encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -172,29 +183,53 @@ def submit_response(
     district: str | None,
     free_text: str | None,
     client: str,
+    browser: str | None,
     secret: str,
     today: date,
 ) -> SurveyResponse:
-    """Record one resident's answers; their address only ever enters the keyed hash."""
+    """Record one resident's answers; their browser token and address only enter keyed hashes.
+
+    Every field is checked before anything is refused, so the form can show all problems.
+    """
     if not survey.is_open(today):
         raise SurveyClosed(f"“{survey.title}” is not open for answers today.")
+    problems: dict[str, str] = {}
+    scores = text = None
+    try:
+        scores = _scores(survey, answers)
+    except FeedbackRejected as error:
+        problems["answers"] = str(error)
     if district not in DISTRICTS:
-        raise FeedbackRejected("Choose your district, or “I don't know”.")
-    scores = _scores(survey, answers)
-    text = resident_text(
-        free_text, field="Anything else", max_length=MAX_FREE_TEXT, session=session
-    )
-    # Keys of past days have done their job: keep nothing longer than needed.
+        problems["district"] = "Choose your district, or “I don't know”."
+    try:
+        text = resident_text(
+            free_text, field="Anything else", max_length=MAX_FREE_TEXT, session=session
+        )
+    except FeedbackRejected as error:
+        problems["free_text"] = str(error)
+    if problems:
+        raise FeedbackRejected.collect(problems)
+    # Keys that have done their job: keep nothing longer than needed.
     session.execute(delete(SurveySubmissionKey).where(SurveySubmissionKey.day < today))
-    digest = submission_digest(secret, survey.id, client, today)
-    if session.get(SurveySubmissionKey, (survey.id, digest)) is not None:
-        raise DuplicateSubmission("This survey was already answered from your address today.")
+    keys = [_address_key(session, survey, secret, client, today)]
+    if browser:
+        keys.append(
+            SurveySubmissionKey(
+                survey_id=survey.id,
+                digest=submission_digest(secret, survey.id, "browser", browser),
+                day=survey.closes_on,
+            )
+        )
+        if session.get(SurveySubmissionKey, (survey.id, keys[-1].digest)) is not None:
+            raise DuplicateSubmission(ALREADY_ANSWERED)
     try:
         with session.begin_nested():
-            session.add(SurveySubmissionKey(survey_id=survey.id, digest=digest, day=today))
-    except IntegrityError as error:  # two answers at the same moment
+            session.add_all(keys)
+    except IntegrityError as error:  # two answers at the same moment (a double click, or two
+        # people behind one address): nothing is kept, and sending again says which it was
         raise DuplicateSubmission(
-            "This survey was already answered from your address today."
+            "Another answer from this browser or network address was being recorded at the "
+            "same moment, so yours was not. Please send it again."
         ) from error
     response = SurveyResponse(
         survey_id=survey.id,
@@ -206,6 +241,31 @@ def submit_response(
     session.add(response)
     session.flush()
     return response
+
+
+def _address_key(
+    session: Session, survey: Survey, secret: str, client: str, today: date
+) -> SurveySubmissionKey:
+    """The first of the address's ADDRESS_DAILY_LIMIT places of the day still free."""
+    places = [
+        submission_digest(secret, survey.id, "address", client, today.isoformat(), n)
+        for n in range(ADDRESS_DAILY_LIMIT)
+    ]
+    taken = set(
+        session.scalars(
+            select(SurveySubmissionKey.digest).where(
+                SurveySubmissionKey.survey_id == survey.id,
+                SurveySubmissionKey.digest.in_(places),
+            )
+        )
+    )
+    free = next((digest for digest in places if digest not in taken), None)
+    if free is None:
+        raise DuplicateSubmission(
+            f"This survey has had {ADDRESS_DAILY_LIMIT} answers from your network address "
+            "today, the most it takes from one address in a day. Please try again tomorrow."
+        )
+    return SurveySubmissionKey(survey_id=survey.id, digest=free, day=today)
 
 
 def _scores(survey: Survey, answers: Mapping[int, object]) -> dict[int, int]:

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+import secrets
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_limiter.util import get_remote_address
 
 from portal.community import comments, surveys, trust
@@ -17,12 +29,22 @@ from portal.datasets import browse
 from portal.errors import UnknownDataset
 from portal.extensions import db_session, limiter, portal, storage
 from portal.models import Dataset, utcnow
+from portal.web.public import dataset_page
 
 community = Blueprint("community", __name__)
 # Per client address; a household or office behind one address shares the budget.
 COMMENT_RATE_LIMIT = "5 per hour"
-SURVEY_RATE_LIMIT = "10 per hour"
+# Generous: a library or a carrier's shared mobile address carries many residents; each browser
+# answers a survey once (portal.community.surveys), and this only slows scripted stuffing.
+SURVEY_RATE_LIMIT = "30 per hour"
+BROWSER_COOKIE = "survey_browser"  # a random token: one answer per survey per browser
+BROWSER_COOKIE_DAYS = 365
+MISSING_BROWSER_COOKIE = (
+    "Your browser did not send the survey's token (a cookie), so your answers were not "
+    "recorded yet. They are kept below: please send them again."
+)
 HONEYPOT = "website"  # hidden from people; bots fill every field they find
+COMMENT_SENT = "comment-sent"  # a flash shown beside the comment form, not at the page's top
 
 
 @community.app_context_processor
@@ -31,6 +53,7 @@ def _comment_helpers() -> dict:
         "dataset_comments": lambda dataset: comments.published_comments(db_session(), dataset),
         "comment_kinds": comments.KIND_LABELS,
         "comment_limits": {"body": comments.MAX_BODY, "name": comments.MAX_NAME},
+        "comment_sent": COMMENT_SENT,
     }
 
 
@@ -54,15 +77,29 @@ def comment_post(slug: str) -> Response | tuple[str, int]:
         return _refuse(400, "Comment not accepted", "The comment could not be accepted.")
     session = db_session()
     try:
-        comments.submit_comment(
+        comment = comments.submit_comment(
             session, dataset, form.get("kind", ""), form.get("body"), form.get("name")
         )
         session.commit()
     except FeedbackRejected as error:
         session.rollback()
-        return _refuse(400, "Comment not accepted", f"{error} Go back to change it.")
-    flash("Thank you. Your comment will appear here once a moderator has read it.", "success")
-    return redirect(url_for("public.dataset", slug=slug, _anchor="comments"), 303)
+        # The dataset page again, its form showing each problem beside its field with the
+        # text as sent; the form's address ends in #write-comment, so that is where it opens.
+        page, _ = dataset_page(dataset, comment_form={**form.to_dict(), "problems": error.problems})
+        return page, 400
+    flash(
+        f"Thank you. Your comment is number {comment.id}; it will appear on this page once a "
+        "moderator has read it.",
+        COMMENT_SENT,
+    )
+    return redirect(url_for("public.dataset", slug=slug, _anchor="write-comment"), 303)
+
+
+@community.get("/datasets/<slug>/comments")
+def comment_form(slug: str) -> Response:
+    """The form's own address (reloaded or bookmarked after a refusal) leads back to it."""
+    _published(slug)
+    return redirect(url_for("public.dataset", slug=slug, _anchor="write-comment"), 303)
 
 
 @community.get("/surveys/")
@@ -72,15 +109,34 @@ def survey_list() -> str:
 
 
 @community.get("/surveys/<int:survey_id>/")
-def survey(survey_id: int) -> str:
-    found = _survey(survey_id)
-    return render_template(
-        "community/survey.html",
-        survey=found,
-        is_open=found.is_open(utcnow().date()),
-        districts=surveys.DISTRICTS,
-        max_free_text=surveys.MAX_FREE_TEXT,
+def survey(survey_id: int) -> Response:
+    return _survey_page(_survey(survey_id))
+
+
+def _survey_page(found: Survey, status: int = 200, **extra: object) -> Response:
+    """The survey form; it gives the browser its token for the one-answer-per-browser rule."""
+    response = make_response(
+        render_template(
+            "community/survey.html",
+            survey=found,
+            is_open=found.is_open(utcnow().date()),
+            districts=surveys.DISTRICTS,
+            max_free_text=surveys.MAX_FREE_TEXT,
+            **extra,
+        ),
+        status,
     )
+    if not request.cookies.get(BROWSER_COOKIE):
+        response.set_cookie(
+            BROWSER_COOKIE,
+            secrets.token_urlsafe(18),
+            max_age=BROWSER_COOKIE_DAYS * 86400,
+            path="/surveys/",
+            secure=request.is_secure,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 @community.post("/surveys/<int:survey_id>/")
@@ -90,6 +146,9 @@ def survey_answer(survey_id: int) -> Response | tuple[str, int]:
     form = request.form
     if form.get(HONEYPOT):
         return _refuse(400, "Answers not accepted", "Your answers could not be accepted.")
+    browser = request.cookies.get(BROWSER_COOKIE)
+    if not browser:  # the page gave one: refuse rather than count this answer blindly
+        return _survey_page(found, 400, problems={"": MISSING_BROWSER_COOKIE}, sent=form.to_dict())
     session = db_session()
     try:
         surveys.submit_response(
@@ -99,13 +158,15 @@ def survey_answer(survey_id: int) -> Response | tuple[str, int]:
             district=form.get("district"),
             free_text=form.get("free_text"),
             client=get_remote_address(),
+            browser=browser,
             secret=portal().config.secret_key,
             today=utcnow().date(),
         )
         session.commit()
     except FeedbackRejected as error:
         session.rollback()
-        return _refuse(400, "Answers not accepted", f"{error} Go back to change your answers.")
+        # The form again with each problem beside its question and every answer kept.
+        return _survey_page(found, 400, problems=error.problems, sent=form.to_dict())
     except DuplicateSubmission as error:
         session.rollback()
         return _refuse(409, "Already answered", f"{error} Thank you for taking part.")
@@ -137,4 +198,6 @@ def trust_page() -> str:
         measures=surveys.MEASURES,
         min_responses=trust.MIN_RESPONSES,
         k=trust.SMALL_CELL_K,
+        browser_cookie=BROWSER_COOKIE,
+        address_limit=surveys.ADDRESS_DAILY_LIMIT,
     )

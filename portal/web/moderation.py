@@ -63,6 +63,9 @@ def moderate(comment_id: int, action: str) -> Response:
         "publish": lambda: comments.publish_comment(session, comment, moderator),
         "reject": lambda: comments.reject_comment(session, comment, moderator, form.get("reason")),
         "answer": lambda: comments.answer_comment(session, comment, moderator, form.get("answer")),
+        "unpublish": lambda: comments.unpublish_comment(
+            session, comment, moderator, form.get("reason")
+        ),
         "fixed": lambda: comments.mark_fixed(session, comment, moderator, _version(form)),
     }
     if action not in actions:
@@ -94,6 +97,7 @@ def _done(comment: Comment, action: str) -> str:
         "reject": f"Rejected {where}; the reason is in the audit log.",
         "answer": f"Answered {where}; the answer is public.",
         "fixed": f"Updated the fix of {where}.",
+        "unpublish": f"Unpublished {where}; it is no longer public. The reason is audited.",
     }[action]
 
 

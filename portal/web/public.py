@@ -134,6 +134,11 @@ def dataset(slug: str) -> tuple[str, int]:
     found = _public(slug)
     if found.current_version is None:
         return _tombstone("withdrawn.html", found)
+    return dataset_page(found)
+
+
+def dataset_page(found: Dataset, **extra: object) -> tuple[str, int]:
+    """The dataset page; `extra` reaches the template (the comment form's problems)."""
     version = found.current_version
     names = labels.dataset_labels(found.meta)
     views = table_views(
@@ -145,6 +150,7 @@ def dataset(slug: str) -> tuple[str, int]:
         version=version,
         views=views,
         labels=names,
+        **extra,
     )
     # A filter the table cannot take is explained on the page, answered as a bad request.
     return page, 400 if any(v.preview.errors for v in views.values()) else 200

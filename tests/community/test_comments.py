@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 
 from portal.community.models import Comment, CommentStatus
 from portal.models import AuditEvent
-from tests.conftest import csrf_token, login
+from tests.conftest import OFFICER, csrf_token, login
 
 PAGE = "/datasets/community-trust/"
 POST = "/datasets/community-trust/comments"
@@ -157,3 +157,96 @@ def test_no_address_or_contact_detail_is_stored_with_a_comment(portal, published
 def test_the_moderation_queue_needs_a_records_officer(published_trust, client):
     assert client.get("/office/moderation/").status_code == 302
     assert client.post("/office/moderation/1/publish").status_code in (302, 400)
+
+
+def test_a_sent_comment_is_confirmed_beside_the_form_with_its_number(
+    portal, published_trust, client
+):
+    sent = _comment(client, "Why are there two districts named 4?")
+
+    assert sent.status_code == 303
+    assert sent.headers["Location"].endswith("/datasets/community-trust/#write-comment")
+    page = client.get(PAGE).get_data(as_text=True)
+    number = _only_comment(portal).id
+    form_area = page[
+        page.index('id="write-comment"') : page.index("</form>", page.index('id="write-comment"'))
+    ]
+    assert f"Your comment is number {number}" in form_area
+    assert 'class="confirmation" role="status"' in form_area
+    top = page[: page.index('id="comments"')]
+    assert "Your comment is number" not in top  # not at the page's top, 8,000 px away
+    assert "Your comment is number" not in client.get(PAGE).get_data(as_text=True)  # shown once
+
+
+def test_a_refused_comment_comes_back_in_the_page_with_the_problems_and_the_text_kept(
+    portal, published_trust, client
+):
+    token = csrf_token(client, PAGE)
+    refused = client.post(
+        POST,
+        data={
+            "csrf_token": token,
+            "kind": "question",
+            "body": "x" * 2001,
+            "name": "Ana <b>Lee</b>",
+        },
+    )
+
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert '<h2 id="downloads">Downloads</h2>' in page  # the dataset page itself, not a 400 page
+    assert "There is a problem" in page
+    assert '<a href="#comment-body">“Your comment” is 2,001 characters long' in page
+    assert 'id="comment-body-error"' in page
+    assert ">" + "x" * 2001 + "</textarea>" in page  # the text is kept as sent
+    assert 'value="Ana &lt;b&gt;Lee&lt;/b&gt;"' in page
+    assert 'value="question" checked' in page
+    assert re.search(r'action="[^"]*/comments#write-comment"', page)
+    with portal.db.session() as session:
+        assert session.scalars(select(Comment)).all() == []
+
+    empty = client.post(POST, data={"csrf_token": token, "kind": "rant", "body": " "})
+    page = empty.get_data(as_text=True)
+    assert empty.status_code == 400
+    assert '<a href="#comment-kind-comment">Choose a comment, a question' in page
+    assert '<a href="#comment-body">Write something in “Your comment”' in page
+    # The form's own address, opened again, leads back to the form.
+    again = client.get(POST)
+    assert again.status_code == 303 and again.headers["Location"].endswith("/#write-comment")
+
+
+def test_a_moderator_unpublishes_a_published_comment_with_an_audited_reason(
+    portal, published_trust, app
+):
+    resident, moderator = app.test_client(), app.test_client()
+    _comment(resident, "A comment that names a neighbour by accident")
+    login(moderator)
+    comment = _only_comment(portal)
+    _moderate(moderator, comment.id, "publish")
+    page = resident.get(PAGE).get_data(as_text=True)
+    assert "names a neighbour" in page
+    assert f'<a href="#comment-{comment.id}">Comment {comment.id}</a>' in page
+    queue = moderator.get("/office/moderation/").get_data(as_text=True)
+    assert f"Reason for unpublishing comment {comment.id}" in queue
+
+    without_reason = _moderate(moderator, comment.id, "unpublish")
+    assert without_reason.status_code == 302
+    assert _only_comment(portal).status == CommentStatus.PUBLISHED
+    done = _moderate(moderator, comment.id, "unpublish", reason="Names a private person")
+    assert done.status_code == 302
+    assert "Unpublished comment" in moderator.get("/office/moderation/").get_data(as_text=True)
+
+    assert _only_comment(portal).status == CommentStatus.UNPUBLISHED
+    assert "names a neighbour" not in resident.get(PAGE).get_data(as_text=True)
+    assert resident.get(JSON).json["comments"] == []
+    with portal.db.session() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "comment.unpublish")
+        ).one()
+        assert event.actor == OFFICER[0]
+        assert event.details["reason"] == "Names a private person"
+    # Unpublishing twice, or answering an unpublished comment, is refused and changes nothing.
+    _moderate(moderator, comment.id, "unpublish", reason="again")
+    _moderate(moderator, comment.id, "answer", answer="Sorry")
+    assert _only_comment(portal).status == CommentStatus.UNPUBLISHED
+    assert _only_comment(portal).answer is None

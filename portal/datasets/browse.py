@@ -70,7 +70,14 @@ def published_datasets(session: Session) -> list[Dataset]:
         )
         .order_by(Dataset.title)
     )
-    return list(session.scalars(query))
+    return sorted(session.scalars(query), key=declared_order)
+
+
+def declared_order(dataset: Dataset) -> tuple[bool, float, str]:
+    """The place `order:` in dataset.yaml gives (lowest first); undeclared ones last, by title."""
+    order = dataset.meta.get("order")
+    declared = isinstance(order, int | float) and not isinstance(order, bool)
+    return (not declared, order if declared else 0, dataset.title)
 
 
 def public_datasets(session: Session) -> list[Dataset]:

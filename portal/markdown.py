@@ -33,7 +33,15 @@ ALLOWED_TAGS = {
 
 
 def render_markdown(source: str) -> Markup:
-    html = _markdown.render(source or "")
+    return _sanitised(_markdown.render(source or ""))
+
+
+def render_markdown_inline(source: str) -> Markup:
+    """One line of Markdown (`code`, *emphasis*, links) without a paragraph around it."""
+    return _sanitised(_markdown.renderInline(source or ""))
+
+
+def _sanitised(html: str) -> Markup:
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -76,6 +76,31 @@ def value_label(
     return words[:1].upper() + words[1:]
 
 
+# A multi-select field kept as one delimited string, declared by its pattern "(a|b)(;(a|b))*".
+_LIST_PATTERN = re.compile(r"\((?P<items>[^()]+)\)\((?P<sep>[^()\w])\((?P=items)\)\)\*")
+
+
+def list_delimiter(field: Mapping[str, Any]) -> str | None:
+    """The delimiter of a field holding several codes in one cell, if its pattern says so."""
+    pattern = (field.get("constraints") or {}).get("pattern") or ""
+    match = _LIST_PATTERN.fullmatch(pattern)
+    return match.group("sep") if match else None
+
+
+def currency(field: Mapping[str, Any]) -> str | None:
+    """USD for an amount of money: its title names the currency, "Adopted budget (USD)"."""
+    return "USD" if "(USD)" in str(field.get("title") or "") else None
+
+
+def money(value: float | int | None, code: str = "USD") -> str:
+    """$3,779,100 or $1,234.50: whole dollars without cents, others to the cent."""
+    if value is None:
+        return "–"
+    sign, amount = ("-" if value < 0 else ""), abs(value)
+    shown = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+    return f"{sign}$" + shown if code == "USD" else f"{sign}{shown} {code}"
+
+
 def dataset_labels(meta: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
     """The `labels` map of a dataset's definition, ignoring anything that is not one."""
     labels = (meta or {}).get("labels")

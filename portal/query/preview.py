@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from portal.datasets.labels import value_label
+from portal.datasets.labels import currency, list_delimiter, money, value_label
 from portal.figures.charts import charts_of
 from portal.figures.service import shown as shown_figures
 from portal.models import Version
@@ -308,7 +308,11 @@ def _cell(spec: dict, value: object, labels: Mapping[str, Mapping[str, str]] | N
         return ""
     if spec.get("type") == "boolean" or (spec.get("constraints") or {}).get("enum"):
         return value_label(value, spec["name"], labels)
+    if isinstance(value, str) and (delimiter := list_delimiter(spec)):
+        return ", ".join(value_label(item, spec["name"], labels) for item in value.split(delimiter))
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if code := currency(spec):
+            return money(value, code)
         return f"{value:,}" if spec.get("type") != "year" else str(value)
     return str(value)
 

@@ -27,7 +27,7 @@ from portal.errors import UnknownDataset
 from portal.extensions import db_session, portal, storage
 from portal.figures import charts as figure_charts
 from portal.figures import service as figure_service
-from portal.markdown import render_markdown
+from portal.markdown import render_markdown, render_markdown_inline
 from portal.models import Dataset, Version, utcnow
 from portal.query.preview import table_views
 from portal.releases import ledger
@@ -37,6 +37,7 @@ from portal.web import fragments
 public = Blueprint("public", __name__)
 public.add_app_template_filter(labels.value_label, "label")
 public.add_app_template_filter(labels.long_date, "long_date")
+public.add_app_template_filter(labels.money, "money")
 public.add_app_template_global(fragments.rendered_once, "rendered_once")
 public.add_app_template_global(fragments.partial, "partial")
 
@@ -211,6 +212,12 @@ def recent_versions(dataset: Dataset, limit: int) -> list:
 def markdown(source: str) -> Markup:
     """Definitions change rarely and every dataset page shows theirs: render each text once."""
     return render_markdown(source)
+
+
+@public.app_template_filter("markdown_inline")
+@lru_cache(maxsize=256)
+def markdown_inline(source: str) -> Markup:
+    return render_markdown_inline(source)
 
 
 def _public(slug: str) -> Dataset:

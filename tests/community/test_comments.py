@@ -250,3 +250,16 @@ def test_a_moderator_unpublishes_a_published_comment_with_an_audited_reason(
     _moderate(moderator, comment.id, "answer", answer="Sorry")
     assert _only_comment(portal).status == CommentStatus.UNPUBLISHED
     assert _only_comment(portal).answer is None
+
+
+def test_a_published_answer_is_rendered_from_markdown_and_sanitised(portal, published_trust, app):
+    resident, moderator = app.test_client(), app.test_client()
+    _comment(resident, "What does the district column mean?")
+    login(moderator)
+    comment = _only_comment(portal)
+    answer = "See the `district` field in the **data dictionary**. <script>alert(1)</script>"
+    _moderate(moderator, comment.id, "answer", answer=answer)
+
+    page = resident.get(PAGE).get_data(as_text=True)
+    assert "See the <code>district</code> field in the <strong>data dictionary</strong>." in page
+    assert "`district`" not in page and "<script>alert(1)" not in page

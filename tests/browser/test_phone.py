@@ -96,8 +96,9 @@ def test_no_public_page_scrolls_sideways(demo_site, browser, width: int):
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
     try:
-        survey = page.goto(demo_site.url + "/surveys/") and page.locator("ul.datasets a").first
-        pages = [*PUBLIC, survey.get_attribute("href")]
+        page.goto(demo_site.url + "/surveys/")
+        survey = page.locator("ul.datasets a").first.get_attribute("href")  # the demo's survey
+        pages = [*PUBLIC, survey]
         problems = {}
         for path in pages:
             scroll, client, sticking_out, unlabelled = _fits(page, demo_site.url + path)

@@ -45,9 +45,7 @@ def submit_comment(
     except FeedbackRejected as error:
         problems["body"] = str(error)
     try:
-        shown_name = resident_text(
-            name, field="Name to show", max_length=MAX_NAME, session=session
-        )
+        shown_name = resident_text(name, field="Name to show", max_length=MAX_NAME, session=session)
     except FeedbackRejected as error:
         problems["name"] = str(error)
     if problems:

@@ -436,6 +436,11 @@ DATASET_META = {
             "description": "DCAT-US repeating duration (R/P1M)",
         },
         "keywords": {"type": "array", "items": {"type": "string"}, "description": "tags"},
+        "order": {
+            "type": "number",
+            "description": "place on the home page and catalogue (lowest first); "
+            "datasets without one come last, by title",
+        },
         "population": {"type": "integer", "description": "residents, for rates per 1,000"},
         "population_source": {"type": "string", "description": "where `population` is from"},
         "population_year": {"type": "integer", "description": "the year it counts"},

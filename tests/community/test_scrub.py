@@ -96,6 +96,7 @@ def test_survey_free_text_is_scrubbed_with_the_same_rules(known):
             district="D1",
             free_text="I am Rosa Park and officer O'Neil-Diaz was rude. 414 555 0100.",
             client="203.0.113.9",
+            browser="browser-1",
             secret="s3cret",
             today=date(2026, 6, 1),
         )

@@ -27,6 +27,7 @@ def test_run_and_approve_log_every_stage_with_its_seconds(portal, uof_source, of
         ("run", "validate after the guard"),
         ("run", "diff"),
         ("run", "stage"),
+        ("run", "check staged files"),
         ("publish", "publish"),
         ("publish", "query index"),
         ("publish", "figures"),

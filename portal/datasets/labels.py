@@ -101,6 +101,28 @@ def money(value: float | int | None, code: str = "USD") -> str:
     return f"{sign}$" + shown if code == "USD" else f"{sign}{shown} {code}"
 
 
+def number_text(value: Any, kind: str | None = None) -> str:
+    """A number as the public pages write it: 12,345 and 1,234.5 (a whole number never as
+    "12.0"); a year as it is (2025, not 2,025). Anything else as its text."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    if kind == "year":
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    return f"{value:,}"
+
+
+def typed_number(text: str | None, kind: str | None) -> Any:
+    """A CSV cell of an integer or number field as a number (else the text unchanged)."""
+    if text is None or kind not in ("integer", "number", "year"):
+        return text
+    try:
+        return int(text) if kind != "number" else float(text)
+    except ValueError:
+        return text
+
+
 def dataset_labels(meta: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
     """The `labels` map of a dataset's definition, ignoring anything that is not one."""
     labels = (meta or {}).get("labels")

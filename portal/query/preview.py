@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from portal.datasets.labels import currency, list_delimiter, money, value_label
+from portal.datasets.labels import currency, list_delimiter, money, number_text, value_label
 from portal.figures.charts import charts_of
 from portal.figures.service import shown as shown_figures
 from portal.models import Version
@@ -313,7 +313,7 @@ def _cell(spec: dict, value: object, labels: Mapping[str, Mapping[str, str]] | N
     if isinstance(value, int | float) and not isinstance(value, bool):
         if code := currency(spec):
             return money(value, code)
-        return f"{value:,}" if spec.get("type") != "year" else str(value)
+        return number_text(value, spec.get("type"))
     return str(value)
 
 

@@ -6,6 +6,7 @@ version as its changelog ("412 rows added, 3 corrected").
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -14,7 +15,7 @@ SAMPLE = 10
 NUMERIC = {"integer", "number", "date", "datetime", "year", "yearmonth"}
 
 
-def _summary(table: pl.DataFrame, schema: dict) -> dict[str, dict]:
+def column_summary(table: pl.DataFrame, schema: dict) -> dict[str, dict]:
     kinds = {f["name"]: f.get("type", "string") for f in schema.get("fields", [])}
     out = {}
     for name in table.columns:
@@ -23,7 +24,9 @@ def _summary(table: pl.DataFrame, schema: dict) -> dict[str, dict]:
         if kinds.get(name) in NUMERIC and entry["filled"]:
             values = column.drop_nulls()
             if kinds[name] in {"integer", "number"}:
-                values = values.cast(pl.Float64, strict=False).drop_nulls()
+                # Integers stay integers: a range reads "1–3", never "1.0–3.0".
+                numeric = pl.Int64 if kinds[name] == "integer" else pl.Float64
+                values = values.cast(numeric, strict=False).drop_nulls()
             if len(values):
                 entry["min"], entry["max"] = str(values.min()), str(values.max())
         out[name] = entry
@@ -41,45 +44,59 @@ def diff_tables(old_path: Path | None, new_path: Path, schema: dict) -> dict:
             "changed": 0,
             "columnsAdded": new.columns,
             "columnsRemoved": [],
-            "summary": {"new": _summary(new, schema)},
+            "summary": {"new": column_summary(new, schema)},
         }
     old = pl.read_csv(old_path, infer_schema=False)
-    key = schema.get("primaryKey") or []
-    key = [key] if isinstance(key, str) else list(key)
-    shared = [c for c in new.columns if c in old.columns]
+    rows = row_changes(old, new, schema)
     result = {
         "first": False,
         "columnsAdded": [c for c in new.columns if c not in old.columns],
         "columnsRemoved": [c for c in old.columns if c not in new.columns],
-        "summary": {"old": _summary(old, schema), "new": _summary(new, schema)},
+        "summary": {"old": column_summary(old, schema), "new": column_summary(new, schema)},
+        "key": rows.key,
+        "added": rows.added.height,
+        "removed": rows.removed.height,
+        "changed": rows.changed.height,
+        "sampleAdded": rows.added.head(SAMPLE).to_dicts(),
+        "sampleRemoved": rows.removed.head(SAMPLE).to_dicts(),
+        "sampleChanged": [
+            _changes(row, rows.key, rows.values) for row in rows.changed.head(SAMPLE).to_dicts()
+        ],
     }
+    return result
+
+
+@dataclass(frozen=True)
+class RowChanges:
+    """Every row added, removed and changed, matched on `key`; `changed` holds each shared
+    value column twice, the new value as `name` and the public one as `name__old`."""
+
+    key: list[str]
+    values: list[str]
+    added: pl.DataFrame
+    removed: pl.DataFrame
+    changed: pl.DataFrame
+
+
+def row_changes(old: pl.DataFrame, new: pl.DataFrame, schema: dict) -> RowChanges:
+    """The rows that differ between two versions of a table (all cells compared as text)."""
+    key = schema.get("primaryKey") or []
+    key = [key] if isinstance(key, str) else list(key)
+    shared = [c for c in new.columns if c in old.columns]
     if not key or not all(k in shared for k in key):
         # Without a key, rows can only be compared whole.
         key = shared
     added = new.join(old, on=key, how="anti", nulls_equal=True)
     removed = old.join(new, on=key, how="anti", nulls_equal=True)
     values = [c for c in shared if c not in key]
-    changed_rows = pl.DataFrame()
+    changed = new.select(shared).clear()
     if values:
         both = new.select(shared).join(
             old.select(shared), on=key, how="inner", suffix="__old", nulls_equal=True
         )
         differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}__old")) for c in values])
-        changed_rows = both.filter(differs)
-    result.update(
-        {
-            "key": key,
-            "added": added.height,
-            "removed": removed.height,
-            "changed": changed_rows.height,
-            "sampleAdded": added.head(SAMPLE).to_dicts(),
-            "sampleRemoved": removed.head(SAMPLE).to_dicts(),
-            "sampleChanged": [
-                _changes(row, key, values) for row in changed_rows.head(SAMPLE).to_dicts()
-            ],
-        }
-    )
-    return result
+        changed = both.filter(differs)
+    return RowChanges(key, values, added, removed, changed)
 
 
 def _changes(row: dict, key: list[str], values: list[str]) -> dict:

@@ -29,6 +29,7 @@ from portal.figures import rates
 from portal.models import Candidate, Dataset, Version, utcnow
 from portal.releases import corrections, embargoes, ledger, review
 from portal.scheduler.status import public_statuses
+from portal.web import office
 
 accountability = Blueprint("accountability", __name__)
 accountability_office = Blueprint("accountability_office", __name__, url_prefix="/office")
@@ -169,10 +170,11 @@ def correction_record() -> Response:
 
 @accountability_office.post("/candidates/<int:candidate_id>/approve-at")
 @reviewer_required
-def approve_at(candidate_id: int) -> Response:
+def approve_at(candidate_id: int) -> Response | tuple[str, int]:
     session = db_session()
     found = session.get(Candidate, candidate_id) or abort(404)
     try:
+        office.check_reviewed(candidate_id)
         publish_at = embargoes.parse_publish_at(
             request.form.get("publish_at", ""), request.form.get("tz", "")
         )
@@ -191,8 +193,7 @@ def approve_at(candidate_id: int) -> Response:
         raise  # 409 with who decided first and when (portal.app)
     except PortalError as error:
         session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("office.candidate", candidate_id=candidate_id))
+        return office.refused(candidate_id, error)
     flash(
         f"Approved {found.dataset.title}; it will be published at "
         f"{publish_at:%Y-%m-%d %H:%M} {publish_at.tzinfo}.",

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from portal.errors import AlreadyDecided, PortalError
+from portal.errors import AlreadyDecided, NothingToApprove, PortalError
 from portal.extensions import db_session, portal, reviewer_required
 from portal.models import Candidate, Run
-from portal.privacy import report as privacy_report
 from portal.releases import review
+from portal.releases.review_page import review_page
+from portal.releases.review_page import staged_preview as staged_page
 from portal.storage import LocalStorage
 
 office = Blueprint("office", __name__, url_prefix="/office")
@@ -39,36 +42,73 @@ def index() -> str:
 @office.get("/candidates/<int:candidate_id>")
 @reviewer_required
 def candidate(candidate_id: int) -> str:
-    found = db_session().get(Candidate, candidate_id) or abort(404)
-    staged = LocalStorage(portal().config.data_dir).staged(found.staged_dir)
-    rows = review.staged_rows(staged, found.files) if found.status.value == "pending" else {}
-    privacy = found.report.get("privacy") or {}
+    return candidate_page(candidate_id)
+
+
+def candidate_page(
+    candidate_id: int, error: str | None = None, form: Mapping[str, str] | None = None
+) -> str:
+    """The candidate page; after a refused decision, with the reason and what was typed."""
+    session = db_session()
+    found = session.get(Candidate, candidate_id) or abort(404)
+    page = review_page(session, LocalStorage(portal().config.data_dir), found, request.args)
     return render_template(
-        "office/candidate.html",
-        candidate=found,
-        rows=rows,
-        privacy=privacy_report.sentences(privacy),
-        scrubbed=privacy_report.samples(privacy),
+        "office/candidate.html", candidate=found, page=page, error=error, form=form or {}
     )
+
+
+def check_reviewed(candidate_id: int) -> None:
+    """The form names the candidate it was shown with; a decision never lands on another."""
+    shown = request.form.get("candidate_id")
+    if shown is not None and shown != str(candidate_id):
+        raise NothingToApprove(
+            f"this form was for candidate {shown}, not candidate {candidate_id}; "
+            "nothing was decided"
+        )
+
+
+def refused(candidate_id: int, error: PortalError) -> tuple[str, int]:
+    """A decision that could not apply: the page again, its note and time kept, 409 or 400."""
+    # AlreadyDecided (#16) is a NothingToApprove: someone decided first; its message says
+    # who and when, and the 409 says nothing was changed.
+    status = 409 if isinstance(error, AlreadyDecided | NothingToApprove) else 400
+    return candidate_page(candidate_id, str(error), request.form), status
+
+
+@office.get("/candidates/<int:candidate_id>/files/<resource>")
+@reviewer_required
+def staged_preview(candidate_id: int, resource: str) -> str:
+    found = db_session().get(Candidate, candidate_id) or abort(404)
+    page = request.args.get("page", "1")
+    rows = staged_page(
+        LocalStorage(portal().config.data_dir),
+        found,
+        resource,
+        int(page) if page.isdigit() and 0 < int(page) < 10**9 else 1,
+    )
+    if rows is None:
+        abort(404)
+    return render_template("office/staged.html", candidate=found, resource=resource, rows=rows)
 
 
 @office.post("/candidates/<int:candidate_id>/approve")
 @reviewer_required
-def approve(candidate_id: int) -> Response:
+def approve(candidate_id: int) -> Response | tuple[str, int]:
     return _decide(candidate_id, "approve")
 
 
 @office.post("/candidates/<int:candidate_id>/reject")
 @reviewer_required
-def reject(candidate_id: int) -> Response:
+def reject(candidate_id: int) -> Response | tuple[str, int]:
     return _decide(candidate_id, "reject")
 
 
-def _decide(candidate_id: int, decision: str) -> Response:
+def _decide(candidate_id: int, decision: str) -> Response | tuple[str, int]:
     session = db_session()
     found = session.get(Candidate, candidate_id) or abort(404)
     slug, note = found.dataset.slug, request.form.get("note", "")
     try:
+        check_reviewed(candidate_id)
         if decision == "approve":
             version = review.approve(
                 session, portal().config, slug, current_user, note, candidate_id=candidate_id
@@ -78,13 +118,9 @@ def _decide(candidate_id: int, decision: str) -> Response:
             review.reject(session, slug, current_user, note, candidate_id=candidate_id)
             message = f"Rejected the candidate for {found.dataset.title}."
         session.commit()
-    except AlreadyDecided:
-        session.rollback()
-        raise  # 409 with who decided first and when (portal.app)
     except PortalError as error:
         session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("office.candidate", candidate_id=candidate_id))
+        return refused(candidate_id, error)
     flash(message, "success")
     return redirect(url_for("office.index"))
 

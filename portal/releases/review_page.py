@@ -70,6 +70,7 @@ class FigureChange:
     before: object
     after: object
     figure: dict
+    previous: dict  # the figure as the public version states it ({} if it has none)
 
     @property
     def changed(self) -> bool:
@@ -334,6 +335,7 @@ def _figures(dataset: Dataset, current: Version | None, tables: dict[str, Path])
                 old.get("value"),
                 figure.get("value"),
                 figure,
+                old,
             )
         )
     return changes

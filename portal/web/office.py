@@ -61,10 +61,7 @@ def check_reviewed(candidate_id: int) -> None:
     """The form names the candidate it was shown with; a decision never lands on another."""
     shown = request.form.get("candidate_id")
     if shown is not None and shown != str(candidate_id):
-        raise NothingToApprove(
-            f"this form was for candidate {shown}, not candidate {candidate_id}; "
-            "nothing was decided"
-        )
+        raise NothingToApprove(f"this form was for candidate {shown}, not candidate {candidate_id}")
 
 
 def refused(candidate_id: int, error: PortalError) -> tuple[str, int]:

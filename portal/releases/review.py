@@ -477,13 +477,3 @@ def current_version(session: Session, slug: str) -> Version | None:
     dataset = get_dataset(session, slug)
     return session.get(Version, dataset.current_version_id) if dataset.current_version_id else None
 
-
-def staged_rows(staged: Path, files: list[dict], rows: int = 20) -> dict[str, object]:
-    """The first rows of each staged table, for the reviewer."""
-    import polars as pl
-
-    return {
-        f["resource"]: pl.read_csv(staged / f["filename"], n_rows=rows, infer_schema=False)
-        for f in files
-        if f["media_type"] == "text/csv"
-    }

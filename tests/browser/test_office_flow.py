@@ -13,7 +13,7 @@ def test_an_officer_approves_the_pending_candidate_and_it_is_public(tmp_path, pa
         sign_in(page, site.url, *DEMO_OFFICER)
         page.goto(site.url + "/office/")
         page.get_by_role("link", name="Use of force: candidate").click()
-        page.locator("#approve-note").fill("October incidents added.")
+        page.get_by_label("Note").fill("October incidents added.")
         page.get_by_role("button", name="Approve and publish", exact=True).click()
         page.get_by_text("version 2").first.wait_for()
 

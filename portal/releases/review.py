@@ -476,4 +476,3 @@ def _embargo(session: Session, candidate: Candidate, user: User, publish_at: dat
 def current_version(session: Session, slug: str) -> Version | None:
     dataset = get_dataset(session, slug)
     return session.get(Version, dataset.current_version_id) if dataset.current_version_id else None
-

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from portal.datasets import browse
 from portal.errors import PortalError
 from portal.models import Dataset, Version
+from portal.releases.diff import row_changes
 from portal.storage import LocalStorage
 
 KINDS = ("added", "removed", "changed")
@@ -111,21 +112,9 @@ def compare(old: Path, old_sha: str, new: Path, new_sha: str, schema: dict) -> C
 def _compare(old: str, _old_sha: str, new: str, _new_sha: str, key: tuple[str, ...]) -> Changes:
     before = pl.read_csv(old, infer_schema=False)
     after = pl.read_csv(new, infer_schema=False)
-    shared = [c for c in after.columns if c in before.columns]
-    keys = list(key) if key and all(k in shared for k in key) else shared
-    added = after.join(before, on=keys, how="anti", nulls_equal=True)
-    removed = before.join(after, on=keys, how="anti", nulls_equal=True)
-    values = [c for c in shared if c not in keys]
-    changed = pl.DataFrame(schema={c: pl.String for c in shared})
-    if values:
-        both = after.select(shared).join(
-            before.select(shared), on=keys, how="inner", suffix="__old", nulls_equal=True
-        )
-        changed = both.filter(
-            pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}__old")) for c in values])
-        )
+    rows = row_changes(before, after, {"primaryKey": list(key)})
     columns = list(dict.fromkeys([*after.columns, *before.columns]))
-    return Changes(keys, columns, added, removed, changed)
+    return Changes(rows.key, columns, rows.added, rows.removed, rows.changed)
 
 
 @dataclass(frozen=True)

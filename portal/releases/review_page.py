@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.datasets.labels import number_text, typed_number
-from portal.figures.headline import compute_figures
+from portal.figures.service import dataset_figures, version_figures
 from portal.models import Candidate, Dataset, Version
 from portal.privacy import report as privacy_report
 from portal.releases.diff import column_summary, row_changes
@@ -32,7 +32,7 @@ LEGACY_ZONES = ("Etc/", "SystemV/", "US/", "Canada/", "Brazil/", "Chile/", "Mexi
 
 def candidate_figures(dataset: Dataset, tables: dict[str, Path]) -> list[dict]:
     """The headline figures the candidate's files would publish (one place to switch engines)."""
-    return compute_figures(dataset, tables)["figures"]
+    return dataset_figures(dataset, tables).get("figures") or []
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,11 @@ def review_page(
         candidate=candidate,
         baseline=current.number if current else None,
         tables=reviews,
-        figures=_figures(dataset, current, tables) if candidate.status.value == "pending" else [],
+        figures=(
+            _figures(dataset, current, tables, storage)
+            if candidate.status.value == "pending"
+            else []
+        ),
         timezone=((dataset.meta or {}).get("schedule") or {}).get("timezone") or "UTC",
     )
 
@@ -321,8 +325,10 @@ def _summary_rows(old: dict | None, new: dict, kinds: dict[str, str]) -> list[di
     return out
 
 
-def _figures(dataset: Dataset, current: Version | None, tables: dict[str, Path]) -> list:
-    published = (current.figures or {}).get("figures") if current else None
+def _figures(
+    dataset: Dataset, current: Version | None, tables: dict[str, Path], storage: LocalStorage
+) -> list:
+    published = version_figures(current, storage).get("figures") if current else None
     before = {f["key"]: f for f in published or []}
     changes = []
     for figure in candidate_figures(dataset, tables):

@@ -97,8 +97,8 @@ def test_the_headline_figures_show_public_now_and_after_approval(
 
     figures = _text(re.search(r'<section aria-labelledby="figures">.*?</section>', page, re.S)[0])
     assert "Public now" in figures and "After approval" in figures
-    assert "Incidents in which officers used force, last 12 months" in figures
-    assert "September 2026" in figures and "October 2026" in figures  # both periods named
+    assert "Use-of-force incidents" in figures
+    assert "Sep 2026" in figures and "Oct 2026" in figures  # both periods named
 
 
 def test_one_form_decides_on_the_reviewed_candidate_only(portal, client, uof_source, officer):

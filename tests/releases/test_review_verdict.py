@@ -5,11 +5,11 @@ from __future__ import annotations
 import polars as pl
 
 from portal.datasets.labels import number_text, typed_number
+from portal.privacy.report import sentences
 from portal.releases.diff import row_changes
 from portal.releases.review_verdict import (
     Revision,
     period_field,
-    privacy_lines,
     privacy_totals,
     revisions,
 )
@@ -74,30 +74,42 @@ def test_numbers_are_written_as_the_public_pages_write_them():
     assert number_text(None) == ""
 
 
-def test_privacy_lines_say_what_was_done_and_totals_add_up():
+def test_privacy_totals_read_the_privacy_reports_own_format():
+    # The report as portal.privacy writes it (#15): "cells" is the number of scrubbed
+    # cells, the other keys what was replaced inside them; an address already a block
+    # is not changed.
     guard = {
         "dropped": ["SubjectName", "BadgeNumbers"],
         "coarsened": {"incident_date": {"to": "month", "cells": 1200}},
-        "hundredBlock": {"location": {"cells": 30}},
-        "scrubbed": {"narrative": {"names": 4, "phone numbers": 0}},
+        "addresses": {
+            "location": {
+                "block": 25,
+                "alreadyBlock": 7,
+                "intersection": 3,
+                "streetOnly": 1,
+                "blanked": 1,
+            }
+        },
+        "binned": {"age": {"cells": 40, "labels": ["under 18", "18 and over"]}},
+        "scrubbed": {"narrative": {"cells": 3, "names": 4, "phone numbers": 2}},
         "suppressed": {"k": 10, "primary": 3, "complementary": 2},
-        "coincidences": {"reporting_area": ["CURRENT_BADGE_NO"]},
+        "coincidences": [
+            {"field": "reporting_area", "column": "CURRENT_BADGE_NO", "cells": 2, "rows": [4, 9]}
+        ],
     }
 
-    lines = dict(privacy_lines(guard)) | {"all": [t for _, t in privacy_lines(guard)]}
+    totals = privacy_totals([guard, {}])
+    lines = " ".join(sentences({"complaints": guard})["complaints"])
 
-    assert "SubjectName, BadgeNumbers" in lines["dropped"]
-    assert "incident_date: 1,200 dates coarsened to the month." in lines["all"]
-    assert "narrative: scrubbed 4 names." in lines["all"]
-    assert (
-        "counts from 1 to 9" in lines["suppressed"]
-        and "plus 2 complementary" in lines["suppressed"]
-    )
-    assert "reporting_area" in lines["coincidence"] and "CURRENT_BADGE_NO" in lines["coincidence"]
-    assert privacy_totals([guard, {}]) == {
+    assert totals == {
         "dropped": 2,
-        "reduced": 1230,
-        "scrubbed": 4,
+        "reduced": 1200 + 25 + 3 + 1 + 1 + 40,
+        "scrubbed": 3,
         "suppressed": 5,
         "coincidence": 1,
     }
+    # The strip's counts are the counts the report's own sentences state.
+    assert "narrative: 3 cells scrubbed (4 names, 2 phone numbers replaced)." in lines
+    assert "incident_date: 1,200 dates coarsened to the month." in lines
+    assert "suppressed: 3, plus 2 complementary cells" in lines
+    assert "in 2 cells (rows 4, 9)" in lines

@@ -173,10 +173,10 @@ def test_a_superseded_candidate_cannot_be_approved_from_its_old_page(
         data={"csrf_token": token, "candidate_id": str(reviewed)},
     )
 
+    # The newer run superseded it (#16): the 409 page says so, and who and when.
+    text = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert f"candidate {reviewed} is no longer the one awaiting review" in response.get_data(
-        as_text=True
-    )
+    assert f"candidate {reviewed} was already decided (superseded) by" in text and " UTC" in text
     with portal.db.session() as session:
         assert session.scalar(select(func.count(Version.id))) == 1
 

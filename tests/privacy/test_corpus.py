@@ -479,6 +479,10 @@ def worked(portal, tmp_path, privacy):
     )
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="#17 publishes the integer 0457 as 457; the example expects 0457",
+)
 def test_the_readme_worked_example(portal, tmp_path):
     privacy = {
         "hundred_block": ["location"],

@@ -168,8 +168,9 @@ def test_status_outcomes_match_the_database(tmp_path, page, console_errors):
         sign_in(page, site.url, *DEMO_OFFICER)
         page.goto(site.url + "/office/")
         page.get_by_role("link", name="Use of force: candidate").click()
-        page.locator("#reject-note").fill("October is incomplete.")
+        page.get_by_label("Note: shown in the version history").fill("October is incomplete.")
         page.get_by_role("button", name="Reject").click()
+        page.get_by_text("Rejected the candidate").wait_for()
         unchanged = run_dataset(portal.db, portal.definition("body-worn-cameras"))
         assert unchanged.status.value == "unchanged"
         source = next((portal.config.data_dir / "demo-sources" / "use-of-force").glob("*.csv"))

@@ -6,7 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Debian packages the suite needs. Adding one is adding a word here (and, if the package's
 # command is not named after it, a line in installed()).
-OS_PACKAGES=(postgresql chromium npm)
+OS_PACKAGES=(postgresql chromium npm redis-server)
 
 installed() {
   case "$1" in

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import Flask, Response, abort, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -192,6 +193,20 @@ def _register_errors(app: Flask) -> None:
         429,
         lambda e: page(429, "Too many attempts", "Too many attempts. Wait a while and try again."),
     )
+
+    def database_busy(error: OperationalError) -> tuple[object, int, dict[str, str]]:
+        # Locked past the busy timeout (SQLite behind a long publish) or unreachable: nothing
+        # was changed, so "try again" is true; a 500 would not be.
+        logging.getLogger(__name__).warning("database unavailable: %s", error.orig)
+        body, status = page(
+            503,
+            "Busy",
+            "The portal's database is busy or unavailable; nothing was changed. "
+            "Try again in a minute.",
+        )
+        return body, status, {"Retry-After": "60"}
+
+    app.register_error_handler(OperationalError, database_busy)
     app.register_error_handler(
         413,
         lambda e: page(

@@ -31,7 +31,8 @@ LOGIN_LIMIT = "10 per minute"
 
 
 def _failed(response: Response) -> bool:
-    return response.status_code != 302
+    # A 503 (database busy) is no guess, and counting it would need the busy database.
+    return response.status_code not in (302, 503)
 
 
 def _account() -> str:

@@ -3,8 +3,12 @@ CR/LF in `next`, oversized bodies, multi-range requests, sign-in limits. Both da
 
 from __future__ import annotations
 
+import re
+import sqlite3
+
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.engine import make_url
 
 from portal.cli import main
 from tests.conftest import ADMIN, OFFICER, csrf_token, login
@@ -166,3 +170,27 @@ def test_sign_in_is_limited_per_account_and_per_address_counting_failures(app, o
     browser = app.test_client()
     browser.environ_base["REMOTE_ADDR"] = "203.0.113.8"
     assert login(browser, *ADMIN).status_code == 302
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_sign_in_behind_a_long_publish_answers_503_and_changes_nothing(app, config, officer):
+    """A publish holds SQLite's one write lock; a sign-in waits the busy timeout, then is told
+    to try again (503, Retry-After) instead of a 500."""
+    browser = app.test_client()
+    page = browser.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    publish_lock = sqlite3.connect(make_url(config.database_url).database, isolation_level=None)
+    publish_lock.execute("BEGIN IMMEDIATE")
+    try:
+        response = browser.post(
+            "/login", data={"email": OFFICER[0], "password": OFFICER[1], "csrf_token": token}
+        )
+    finally:
+        publish_lock.rollback()
+        publish_lock.close()
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert "nothing was changed" in response.get_data(as_text=True)
+    assert browser.get("/office/").status_code in (302, 401)  # not signed in
+    assert login(browser, *OFFICER).status_code == 302  # the lock gone, it works again

@@ -11,10 +11,12 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from portal import languages
 from portal.config import REPO_ROOT, Config
 from portal.datasets.context import Portal
 from portal.errors import AlreadyDecided
-from portal.extensions import RATELIMIT_TABLE, csrf, limiter, login_manager
+from portal.extensions import RATELIMIT_TABLE, babel, csrf, limiter, login_manager
+from portal.languages import gettext as _
 
 MAX_UPLOAD = 200 * 1024 * 1024
 # The largest body each kind of request needs; bigger ones answer 413 before being read.
@@ -74,6 +76,15 @@ def create_app(config: Config | None = None) -> Flask:
     # every request, a third of a cached summary page's time.
     app.before_request_funcs[None].remove(limiter._check_request_limit)
     login_manager.init_app(app)
+    from portal.web import language
+
+    babel.init_app(
+        app,
+        default_locale=languages.DEFAULT,
+        default_translation_directories=str(languages.TRANSLATIONS),
+        locale_selector=languages.current,
+    )
+    language.init_app(app)
 
     from portal.api import blueprints as api_blueprints
     from portal.releases import ledger
@@ -169,29 +180,42 @@ def _register_errors(app: Flask) -> None:
         CSRFError,
         lambda e: page(
             400,
-            "Form expired",
-            "The form was missing its security token or it expired. "
-            "Go back, reload the page and try again.",
+            _("Form expired"),
+            _(
+                "The form was missing its security token or it expired. "
+                "Go back, reload the page and try again."
+            ),
         ),
     )
     app.register_error_handler(
-        404, lambda e: page(404, "Not found", "There is nothing at this address.")
+        404, lambda e: page(404, _("Not found"), _("There is nothing at this address."))
     )
     app.register_error_handler(
-        AlreadyDecided, lambda e: page(409, "Already decided", f"Nothing was changed: {e}.")
+        AlreadyDecided,
+        lambda e: page(409, _("Already decided"), _("Nothing was changed: %(reason)s.", reason=e)),
     )
     app.register_error_handler(
-        403, lambda e: page(403, "Not allowed", "Your account's role does not allow this.")
+        403, lambda e: page(403, _("Not allowed"), _("Your account's role does not allow this."))
     )
     app.register_error_handler(
         405,
         lambda e: page(
-            405, "Method not allowed", "This address does not accept that kind of request."
+            405, _("Method not allowed"), _("This address does not accept that kind of request.")
         ),
     )
     app.register_error_handler(
         429,
-        lambda e: page(429, "Too many attempts", "Too many attempts. Wait a while and try again."),
+        lambda e: page(
+            429, _("Too many attempts"), _("Too many attempts. Wait a while and try again.")
+        ),
+    )
+    app.register_error_handler(
+        500,
+        lambda e: page(
+            500,
+            _("Something went wrong"),
+            _("The portal could not answer this request; nothing was changed. Try again later."),
+        ),
     )
 
     def database_busy(error: OperationalError) -> tuple[object, int, dict[str, str]]:
@@ -210,6 +234,8 @@ def _register_errors(app: Flask) -> None:
     app.register_error_handler(
         413,
         lambda e: page(
-            413, "Too large", "The request is larger than this address accepts; nothing was kept."
+            413,
+            _("Too large"),
+            _("The request is larger than this address accepts; nothing was kept."),
         ),
     )

@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any
 
 from flask import abort, current_app, g
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_required
@@ -97,6 +98,7 @@ class DatabaseLimitStorage(Storage):
             connection.execute(delete(RateLimitCounter).where(RateLimitCounter.key == key))
 
 
+babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()

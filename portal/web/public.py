@@ -20,6 +20,7 @@ from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from markupsafe import Markup
 from sqlalchemy import text
 
+from portal import languages
 from portal.catalogs.about import About, about
 from portal.datasets import browse, labels
 from portal.datasets.freshness import Freshness, dataset_freshness
@@ -77,7 +78,7 @@ class _Summary:
     page: str
 
 
-_summaries: dict[str, _Summary] = {}
+_summaries: dict[tuple[str, str], _Summary] = {}
 
 
 def _personal() -> bool:
@@ -98,7 +99,8 @@ def _personal() -> bool:
 def index() -> str:
     if current_app.testing or _personal():
         return render_template("index.html", datasets=browse.published_datasets(db_session()))
-    key, now = portal().config.database_url, time.monotonic()
+    # one shared summary per language
+    key, now = (portal().config.database_url, languages.current()), time.monotonic()
     cached = _summaries.get(key)
     if cached is not None and now < cached.expires and now - cached.checked < RECHECK_SECONDS:
         return cached.page

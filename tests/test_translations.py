@@ -1,0 +1,92 @@
+"""The gettext catalogues agree with the code: every string the code marks is in each .po,
+translated, with the same placeholders, and the committed .mo is the .po compiled.
+
+After changing a translatable string: `bash scripts/translations.sh` (README, "Languages").
+"""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po
+
+from portal import languages
+from portal.config import REPO_ROOT
+
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+METHODS = [("portal/**.py", "python"), ("templates/**.html", "jinja2")]
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+TRANSLATED = [code for code in languages.LANGUAGES if code != languages.DEFAULT]
+
+
+def extracted() -> set[str]:
+    """Every msgid the code and the templates mark, as `pybabel extract -F babel.cfg` sees."""
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(REPO_ROOT), method_map=METHODS, keywords=KEYWORDS
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def catalogue(code: str):  # noqa: ANN201
+    with open(languages.TRANSLATIONS / code / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        return read_po(handle)
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_the_catalogue_holds_exactly_the_strings_the_code_marks(code: str) -> None:
+    in_code = extracted()
+    in_po = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue(code) if m.id}
+    assert sorted(in_code - in_po) == [], "marked in the code, missing from the .po"
+    assert sorted(in_po - in_code) == [], "in the .po, no longer in the code"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_string_is_translated_with_its_placeholders(code: str) -> None:
+    for message in catalogue(code):
+        if not message.id:
+            continue
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        assert all(s.strip() for s in strings), f"untranslated: {message.id!r}"
+        assert "fuzzy" not in message.flags, f"fuzzy: {message.id!r}"
+        wanted = set(PLACEHOLDER.findall(ids[-1])) | set(PLACEHOLDER.findall(ids[0]))
+        for text in strings:
+            assert set(PLACEHOLDER.findall(text)) <= wanted | {"num"}, message.id
+            assert set(PLACEHOLDER.findall(ids[0])) - {"num"} <= set(PLACEHOLDER.findall(text)) | {
+                "num"
+            }, f"a placeholder is lost in {text!r}"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_the_committed_mo_is_the_po_compiled(code: str) -> None:
+    folder = languages.TRANSLATIONS / code / "LC_MESSAGES"
+    with open(folder / "messages.mo", "rb") as handle:
+        committed = read_mo(handle)
+    compiled = BytesIO()
+    write_mo(compiled, catalogue(code))
+    compiled.seek(0)
+    fresh = read_mo(compiled)
+    assert {m.id: m.string for m in committed if m.id} == {m.id: m.string for m in fresh if m.id}
+
+
+def test_the_core_translates_in_the_language_of_the_request() -> None:
+    assert languages.gettext("Not found") == "Not found"
+    with languages.use("es"):
+        assert languages.gettext("Not found") == "No encontrado"
+        assert languages.current() == "es"
+    assert languages.current() == "en"
+
+
+def test_a_definition_text_falls_back_to_english_and_says_so() -> None:
+    both = {"en": "Use of force", "es": "Uso de la fuerza"}
+    assert languages.text_in(both, "es") == ("Uso de la fuerza", "es")
+    assert languages.text_in({"en": "Use of force"}, "es") == ("Use of force", "en")
+    assert languages.text_in("Use of force", "es") == ("Use of force", "en")
+    assert languages.english(both) == "Use of force"
+    assert languages.supported("es-MX") == "es" and languages.supported("fr") is None

@@ -78,6 +78,12 @@ def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
 _ = gettext
 
 
+def N_(message: str) -> str:  # noqa: N802 — the usual gettext name
+    """Marks a string for the catalogue where it is declared; `gettext` translates it where
+    it is shown (tables of words built at import time, before any language is chosen)."""
+    return message
+
+
 def text_in(value: Any, code: str | None = None) -> tuple[str, str]:
     """A definition's text in a language, and the language it is really in.
 

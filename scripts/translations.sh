@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pot=$(mktemp --suffix=.pot)
 trap 'rm -f "$pot"' EXIT
-pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext \
+pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext -k N_ \
   --no-location --sort-output --project=portal -o "$pot" . >/dev/null
 pybabel update -i "$pot" -d portal/translations --no-fuzzy-matching --ignore-obsolete
 pybabel compile -d portal/translations --statistics

@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 from portal import languages
 from portal.config import REPO_ROOT
 
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}
 METHODS = [("portal/**.py", "python"), ("templates/**.html", "jinja2")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 TRANSLATED = [code for code in languages.LANGUAGES if code != languages.DEFAULT]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.datasets.freshness import dataset_freshness
 from portal.datasets.labels import long_date
+from portal.languages import N_, gettext
 from portal.errors import PortalError, UnknownDataset
 from portal.models import AuditEvent, Dataset, Version, VersionFile
 from portal.storage import LocalStorage
@@ -47,7 +48,9 @@ class Withdrawal:
 
     @property
     def notice(self) -> str:
-        return f"Withdrawn on {long_date(self.at)}: {self.reason}"
+        return gettext(
+            "Withdrawn on %(day)s: %(reason)s", day=long_date(self.at), reason=self.reason
+        )
 
 
 @dataclass(frozen=True)
@@ -218,8 +221,8 @@ def search(datasets: list[Dataset], query: str) -> list[Dataset]:
     return [d for d in datasets if all(word in haystack(d) for word in words)]
 
 
-CATALOGUE_FACETS = {"family": "Topic", "keyword": "Keyword", "frequency": "Updated"}
-CATALOGUE_SORTS = {"title": "Title (A to Z)", "recent": "Most recently published"}
+CATALOGUE_FACETS = {"family": N_("Topic"), "keyword": N_("Keyword"), "frequency": N_("Updated")}
+CATALOGUE_SORTS = {"title": N_("Title (A to Z)"), "recent": N_("Most recently published")}
 
 
 class QueryArgs(Protocol):
@@ -298,7 +301,11 @@ def catalogue(
             counts.setdefault(value, 0)
         ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].lower()))
         facets.append(
-            Facet(name, title, [FacetValue(v, n, v in chosen.get(name, [])) for v, n in ordered])
+            Facet(
+                name,
+                gettext(title),
+                [FacetValue(v, n, v in chosen.get(name, [])) for v, n in ordered],
+            )
         )
     results = [d for d in found if matches(d)]
     sort = sort if sort in CATALOGUE_SORTS else "title"

@@ -367,6 +367,27 @@ PUBLISHER_ENTRY = {
     },
 }
 
+
+def text(description: str) -> dict:
+    """A text a reader sees: English, or `{en: …, es: …}` (missing languages show English,
+    marked as English; `portal/datasets/texts.py`)."""
+    return {
+        "description": description + "; text, or per language `{en: …, es: …}` (en required)",
+        "oneOf": [
+            {"type": "string"},
+            {
+                "type": "object",
+                "required": ["en"],
+                "additionalProperties": False,
+                "properties": {
+                    "en": {"type": "string", "description": "English (the default)"},
+                    "es": {"type": "string", "description": "Spanish"},
+                },
+            },
+        ],
+    }
+
+
 DATASET_META = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Dataset metadata (schemas/<slug>/dataset.yaml)",
@@ -375,7 +396,7 @@ DATASET_META = {
     "required": ["title"],
     "properties": {
         "name": {"type": "string", "pattern": SLUG, "description": "the dataset's slug"},
-        "title": {"type": "string", "description": "shown on every page"},
+        "title": text("shown on every page"),
         "family": {
             "type": "string",
             "pattern": SLUG,
@@ -385,9 +406,9 @@ DATASET_META = {
             "resources with their fields and types, checked at load, because the family's "
             "figures are computed from them",
         },
-        "description": {"type": "string", "description": "plain-language summary"},
-        "methodology": {"type": "string", "description": "how the data is collected"},
-        "caveats": {"type": "string", "description": "what the data cannot tell"},
+        "description": text("plain-language summary"),
+        "methodology": text("how the data is collected (Markdown)"),
+        "caveats": text("what the data cannot tell (Markdown)"),
         "spatial": {"type": "string", "description": "the area covered"},
         "publisher": {
             "type": "object",
@@ -420,7 +441,8 @@ DATASET_META = {
         },
         "figures": {
             "description": "headline figures and charts, each key as `portal/figures/spec.py` "
-            "defines and checks it",
+            "defines and checks it; `label`, `note`, `unit` (a noun) and `chart.title` may be "
+            "`{en: …, es: …}`",
         },
         "rates": {
             "description": "rates with context (numerator, denominator), as "
@@ -448,7 +470,7 @@ DATASET_META = {
             "type": "object",
             "additionalProperties": {
                 "type": "object",
-                "additionalProperties": {"type": "string"},
+                "additionalProperties": text("the words for one code"),
             },
             "description": "field → code → words shown on pages (files keep the codes)",
         },
@@ -459,11 +481,25 @@ DATASET_META = {
                 "additionalProperties": False,
                 "description": "one resource as the public pages describe it",
                 "properties": {
-                    "title": {"type": "string", "description": "the table's title"},
-                    "description": {"type": "string", "description": "what one row is"},
+                    "title": text("the table's title"),
+                    "description": text("what one row is"),
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "description": "one field of the table",
+                            "properties": {
+                                "title": text("the field's title in the data dictionary"),
+                                "description": text("what the field holds"),
+                            },
+                        },
+                        "description": "field name → its `title` and `description` per "
+                        "language, over the table schema's (which stays English)",
+                    },
                 },
             },
-            "description": "resource name → `title` and `description`",
+            "description": "resource name → `title`, `description` and `fields`",
         },
     },
 }

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import audit
+from portal.datasets import texts
 from portal.datasets.checks import check_columns, check_family, read_yaml, schema_errors
 from portal.errors import DefinitionError, UnknownDataset
 from portal.models import Dataset, Resource
@@ -73,6 +74,7 @@ def load_definition(entry_path: Path, schemas_dir: Path) -> DatasetDefinition:
         raise DefinitionError(f"{entry_path}: dataset {slug!r} has no {meta_path}")
     meta, meta_node = read_yaml(meta_path)
     schema_errors("meta", meta, meta_path, meta_node)
+    meta = texts.split(meta)  # English in place, other languages under `translations`
     resources = []
     for name, spec in (entry.get("resources") or {}).items():
         spec = spec or {}

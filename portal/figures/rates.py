@@ -209,9 +209,9 @@ def _row(measured: Measured, keys: list[str], top: float, bottom: float | None, 
         "numerator": numbers.rounded(top, figure.unit, decimals),
         "numerator_display": numbers.display(top, figure.unit, decimals),
         "denominator": bottom,
-        "denominator_display": "–" if bottom is None else f"{bottom:,.0f}",
+        "denominator_display": "–" if bottom is None else numbers.decimal(bottom, 0),
         "value": value,
-        "display": "–" if value is None else f"{value:,.{RATE_DECIMALS}f}",
+        "display": "–" if value is None else numbers.decimal(value, RATE_DECIMALS),
     }
 
 

@@ -16,7 +16,8 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from portal.datasets.labels import currency, list_delimiter, money, number_text, value_label
+from portal.datasets.labels import currency, list_delimiter, value_label
+from portal.figures.numbers import money, number_text
 from portal.figures.charts import charts_of
 from portal.figures.service import shown as shown_figures
 from portal.models import Version

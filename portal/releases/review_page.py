@@ -17,7 +17,8 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.datasets.labels import number_text, typed_number
+from portal.datasets.labels import typed_number
+from portal.figures.numbers import number_text
 from portal.figures.service import dataset_figures, version_figures
 from portal.models import Candidate, Dataset, Version
 from portal.privacy import report as privacy_report

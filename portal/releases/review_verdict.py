@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from portal.datasets.labels import number_text, typed_number
+from portal.datasets.labels import typed_number
+from portal.figures.numbers import number_text
 from portal.releases.diff import RowChanges
 
 PERIOD_TYPES = ("yearmonth", "date", "datetime", "year")

@@ -27,6 +27,7 @@ from portal.datasets.freshness import Freshness, dataset_freshness
 from portal.errors import UnknownDataset
 from portal.extensions import db_session, portal, storage
 from portal.figures import charts as figure_charts
+from portal.figures import numbers
 from portal.figures import service as figure_service
 from portal.markdown import render_markdown, render_markdown_inline
 from portal.models import Dataset, Version, utcnow
@@ -38,7 +39,9 @@ from portal.web import fragments
 public = Blueprint("public", __name__)
 public.add_app_template_filter(labels.value_label, "label")
 public.add_app_template_filter(labels.long_date, "long_date")
-public.add_app_template_filter(labels.money, "money")
+public.add_app_template_filter(numbers.money, "money")
+public.add_app_template_filter(numbers.count, "count")
+public.add_app_template_filter(numbers.number_text, "number")
 public.add_app_template_global(fragments.rendered_once, "rendered_once")
 public.add_app_template_global(fragments.partial, "partial")
 

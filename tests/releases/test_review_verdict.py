@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from portal.datasets.labels import number_text, typed_number
+from portal.datasets.labels import typed_number
+from portal.figures.numbers import number_text
 from portal.privacy.report import sentences
 from portal.releases.diff import row_changes
 from portal.releases.review_verdict import (

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.datasets.freshness import dataset_freshness
 from portal.datasets.labels import long_date
-from portal.languages import N_, gettext
 from portal.errors import PortalError, UnknownDataset
+from portal.languages import N_, gettext
 from portal.models import AuditEvent, Dataset, Version, VersionFile
 from portal.storage import LocalStorage
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from portal.errors import DefinitionError
+from portal.languages import N_, gettext
 
 GRACE = timedelta(days=3)
 
@@ -38,6 +39,16 @@ class Cadence:
         year, month = moment.year + total // 12, total % 12 + 1
         day = min(moment.day, calendar.monthrange(year, month)[1])
         return moment.replace(year=year, month=month, day=day) + self.span
+
+
+# A cadence's unit in words: one of it, and several ("every month", "every 3 months").
+CADENCE_WORDS = {
+    "year": (N_("year"), N_("%(num)s years")),
+    "month": (N_("month"), N_("%(num)s months")),
+    "week": (N_("week"), N_("%(num)s weeks")),
+    "day": (N_("day"), N_("%(num)s days")),
+    "hour": (N_("hour"), N_("%(num)s hours")),
+}
 
 
 def parse_cadence(text: str) -> Cadence:
@@ -95,7 +106,8 @@ class Freshness:
             count, unit = span // timedelta(hours=1), "hour"
         else:
             return self.cadence
-        return unit if count == 1 else f"{count} {unit}s"
+        one, many = CADENCE_WORDS[unit]
+        return gettext(one) if count == 1 else gettext(many, num=count)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of the API's `freshness` object."""

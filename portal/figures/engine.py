@@ -15,10 +15,12 @@ from typing import Any
 
 import duckdb
 
+from portal.datasets import texts
 from portal.datasets.labels import value_label
 from portal.errors import DefinitionError
 from portal.figures import numbers, periods
 from portal.figures.spec import FORMAT, Figure, Measure, declared, fingerprint
+from portal.languages import N_, gettext
 
 Z95 = 1.96  # the 95 % interval of a pooled mean, as the trust index publishes it
 
@@ -40,6 +42,13 @@ def figures_for(meta: dict, schemas: dict[str, dict], files: dict[str, Path]) ->
             for figure in figures
             if figure.resource in tables
         ]
+    for result in results:  # the unit as a noun in the reader's language ("incidentes")
+        result["unit_label"] = words = texts.text(
+            meta, f"figures.{result['key']}.unit", result["unit"]
+        )
+        chart = result.get("chart")
+        if chart and result["unit"] not in (*numbers.SHARE, "USD"):
+            chart["y_title"] = words[:1].upper() + words[1:]
     return {"format": FORMAT, "spec": fingerprint(meta, schemas), "figures": results}
 
 
@@ -158,7 +167,7 @@ def compute(db: duckdb.DuckDBPyConnection, figure: Figure, schema: dict, labels:
             ).fetchall()
         ]
         if not present:
-            return {**result, "value": None, "display": "–", "period": "no rows"}
+            return {**result, "value": None, "display": "–", "period": gettext("no rows")}
         keys = present
         # never a period before the table's first: the window says only what it covers
         run = periods.run_of(present, time.period, present[-1], figure.window)
@@ -171,7 +180,7 @@ def compute(db: duckdb.DuckDBPyConnection, figure: Figure, schema: dict, labels:
         result["provisional"] = [periods.words(k, time.period, time.prefix) for k in provisional]
     else:
         period_sql = "TRUE"
-        result["period"] = "every row"
+        result["period"] = gettext("every row")
     row = db.execute(f"SELECT {', '.join(parts)} FROM {table} WHERE {where} AND {period_sql}")
     value, extra = combine(figure.measure, list(row.fetchone()))
     result.update(_shown(value, extra, figure.unit, decimals))
@@ -221,8 +230,13 @@ def _shown(value: float | None, extra: dict, unit: str, decimals: int) -> dict:
         shown["interval"] = {
             "low": low,
             "high": high,
-            "display": f"{numbers.display(low, unit, decimals)} to "
-            f"{numbers.display(high, unit, decimals)}",
+            "low_display": numbers.display(low, unit, decimals),
+            "high_display": numbers.display(high, unit, decimals),
+            "display": gettext(
+                "%(low)s to %(high)s",
+                low=numbers.display(low, unit, decimals),
+                high=numbers.display(high, unit, decimals),
+            ),
         }
     if "n" in extra:
         shown["responses"] = int(extra["n"])
@@ -305,21 +319,31 @@ def chart_series(db, figure, fields, labels, keys, where, decimals) -> dict:  # 
 def _chart_title(figure: Figure) -> str:
     if figure.by:
         return figure.label
-    return f"{figure.label} per {_x_title(figure.time.period, figure.time.prefix).lower()}"
+    return gettext(
+        "%(figure)s per %(period)s",
+        figure=figure.label,
+        period=_x_title(figure.time.period, figure.time.prefix).lower(),
+    )
+
+
+PERIOD_TITLES = {
+    "snapshot": N_("Snapshot date"),
+    "month": N_("Month"),
+    "quarter": N_("Quarter"),
+    "year": N_("Year"),
+}
 
 
 def _x_title(period: str, prefix: str) -> str:
-    if period == "snapshot":
-        return "Snapshot date"
-    return prefix or period.capitalize()
+    return prefix or gettext(PERIOD_TITLES.get(period, period.capitalize()))
 
 
 def _axis_title(figure: Figure) -> str:
     unit = figure.unit
     if unit in numbers.SHARE:
-        return "Percent"
+        return gettext("Percent")
     if unit == "USD":
-        return "US dollars"
+        return gettext("US dollars")
     return unit[:1].upper() + unit[1:]
 
 
@@ -331,22 +355,35 @@ def describe(measure: Measure) -> str:
     """The measure in words, for the method notes: "distinct incident_id", "sum of calls"."""
     where = ""
     if measure.where:
-        said = (f"{k} is {' or '.join(v)}" for k, v in measure.where.items())
-        where = " where " + " and ".join(said)
+        said = (
+            gettext("%(field)s is %(values)s", field=k, values=gettext(" or ").join(v))
+            for k, v in measure.where.items()
+        )
+        where = gettext(" where %(conditions)s", conditions=gettext(" and ").join(said))
     if measure.kind == "count":
-        return f"rows{where}"
+        return gettext("rows%(where)s", where=where)
     if measure.kind == "count_distinct":
-        return f"distinct values of {measure.column}{where}"
+        return gettext("distinct values of %(field)s%(where)s", field=measure.column, where=where)
     if measure.kind == "sum":
-        return f"sum of {measure.column}{where}"
+        return gettext("sum of %(field)s%(where)s", field=measure.column, where=where)
     if measure.kind == "ratio":
         top, bottom = (describe(measure.parts[k]) for k in ("numerator", "denominator"))
         return f"{top} ÷ {bottom}"
-    if measure.kind == "weighted_mean":
-        p = measure.parts
-        return f"mean of {p['value']} weighted by {p['weight']}{where}"
     p = measure.parts
-    return f"pooled mean of {p['mean']} (standard deviation {p['sd']}, {p['n']} responses){where}"
+    if measure.kind == "weighted_mean":
+        return gettext(
+            "mean of %(value)s weighted by %(weight)s%(where)s",
+            value=p["value"],
+            weight=p["weight"],
+            where=where,
+        )
+    return gettext(
+        "pooled mean of %(mean)s (standard deviation %(sd)s, %(n)s responses)%(where)s",
+        mean=p["mean"],
+        sd=p["sd"],
+        n=p["n"],
+        where=where,
+    )
 
 
 class Measured:

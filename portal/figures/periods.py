@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+from babel.dates import format_date
+
+from portal import languages
+from portal.languages import gettext
 
 
 def key_sql(column: str, field_type: str, period: str) -> str:
@@ -49,15 +52,17 @@ def run_of(keys: list[str], period: str, last: str, count: int) -> list[str]:
 
 
 def words(key: str, period: str, prefix: str = "") -> str:
-    """One period for a reader: Oct 2026, Q3 2026, Fiscal year 2026, 31 Oct 2026."""
+    """One period for a reader: Oct 2026, Q3 2026, Fiscal year 2026, 31 Oct 2026 (Spanish:
+    oct 2026, T3 2026, 31 oct 2026), in the reader's language."""
+    code = languages.current()
     try:
         if period == "month":
-            return f"{MONTHS[int(key[5:7]) - 1]} {key[:4]}"
+            month = date(int(key[:4]), int(key[5:7]), 1)
+            return format_date(month, "LLL y", locale=code)
         if period == "quarter":
-            return f"Q{key[-1]} {key[:4]}"
+            return gettext("Q%(quarter)s %(year)s", quarter=key[-1], year=key[:4])
         if period == "snapshot":
-            day = date.fromisoformat(key[:10])
-            return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+            return format_date(date.fromisoformat(key[:10]), "d MMM y", locale=code)
     except (ValueError, IndexError):
         return key  # a key we cannot read is shown as published
     return f"{prefix} {key}".strip()

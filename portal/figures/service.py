@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from portal import languages
 from portal.errors import DefinitionError
 from portal.figures.engine import figures_for
 from portal.figures.spec import FORMAT, fingerprint
@@ -45,16 +46,19 @@ def csv_files(version: Version, storage: LocalStorage) -> dict[str, Path]:
 def version_figures(version: Version, storage: LocalStorage) -> dict:
     """The figures of a published version as its dataset declares them now.
 
-    Stored at publish time; computed again (once per worker, then kept in memory) when the
-    declaration or the result format changed since, so no page shows a figure that its
+    Stored at publish time (in English); computed again (once per worker, then kept in
+    memory) for a reader of another language, or when the declaration or the result format
+    changed since, so no page shows a figure that its
     `dataset.yaml` no longer declares.
     """
     dataset = version.dataset
     spec = fingerprint(dataset.meta or {}, schemas_of(dataset))
     stored = version.figures or {}
-    if stored.get("format") == FORMAT and stored.get("spec") == spec:
+    language = languages.current()
+    # Stored in English: another language is computed once per worker, in its own words.
+    if stored.get("format") == FORMAT and stored.get("spec") == spec and language == "en":
         return stored
-    key = (str(storage.versions), version.id, spec)
+    key = (str(storage.versions), version.id, spec, language)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)

@@ -27,10 +27,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from portal import languages
+from portal.datasets import texts
 from portal.errors import DefinitionError
+from portal.languages import gettext
 
 PERIODS = ("month", "quarter", "year", "snapshot")
 DEFAULT_WINDOW = {"month": 12, "quarter": 1, "year": 1, "snapshot": 1}
@@ -38,7 +41,7 @@ DEFAULT_CHART_WINDOW = {"month": 24, "quarter": 8, "year": 10, "snapshot": 10}
 SHARE_UNITS = ("share", "percent")
 KINDS = ("count", "count_distinct", "sum", "ratio", "weighted_mean", "pooled_mean")
 TIME_TYPES = ("date", "datetime", "yearmonth", "year")
-FORMAT = 2  # bump when the computed shape changes: stored results are then computed again
+FORMAT = 3  # bump when the computed shape changes: stored results are then computed again
 
 
 @dataclass(frozen=True)
@@ -95,12 +98,31 @@ def declared(meta: dict, schemas: dict[str, dict]) -> list[Figure]:
         where = f"{slug}: figures[{position}]"
         if not isinstance(item, dict):
             raise DefinitionError(f"{where}: expected a mapping")
-        figure = _figure(where, item, schemas)
+        figure = _in_language(meta, _figure(where, item, schemas))
         if figure.key in keys:
             raise DefinitionError(f"{where}: the key {figure.key!r} is declared twice")
         keys.add(figure.key)
         found.append(figure)
     return found
+
+
+def _in_language(meta: dict, figure: Figure) -> Figure:
+    """The figure's words in the reader's language, where `dataset.yaml` gives them."""
+    if languages.current() == languages.DEFAULT:
+        return figure
+    place = f"figures.{figure.key}"
+    time, chart = figure.time, figure.chart
+    if time is not None and time.prefix:
+        time = replace(time, prefix=texts.text(meta, f"{place}.time.prefix", time.prefix))
+    if chart is not None and chart.title:
+        chart = replace(chart, title=texts.text(meta, f"{place}.chart.title", chart.title))
+    return replace(
+        figure,
+        label=texts.text(meta, f"{place}.label", figure.label),
+        note=texts.text(meta, f"{place}.note", figure.note),
+        time=time,
+        chart=chart,
+    )
 
 
 def fingerprint(meta: dict, schemas: dict[str, dict]) -> str:
@@ -109,6 +131,7 @@ def fingerprint(meta: dict, schemas: dict[str, dict]) -> str:
         "format": FORMAT,
         "figures": meta.get("figures"),
         "labels": meta.get("labels"),
+        "translations": meta.get("translations"),
         "schemas": schemas,
     }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
@@ -122,7 +145,7 @@ def _rows(name: str, schema: dict) -> Figure | None:
         time = Time(axis["name"], "year" if axis.get("type") == "year" else "month")
     return Figure(
         key=f"{name}_rows",
-        label=f"Rows in {name}",
+        label=gettext("Rows in %(table)s", table=name),
         resource=name,
         measure=Measure("count"),
         unit="rows",
@@ -134,7 +157,7 @@ def _rows(name: str, schema: dict) -> Figure | None:
         provisional=0,
         headline=True,
         decimals=0,
-        note="No figure is declared for this table, so its rows are counted.",
+        note=gettext("No figure is declared for this table, so its rows are counted."),
         default=True,
     )
 

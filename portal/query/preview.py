@@ -9,6 +9,7 @@ JSON rows and the filtered CSV export always agree.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,10 +17,13 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+from portal import languages
+from portal.datasets import texts
 from portal.datasets.labels import currency, list_delimiter, value_label
-from portal.figures.numbers import money, number_text
 from portal.figures.charts import charts_of
+from portal.figures.numbers import money, number_text
 from portal.figures.service import shown as shown_figures
+from portal.languages import gettext
 from portal.models import Version
 from portal.query import engine
 from portal.storage import LocalStorage
@@ -89,9 +93,12 @@ class Preview:
         column = next((c for c in self.columns if c.name == name), None)
         if column is None:
             return ""
+        title = column.title.lower()
         if not self.sort.startswith("-"):
-            return f"{column.title.lower()}, oldest first" if column.dated else column.title.lower()
-        return f"{column.title.lower()}, {'newest first' if column.dated else 'descending'}"
+            return gettext("%(column)s, oldest first", column=title) if column.dated else title
+        if column.dated:
+            return gettext("%(column)s, newest first", column=title)
+        return gettext("%(column)s, descending", column=title)
 
     @property
     def api_query(self) -> str:
@@ -113,7 +120,7 @@ def preview(
     labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Preview:
     """One page of a table as the form asks for it; a bad filter is reported, not raised."""
-    table = engine.open_table(data_dir, version, resource)
+    table = worded(engine.open_table(data_dir, version, resource), version, resource)
     specs = {spec["name"]: spec for spec in table.fields}
     filters: dict[str, list[str]] = {}
     for key, values in args.items():
@@ -127,8 +134,11 @@ def preview(
     if sort and sort.lstrip("-") not in specs:
         # Said, never silently dropped (the API answers the same sort with a 400 too).
         errors["sort"] = [
-            f"the table cannot be sorted by {sort!r}; sort by one of its columns: "
-            + ", ".join(spec.get("title") or spec["name"] for spec in table.fields)
+            gettext(
+                "the table cannot be sorted by %(sort)r; sort by one of its columns: %(columns)s",
+                sort=sort,
+                columns=", ".join(spec.get("title") or spec["name"] for spec in table.fields),
+            )
         ]
         sort = ""
     if "sort" not in args:
@@ -203,6 +213,26 @@ def preview(
 DATE_TYPES = ("date", "datetime", "yearmonth")
 
 
+def worded(table: engine.Table, version: Version, resource: str) -> engine.Table:
+    """The table with its fields' titles in the reader's language (dataset.yaml's
+    `resources.<table>.fields`); the shared table itself is never changed."""
+    meta = version.dataset.meta or {}
+    if languages.current() == languages.DEFAULT or not meta.get(texts.TRANSLATIONS):
+        return table
+    shown = copy.copy(table)
+    shown.fields = [
+        {
+            **spec,
+            "title": texts.text(
+                meta, f"resources.{resource}.fields.{spec['name']}.title", spec.get("title")
+            )
+            or spec["name"],
+        }
+        for spec in table.fields
+    ]
+    return shown
+
+
 def newest_first(fields: Sequence[dict]) -> str:
     """The default order of a preview: newest first by the table's first date field."""
     for kind in DATE_TYPES:
@@ -217,12 +247,12 @@ def parameter_label(specs: Mapping[str, dict], key: str) -> str:
     name = key.removesuffix("__min").removesuffix("__max")
     spec = specs.get(name)
     if spec is None:
-        return {"q": "Text search", "sort": "Sort"}.get(key, key)
+        return {"q": gettext("Text search"), "sort": gettext("Sort")}.get(key, key)
     title = spec.get("title") or name
     if key.endswith("__min"):
-        return f"{title}, from"
+        return gettext("%(field)s, from", field=title)
     if key.endswith("__max"):
-        return f"{title}, to"
+        return gettext("%(field)s, to", field=title)
     return title
 
 
@@ -250,8 +280,12 @@ def check_filters(
             )
             shown = ", ".join(repr(v) for v in unknown)
             errors[key] = [
-                f"{parameter_label(specs, key)}: {shown} is not one of its values; "
-                f"choose from {choices}"
+                gettext(
+                    "%(field)s: %(values)s is not one of its values; choose from %(choices)s",
+                    field=parameter_label(specs, key),
+                    values=shown,
+                    choices=choices,
+                )
             ]
     for name, spec in specs.items():
         low = (filters.get(f"{name}__min") or [""])[0].strip()
@@ -263,8 +297,13 @@ def check_filters(
             continue  # the engine names the unreadable value itself
         if lower > upper:
             errors[f"{name}__max"] = [
-                f"{parameter_label(specs, name + '__max')} ({high}) is before "
-                f"{parameter_label(specs, name + '__min')} ({low}): no row can match"
+                gettext(
+                    "%(to)s (%(high)s) is before %(from)s (%(low)s): no row can match",
+                    to=parameter_label(specs, name + "__max"),
+                    high=high,
+                    low=low,
+                    **{"from": parameter_label(specs, name + "__min")},
+                )
             ]
     return errors
 

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import polars as pl
 
+from portal.figures import numbers
+from portal.languages import N_, gettext
+
 SAMPLE = 10
 NUMERIC = {"integer", "number", "date", "datetime", "year", "yearmonth"}
 
@@ -133,26 +136,40 @@ def changelog_text(resources: dict[str, dict]) -> str:
     return ", ".join(parts) + "." if parts else "No change to the data."
 
 
-def resource_changes(changelog: dict, titles: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(resource, its title, what changed in it) for each table of a version's changelog:
-    counts per table, never summed across tables that count different things."""
+def resource_changes(changelog: dict, titles: dict[str, str]) -> list[tuple[str, str, str, bool]]:
+    """(resource, its title, what changed in it, whether rows changed) for each table of a
+    version's changelog: counts per table, never summed across tables that count different
+    things; in the reader's language."""
     found = []
     for name, d in (changelog.get("resources") or {}).items():
         if d.get("first"):
-            words = f"first release ({d.get('added', 0):,} rows)"
+            words = gettext("first release (%(rows)s rows)", rows=numbers.count(d.get("added", 0)))
         else:
+            said = {
+                "added": N_("%(num)s row added"),
+                "removed": N_("%(num)s row removed"),
+                "changed": N_("%(num)s row changed"),
+            }
+            many = {
+                "added": N_("%(num)s rows added"),
+                "removed": N_("%(num)s rows removed"),
+                "changed": N_("%(num)s rows changed"),
+            }
             parts = [
-                f"{n:,} {'row' if n == 1 else 'rows'} {word}"
-                for n, word in (
-                    (d.get("added", 0), "added"),
-                    (d.get("removed", 0), "removed"),
-                    (d.get("changed", 0), "changed"),
-                )
-                if n
+                gettext(said[kind] if d.get(kind, 0) == 1 else many[kind], num=numbers.count(n))
+                for kind in ("added", "removed", "changed")
+                if (n := d.get(kind, 0))
             ]
             columns = len(d.get("columnsAdded", [])) + len(d.get("columnsRemoved", []))
             if columns:
-                parts.append(f"{columns} column{'s' if columns != 1 else ''} added or removed")
-            words = ", ".join(parts) or "no change"
-        found.append((name, titles.get(name, name), words))
+                parts.append(
+                    gettext("1 column added or removed")
+                    if columns == 1
+                    else gettext("%(num)s columns added or removed", num=columns)
+                )
+            words = ", ".join(parts) or gettext("no change")
+        compared = not d.get("first") and any(
+            d.get(k) for k in ("added", "removed", "changed", "columnsAdded", "columnsRemoved")
+        )
+        found.append((name, titles.get(name, name), words, compared))
     return found

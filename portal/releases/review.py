@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal import audit, watches
+from portal import audit, languages, watches
 from portal.config import Config
 from portal.datasets.definitions import get_dataset
 from portal.db import Database, FenceCheck, begin_write, no_fence
@@ -286,7 +286,8 @@ def _record_files(
     }
     # A figure declaration that does not fit raises DefinitionError: publish() removes the
     # folder, nothing is published.
-    version.figures = dataset_figures(dataset, tables)
+    with languages.use(languages.DEFAULT):  # stored in English; pages translate on reading
+        version.figures = dataset_figures(dataset, tables)
     laps.lap("figures")
     version.changelog = changelog(session, storage, dataset, tables)
     laps.lap("changelog")

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from flask import g, get_template_attribute, render_template
 from markupsafe import Markup
 
+from portal import languages
 from portal.datasets import browse
 from portal.extensions import db_session, portal
 from portal.models import Dataset, Version
@@ -32,7 +33,7 @@ _lock = threading.Lock()
 
 def remembered(key: tuple, render: Callable[[], Markup]) -> Markup:
     """What `render` makes, made once for `key` (which must name everything it depends on)."""
-    full = (portal().config.database_url, *key)
+    full = (portal().config.database_url, languages.current(), *key)  # per language
     with _lock:
         found = _fragments.get(full)
         if found is not None:

@@ -10,6 +10,9 @@ from flask import Flask, Response, g, request
 from markupsafe import Markup
 
 from portal import languages
+from portal.datasets import texts
+from portal.figures import numbers
+from portal.languages import N_, gettext
 
 COOKIE = "lang"
 COOKIE_DAYS = 365
@@ -50,7 +53,63 @@ def lang_attr(value: object) -> Markup:
 def title_of(dataset: object) -> str:
     """A dataset's title in the reader's language (its definition's `title`)."""
     meta = getattr(dataset, "meta", None) or {}
-    return languages.text(meta.get("title") or getattr(dataset, "title", ""))
+    return texts.text(meta, "title", meta.get("title") or getattr(dataset, "title", ""))
+
+
+def lang_attr_of(found: tuple[str, str]) -> Markup:
+    """` lang="en"` for a (text, language) pair whose language is not the page's."""
+    return Markup(' lang="%s"') % found[1] if found[1] != languages.current() else Markup("")
+
+
+def field_text(meta: dict, table: str, field: dict, key: str) -> tuple[str, str]:
+    """A field's title or description in the reader's language (dataset.yaml's
+    `resources.<table>.fields.<field>`), else the table schema's English, and its language."""
+    english = field.get(key) or (field.get("name", "") if key == "title" else "")
+    return texts.text_in(meta, f"resources.{table}.fields.{field.get('name')}.{key}", english)
+
+
+def resource_title(dataset: object, resource: object) -> tuple[str, str]:
+    meta = getattr(dataset, "meta", None) or {}
+    name = getattr(resource, "name", "")
+    return texts.text_in(meta, f"resources.{name}.title", getattr(resource, "title", name))
+
+
+def dataset_text(dataset: object, key: str) -> tuple[str, str]:
+    """`title`, `description`, `methodology`, `caveats` of a dataset in the reader's language."""
+    return texts.text_in(getattr(dataset, "meta", None) or {}, key)
+
+
+def texts_of(dataset: object, place: str, english: object = None) -> tuple[str, str]:
+    """Any text of a dataset's definition by its place (`resources.incidents.description`)."""
+    return texts.text_in(getattr(dataset, "meta", None) or {}, place, english)
+
+
+FIELD_TYPES = {
+    "string": N_("text"),
+    "integer": N_("whole number"),
+    "number": N_("number"),
+    "date": N_("date"),
+    "datetime": N_("date and time"),
+    "yearmonth": N_("month"),
+    "year": N_("year"),
+    "boolean": N_("yes or no"),
+}
+
+
+PERIOD_WORDS = {
+    "month": N_("month"),
+    "quarter": N_("quarter"),
+    "year": N_("year"),
+    "snapshot": N_("snapshot"),
+}
+
+
+def period_word(period: str) -> str:
+    return gettext(PERIOD_WORDS[period]) if period in PERIOD_WORDS else period
+
+
+def field_type(kind: str) -> str:
+    return gettext(FIELD_TYPES[kind]) if kind in FIELD_TYPES else kind
 
 
 def _enter(_endpoint: str | None, _values: dict | None) -> None:
@@ -83,7 +142,15 @@ def init_app(app: Flask) -> None:
     app.after_request(_remember)
     app.add_template_filter(languages.text, "translated")
     app.add_template_filter(title_of, "title_of")
+    app.add_template_filter(field_type, "field_type")
+    app.add_template_filter(period_word, "period_word")
+    app.add_template_filter(numbers.decimal, "decimal")
     app.add_template_global(lang_attr, "lang_attr")
+    app.add_template_global(lang_attr_of, "lang_attr_of")
+    app.add_template_global(field_text, "field_text")
+    app.add_template_global(resource_title, "resource_title")
+    app.add_template_global(dataset_text, "dataset_text")
+    app.add_template_global(texts_of, "texts_of")
     app.context_processor(
         lambda: {
             "language": languages.current(),

@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 from portal import languages
 from portal.catalogs.about import About, about
-from portal.datasets import browse, labels
+from portal.datasets import browse, labels, texts
 from portal.datasets.freshness import Freshness, dataset_freshness
 from portal.errors import UnknownDataset
 from portal.extensions import db_session, portal, storage
@@ -39,6 +39,8 @@ from portal.web import fragments
 public = Blueprint("public", __name__)
 public.add_app_template_filter(labels.value_label, "label")
 public.add_app_template_filter(labels.long_date, "long_date")
+public.add_app_template_filter(labels.long_time, "long_time")
+public.add_app_template_filter(labels.frequency, "frequency")
 public.add_app_template_filter(numbers.money, "money")
 public.add_app_template_filter(numbers.count, "count")
 public.add_app_template_filter(numbers.number_text, "number")
@@ -202,9 +204,14 @@ def about_of(dataset: Dataset, version: Version) -> About:
 
 
 @public.app_template_global("resource_changes")
-def version_changes(dataset: Dataset, version: Version) -> list[tuple[str, str, str]]:
-    """Per table: (name, title, "12 rows added, 1 changed") against the version before."""
-    return resource_changes(version.changelog or {}, {r.name: r.title for r in dataset.resources})
+def version_changes(dataset: Dataset, version: Version) -> list[tuple[str, str, str, bool]]:
+    """Per table: (name, title, "12 rows added, 1 changed", rows changed) against the version
+    before, titles in the reader's language."""
+    meta = dataset.meta or {}
+    titles = {
+        r.name: texts.text(meta, f"resources.{r.name}.title", r.title) for r in dataset.resources
+    }
+    return resource_changes(version.changelog or {}, titles)
 
 
 @public.app_template_global("recent_versions")

@@ -368,16 +368,18 @@ PUBLISHER_ENTRY = {
 }
 
 
-def text(description: str) -> dict:
+def text(description: str, english: bool = True) -> dict:
     """A text a reader sees: English, or `{en: …, es: …}` (missing languages show English,
-    marked as English; `portal/datasets/texts.py`)."""
+    marked as English; `portal/datasets/texts.py`). `english=False`: the English is
+    elsewhere (a field's title in its table schema), so `en` may be left out."""
+    said = "(en required)" if english else "(en: the table schema's)"
     return {
-        "description": description + "; text, or per language `{en: …, es: …}` (en required)",
+        "description": f"{description}; text, or per language `{{en: …, es: …}}` {said}",
         "oneOf": [
             {"type": "string"},
             {
                 "type": "object",
-                "required": ["en"],
+                "required": ["en"] if english else [],
                 "additionalProperties": False,
                 "properties": {
                     "en": {"type": "string", "description": "English (the default)"},
@@ -490,8 +492,8 @@ DATASET_META = {
                             "additionalProperties": False,
                             "description": "one field of the table",
                             "properties": {
-                                "title": text("the field's title in the data dictionary"),
-                                "description": text("what the field holds"),
+                                "title": text("the field's title in the data dictionary", False),
+                                "description": text("what the field holds", False),
                             },
                         },
                         "description": "field name → its `title` and `description` per "

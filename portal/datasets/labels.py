@@ -175,7 +175,17 @@ def dataset_labels(meta: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
     labels = (meta or {}).get("labels")
     if not isinstance(labels, Mapping):
         return {}
-    return {str(k): dict(v) for k, v in labels.items() if isinstance(v, Mapping)}
+    found = {str(k): dict(v) for k, v in labels.items() if isinstance(v, Mapping)}
+    # a definition's translations (portal/datasets/texts.py) back beside the English
+    for code, texts in ((meta or {}).get("translations") or {}).items():
+        for place, words in texts.items():
+            kind, _, rest = place.partition(".")
+            field, _, value = rest.partition(".")
+            if kind == "labels" and value in found.get(field, {}):
+                english = found[field][value]
+                both = dict(english) if isinstance(english, Mapping) else {"en": english}
+                found[field][value] = {**both, code: words}
+    return found
 
 
 # `update_frequency` in dataset.yaml, in words a reader of each language understands.

@@ -20,11 +20,10 @@ TRANSLATIONS = "translations"
 
 
 def is_translated(value: Any) -> bool:
-    """`{en: …, es: …}`: a mapping of language codes to text, English included."""
+    """`{en: …, es: …}`: a mapping of language codes to text (a field's may omit `en`)."""
     return (
         isinstance(value, Mapping)
         and bool(value)
-        and languages.DEFAULT in value
         and all(k in languages.LANGUAGES and isinstance(v, str) for k, v in value.items())
     )
 
@@ -38,9 +37,12 @@ def split(meta: Mapping[str, Any]) -> dict[str, Any]:
             for code, text in value.items():
                 if code != languages.DEFAULT and text.strip():
                     found.setdefault(code, {})[place] = text
-            return value[languages.DEFAULT]
+            # no `en`: a field's words, whose English is its table schema's title
+            return value.get(languages.DEFAULT)
         if isinstance(value, Mapping):
-            return {k: walk(v, f"{place}.{k}" if place else str(k)) for k, v in value.items()}
+            walked = {k: walk(v, f"{place}.{k}" if place else str(k)) for k, v in value.items()}
+            # a text given only in other languages leaves nothing in the English definition
+            return {k: v for k, v in walked.items() if v is not None or not is_translated(value[k])}
         if isinstance(value, list):
             return [
                 walk(item, f"{place}.{item.get('key', i) if isinstance(item, Mapping) else i}")

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from portal.datasets import texts
-from portal.datasets.labels import value_label
+from portal.datasets.labels import dataset_labels, value_label
 from portal.errors import DefinitionError
 from portal.figures import numbers, periods
 from portal.figures.spec import FORMAT, Figure, Measure, declared, fingerprint
@@ -34,7 +34,7 @@ def figures_for(meta: dict, schemas: dict[str, dict], files: dict[str, Path]) ->
     naming the place, when a declaration does not fit the tables.
     """
     figures = declared(meta, schemas)
-    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+    labels = dataset_labels(meta)  # with each label's translations
     with duckdb.connect() as db:
         tables = _load(db, files, {f.resource for f in figures})
         results = [

@@ -30,10 +30,12 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.datasets import texts
 from portal.errors import DefinitionError
 from portal.figures import numbers, periods
 from portal.figures.engine import Measured, describe
 from portal.figures.service import csv_files, schemas_of
+from portal.languages import gettext
 from portal.models import Dataset, Version
 from portal.storage import LocalStorage
 
@@ -98,17 +100,22 @@ def _one(spec: Any, owner: str, versions: dict[str, Version], storage: LocalStor
     base = {
         "key": str(spec["key"]),
         "label": str(spec.get("label") or spec["key"]),
+        "label_words": texts.text(
+            versions[owner].dataset.meta if owner in versions else {},
+            f"rates.{spec['key']}.label",
+            str(spec.get("label") or spec["key"]),
+        ),
         "per": int(spec.get("per") or 1000),
         "versions": [{"dataset": owner, "version": versions[owner].number}],
         "rows": [],
         "headline": None,
     }
-    base["unit"] = f"per {base['per']:,}"
+    base["unit"] = gettext("per %(count)s", count=numbers.decimal(base["per"], 0))
     try:
         return {**base, **_compute(spec, owner, versions, storage, base["per"])}
     except (DefinitionError, KeyError, TypeError, OSError, duckdb.Error) as error:
         log.warning("rate %s of %s not computed: %s", base["key"], owner, error)
-        return {**base, "error": f"not computed: {error}"}
+        return {**base, "error": gettext("not computed: %(reason)s", reason=error)}
 
 
 def _side(spec: Any, owner: str, versions: dict[str, Version], what: str) -> tuple[str, Version]:
@@ -190,8 +197,9 @@ def _declared_table(version: Version, name: str) -> dict:
         if not isinstance(value, int | float) or value <= 0:
             raise DefinitionError(f"denominator {name!r}: {value!r} for {year} is not a count")
         values[int(year)] = value
+    meta = version.dataset.meta or {}
     return {
-        "label": str(table.get("label") or name),
+        "label": texts.text(meta, f"denominators.{name}.label", str(table.get("label") or name)),
         "source": table["source"].strip(),
         **{"values": values},
     }
@@ -262,12 +270,16 @@ def _against_values(top: Measured, table: dict, per: int) -> tuple[list[dict], d
         row = _row(top, keys, top.over(keys), values.get(year), per)
         rows.append({"year": year, **row, "denominator_period": str(year)})
         if year not in values:
-            rows[-1]["missing"] = f"no {table['label']} figure declared for {year}"
+            rows[-1]["missing"] = gettext(
+                "no %(what)s figure declared for %(year)s", what=table["label"], year=year
+            )
     window = periods.run_of(top.keys, figure.time.period, top.keys[-1], figure.window or 1)
     shown = [k for k in window if k in set(top.keys)]
     year = periods.year_of(shown[-1])
     head = _row(top, shown, top.over(shown), values.get(year), per)
     head["denominator_period"] = str(year)
     if year not in values:
-        head["missing"] = f"no {table['label']} figure declared for {year}"
+        head["missing"] = gettext(
+            "no %(what)s figure declared for %(year)s", what=table["label"], year=year
+        )
     return rows, head

@@ -72,9 +72,12 @@ def test_the_committed_mo_is_the_po_compiled(code: str) -> None:
     write_mo(compiled, catalogue(code))
     compiled.seek(0)
     fresh = read_mo(compiled)
+
     def messages(catalogue) -> dict:  # noqa: ANN001
         return {
-            m.id: m.string if isinstance(m.string, str) else tuple(m.string)
+            (m.id if isinstance(m.id, str) else tuple(m.id)): (
+                m.string if isinstance(m.string, str) else tuple(m.string)
+            )
             for m in catalogue
             if m.id
         }

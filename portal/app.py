@@ -224,9 +224,11 @@ def _register_errors(app: Flask) -> None:
         logging.getLogger(__name__).warning("database unavailable: %s", error.orig)
         body, status = page(
             503,
-            "Busy",
-            "The portal's database is busy or unavailable; nothing was changed. "
-            "Try again in a minute.",
+            _("Busy"),
+            _(
+                "The portal's database is busy or unavailable; nothing was changed. "
+                "Try again in a minute."
+            ),
         )
         return body, status, {"Retry-After": "60"}
 

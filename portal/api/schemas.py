@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from portal.datasets import texts
 from portal.datasets.freshness import dataset_freshness
 from portal.extensions import storage
 from portal.figures.service import shown
@@ -54,6 +55,12 @@ class ResourceSchema(Schema):
     name = fields.String()
     title = fields.String()
     table_schema = fields.Dict(data_key="schema")
+    # The table's title, description, field words and category words in every language
+    # (`{en: {…}, es: {…}}`); codes and field names themselves stay language-neutral.
+    labels = fields.Function(
+        lambda r: texts.resource_labels_by_language(r.dataset.meta, r.name, r.table_schema),
+        metadata={"description": "words per language: title, description, fields, categories"},
+    )
 
 
 class DatasetSummarySchema(Schema):
@@ -104,6 +111,11 @@ class AboutSchema(Schema):
 
 
 class DatasetSchema(DatasetSummarySchema):
+    # title, description, methodology and caveats per language, `{en: {…}, es: {…}}`
+    labels = fields.Function(
+        lambda d: texts.dataset_labels_by_language(d.meta),
+        metadata={"description": "the dataset's texts per language"},
+    )
     methodology = fields.Function(lambda d: d.meta.get("methodology", ""))
     caveats = fields.Function(lambda d: d.meta.get("caveats", ""))
     license = fields.Function(lambda d: d.meta.get("license"))

@@ -13,6 +13,7 @@ from portal import audit
 from portal.community.errors import FeedbackRejected, UnknownComment
 from portal.community.models import Comment, CommentKind, CommentStatus
 from portal.community.text import resident_text
+from portal.languages import N_, gettext
 from portal.models import Dataset, Version, utcnow
 
 MAX_BODY = 2000
@@ -20,9 +21,9 @@ MAX_NAME = 80
 MAX_ANSWER = 4000
 MAX_REASON = 500
 KIND_LABELS = {
-    CommentKind.COMMENT: "Comment",
-    CommentKind.QUESTION: "Question",
-    CommentKind.PROBLEM: "Problem in the data",
+    CommentKind.COMMENT: N_("Comment"),
+    CommentKind.QUESTION: N_("Question"),
+    CommentKind.PROBLEM: N_("Problem in the data"),
 }
 
 
@@ -37,15 +38,17 @@ def submit_comment(
     try:
         chosen = CommentKind(kind)
     except ValueError:
-        problems["kind"] = "Choose a comment, a question or a problem in the data."
+        problems["kind"] = gettext("Choose a comment, a question or a problem in the data.")
     try:
         text = resident_text(
-            body, field="Your comment", max_length=MAX_BODY, required=True, session=session
+            body, field=gettext("Your comment"), max_length=MAX_BODY, required=True, session=session
         )
     except FeedbackRejected as error:
         problems["body"] = str(error)
     try:
-        shown_name = resident_text(name, field="Name to show", max_length=MAX_NAME, session=session)
+        shown_name = resident_text(
+            name, field=gettext("Name to show"), max_length=MAX_NAME, session=session
+        )
     except FeedbackRejected as error:
         problems["name"] = str(error)
     if problems:

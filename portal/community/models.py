@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base
@@ -64,6 +64,8 @@ class Survey(Base):
     closes_on: Mapped[date] = mapped_column(Date)
     created_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # other languages' title and introduction: {"es": {"title": …, "introduction": …}}
+    translations: Mapped[dict | None] = mapped_column(JSON)
 
     questions: Mapped[list[SurveyQuestion]] = relationship(
         back_populates="survey", order_by="SurveyQuestion.position", cascade="all, delete-orphan"
@@ -82,6 +84,7 @@ class SurveyQuestion(Base):
     # trust, fairness, safety or satisfaction: what the published aggregates group it under.
     measure: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(String(300))
+    translations: Mapped[dict | None] = mapped_column(JSON)  # {"es": {"text": …}}
 
     survey: Mapped[Survey] = relationship(back_populates="questions")
 
@@ -97,6 +100,8 @@ class SurveyResponse(Base):
     quarter: Mapped[str] = mapped_column(String(7))  # "2026-Q3"
     district: Mapped[str] = mapped_column(String(20))
     free_text: Mapped[str | None] = mapped_column(Text)  # scrubbed; never published
+    # the language the survey was answered in ("en", "es"): the trust index by language
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     answers: Mapped[list[SurveyAnswer]] = relationship(cascade="all, delete-orphan")
 

@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal import audit
+from portal import audit, languages
 from portal.community.errors import (
     DuplicateSubmission,
     FeedbackRejected,
@@ -39,12 +39,13 @@ from portal.community.models import (
     SurveySubmissionKey,
 )
 from portal.community.text import resident_text
+from portal.languages import N_, gettext
 
 MEASURES = {
-    "trust": "Trust",
-    "fairness": "Fairness",
-    "safety": "Safety",
-    "satisfaction": "Satisfaction",
+    "trust": N_("Trust"),
+    "fairness": N_("Fairness"),
+    "safety": N_("Safety"),
+    "satisfaction": N_("Satisfaction"),
 }
 # Agreement items in the style of the Elucd/Zencity neighborhood sentiment surveys.
 DEFAULT_QUESTIONS = (
@@ -57,14 +58,24 @@ DEFAULT_QUESTIONS = (
     ("safety", "I feel safe in my neighborhood."),
     ("satisfaction", "I am satisfied with the police in my neighborhood."),
 )
+# The same statements in the other languages, by measure (formal "usted" in Spanish).
+DEFAULT_TRANSLATIONS = {
+    "es": {
+        "trust": "La policía de mi vecindario escucha y tiene en cuenta las inquietudes de los "
+        "residentes.",
+        "fairness": "La policía de mi vecindario trata con respeto a los residentes.",
+        "safety": "Me siento seguro o segura en mi vecindario.",
+        "satisfaction": "Estoy satisfecho o satisfecha con la policía de mi vecindario.",
+    }
+}
 DISTRICTS = {
-    "D1": "District 1",
-    "D2": "District 2",
-    "D3": "District 3",
-    "D4": "District 4",
-    "D5": "District 5",
-    "D6": "District 6",
-    "unknown": "I don't know / I'd rather not say",
+    "D1": N_("District 1"),
+    "D2": N_("District 2"),
+    "D3": N_("District 3"),
+    "D4": N_("District 4"),
+    "D5": N_("District 5"),
+    "D6": N_("District 6"),
+    "unknown": N_("I don't know / I'd rather not say"),
 }
 MAX_QUESTIONS = 8
 MAX_QUESTION_LENGTH = 300
@@ -72,7 +83,37 @@ MAX_FREE_TEXT = 1000
 # Answers to one survey from one network address in one day (a library, a school, a carrier's
 # shared mobile address); each browser still answers once.
 ADDRESS_DAILY_LIMIT = 50
-ALREADY_ANSWERED = "This survey was already answered from this browser."
+ALREADY_ANSWERED = N_("This survey was already answered from this browser.")
+
+
+def survey_text(survey: Survey, key: str) -> tuple[str, str]:
+    """A survey's `title` or `introduction` in the reader's language, and the language it is
+    in (English when no translation was given: the page marks it)."""
+    return _in_language(getattr(survey, key) or "", survey.translations, key)
+
+
+def question_text(question: SurveyQuestion) -> tuple[str, str]:
+    """A statement in the reader's language, and the language it is in."""
+    return _in_language(question.text, question.translations, "text")
+
+
+def _in_language(english: str, translations: Mapping | None, key: str) -> tuple[str, str]:
+    code = languages.current()
+    found = ((translations or {}).get(code) or {}).get(key)
+    if code != languages.DEFAULT and found:
+        return str(found), code
+    return english, languages.DEFAULT
+
+
+def _translations(given: Mapping[str, Mapping[str, str]] | None, keys: tuple[str, ...]) -> dict:
+    """Only languages the site speaks, only known keys, only text: what is stored."""
+    kept: dict[str, dict[str, str]] = {}
+    for code, texts in (given or {}).items():
+        if code in languages.LANGUAGES and code != languages.DEFAULT and isinstance(texts, Mapping):
+            words = {k: str(v).strip() for k, v in texts.items() if k in keys and str(v).strip()}
+            if words:
+                kept[code] = words
+    return kept
 
 
 def quarter_of(day: date) -> str:
@@ -85,20 +126,28 @@ def create_survey(
     title: str,
     opens_on: date,
     closes_on: date,
-    questions: Sequence[tuple[str, str]],
+    questions: Sequence[tuple[str, str] | tuple[str, str, Mapping[str, str]]],
     created_by: str,
     introduction: str = "",
+    translations: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Survey:
-    """A survey with its 0-10 agreement questions, open for answers between two dates."""
+    """A survey with its 0-10 agreement questions, open for answers between two dates.
+
+    A question may carry its statement in other languages, `(measure, text, {"es": …})`;
+    `translations` gives the title and introduction in them, `{"es": {"title": …}}`."""
     title_text = resident_text(title, field="Title", max_length=200, required=True, scrubbed=False)
     if closes_on < opens_on:
         raise FeedbackRejected("The survey must close on or after the day it opens.")
-    asked = [(m, (t or "").strip()) for m, t in questions if (t or "").strip()]
+    asked = [
+        (q[0], (q[1] or "").strip(), q[2] if len(q) > 2 else {})
+        for q in questions
+        if (q[1] or "").strip()
+    ]
     if not asked:
         raise FeedbackRejected("Ask at least one question.")
     if len(asked) > MAX_QUESTIONS:
         raise FeedbackRejected(f"Ask at most {MAX_QUESTIONS} questions.")
-    for measure, text in asked:
+    for measure, text, _other in asked:
         if measure not in MEASURES:
             raise FeedbackRejected(f"Each question measures one of {', '.join(MEASURES)}.")
         if len(text) > MAX_QUESTION_LENGTH:
@@ -112,7 +161,19 @@ def create_survey(
         opens_on=opens_on,
         closes_on=closes_on,
         created_by=created_by,
-        questions=[SurveyQuestion(position=i, measure=m, text=t) for i, (m, t) in enumerate(asked)],
+        translations=_translations(translations, ("title", "introduction")) or None,
+        questions=[
+            SurveyQuestion(
+                position=i,
+                measure=m,
+                text=t,
+                translations=_translations(
+                    {code: {"text": words} for code, words in (other or {}).items()}, ("text",)
+                )
+                or None,
+            )
+            for i, (m, t, other) in enumerate(asked)
+        ],
     )
     session.add(survey)
     session.flush()
@@ -186,13 +247,20 @@ def submit_response(
     browser: str | None,
     secret: str,
     today: date,
+    language: str = languages.DEFAULT,
 ) -> SurveyResponse:
-    """Record one resident's answers; their browser token and address only enter keyed hashes.
+    """Record one resident's answers, with the language they answered in; their browser token
+    and address only enter keyed hashes.
 
     Every field is checked before anything is refused, so the form can show all problems.
     """
     if not survey.is_open(today):
-        raise SurveyClosed(f"“{survey.title}” is not open for answers today.")
+        raise SurveyClosed(
+            gettext(
+                "“%(survey)s” is not open for answers today.",
+                survey=survey_text(survey, "title")[0],
+            )
+        )
     problems: dict[str, str] = {}
     scores = text = None
     try:
@@ -200,10 +268,10 @@ def submit_response(
     except FeedbackRejected as error:
         problems["answers"] = str(error)
     if district not in DISTRICTS:
-        problems["district"] = "Choose your district, or “I don't know”."
+        problems["district"] = gettext("Choose your district, or “I don't know”.")
     try:
         text = resident_text(
-            free_text, field="Anything else", max_length=MAX_FREE_TEXT, session=session
+            free_text, field=gettext("Anything else"), max_length=MAX_FREE_TEXT, session=session
         )
     except FeedbackRejected as error:
         problems["free_text"] = str(error)
@@ -221,21 +289,24 @@ def submit_response(
             )
         )
         if session.get(SurveySubmissionKey, (survey.id, keys[-1].digest)) is not None:
-            raise DuplicateSubmission(ALREADY_ANSWERED)
+            raise DuplicateSubmission(gettext(ALREADY_ANSWERED))
     try:
         with session.begin_nested():
             session.add_all(keys)
     except IntegrityError as error:  # two answers at the same moment (a double click, or two
         # people behind one address): nothing is kept, and sending again says which it was
         raise DuplicateSubmission(
-            "Another answer from this browser or network address was being recorded at the "
-            "same moment, so yours was not. Please send it again."
+            gettext(
+                "Another answer from this browser or network address was being recorded at "
+                "the same moment, so yours was not. Please send it again."
+            )
         ) from error
     response = SurveyResponse(
         survey_id=survey.id,
         quarter=quarter_of(today),
         district=district,
         free_text=text,
+        language=languages.supported(language) or languages.DEFAULT,
         answers=[SurveyAnswer(question_id=q, score=s) for q, s in scores.items()],
     )
     session.add(response)
@@ -277,10 +348,10 @@ def _scores(survey: Survey, answers: Mapping[int, object]) -> dict[int, int]:
         try:
             score = int(str(raw))
         except ValueError:
-            raise FeedbackRejected("Answers are whole numbers from 0 to 10.") from None
+            raise FeedbackRejected(gettext("Answers are whole numbers from 0 to 10.")) from None
         if not 0 <= score <= 10:
-            raise FeedbackRejected("Answers are whole numbers from 0 to 10.")
+            raise FeedbackRejected(gettext("Answers are whole numbers from 0 to 10."))
         scores[question.id] = score
     if not scores:
-        raise FeedbackRejected("Answer at least one question.")
+        raise FeedbackRejected(gettext("Answer at least one question."))
     return scores

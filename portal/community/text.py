@@ -14,6 +14,8 @@ import unicodedata
 from sqlalchemy.orm import Session
 
 from portal.community.errors import FeedbackRejected
+from portal.figures import numbers
+from portal.languages import gettext
 from portal.privacy.scrub import scrub_text
 from portal.privacy.terms import replace_known
 
@@ -70,10 +72,15 @@ def resident_text(
     cleaned = clean(text)
     if not cleaned:
         if required:
-            raise FeedbackRejected(f"Write something in “{field}”.")
+            raise FeedbackRejected(gettext("Write something in “%(field)s”.", field=field))
         return None
     if len(cleaned) > max_length:
         raise FeedbackRejected(
-            f"“{field}” is {len(cleaned):,} characters long; the limit is {max_length:,}."
+            gettext(
+                "“%(field)s” is %(length)s characters long; the limit is %(limit)s.",
+                field=field,
+                length=numbers.count(len(cleaned)),
+                limit=numbers.count(max_length),
+            )
         )
     return scrub(cleaned, session) if scrubbed else cleaned

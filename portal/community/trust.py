@@ -24,14 +24,19 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+from babel.dates import format_date
 from sqlalchemy.orm import Session
 
+from portal import languages
 from portal.datasets import browse
 from portal.errors import UnknownDataset
+from portal.figures import numbers, periods
+from portal.languages import gettext
 from portal.storage import LocalStorage
 
 SLUG = "community-trust"  # the dataset the survey answers are published as
 RESOURCE = "district-quarterly"
+BY_LANGUAGE = "language-quarterly"  # the same index by the language the survey was answered in
 MIN_RESPONSES = 50  # estimates from fewer respondents are not published (UK practice)
 SMALL_CELL_K = 10  # counts from 1 to 9 are suppressed by the privacy guard
 Z95 = 1.96
@@ -109,10 +114,16 @@ def city_wide(table: pl.DataFrame) -> list[dict]:
 
 
 def quarter_words(quarter: str) -> str:
-    """ "2026-Q3" -> "July to September 2026"."""
+    """ "2026-Q3" -> "July to September 2026" (Spanish: "julio a septiembre de 2026")."""
     year, number = int(quarter[:4]), int(quarter[-1])
     first, last = date(year, 3 * number - 2, 1), date(year, 3 * number, 1)
-    return f"{first:%B} to {last:%B} {year}"
+    code = languages.current()
+    return gettext(
+        "%(first)s to %(last)s %(year)s",
+        first=format_date(first, "LLLL", locale=code),
+        last=format_date(last, "LLLL", locale=code),
+        year=year,
+    )
 
 
 def trust_figures(files: dict[str, Path]) -> list[dict]:
@@ -128,29 +139,36 @@ def trust_figures(files: dict[str, Path]) -> list[dict]:
     return [
         {
             "key": "trust_index",
-            "label": f"Community trust index, {latest['quarter']} (0-100)",
+            "label": gettext(
+                "Community trust index, %(quarter)s (0-100)",
+                quarter=periods.words(latest["quarter"], "quarter"),
+            ),
             "value": latest["value"],
             "unit": "index",
             "ci_low": latest["ci_low"],
             "ci_high": latest["ci_high"],
             "responses": latest["responses"],
             "previous": previous,
-            "previous_label": "the quarter before",
+            "previous_label": gettext("the quarter before"),
             "period": quarter_words(latest["quarter"]),
             "resource": RESOURCE,
             "trend": quarters,
             # The shape of the small trend macro (_macros.html `trend`).
             "chart": {
-                "title": "Trust index by quarter",
-                "period": f"{quarters[0]['quarter']} to {latest['quarter']}",
-                "x_title": "Quarter",
-                "y_title": "Index (0-100)",
+                "title": gettext("Trust index by quarter"),
+                "period": gettext(
+                    "%(first)s to %(last)s",
+                    first=periods.words(quarters[0]["quarter"], "quarter"),
+                    last=periods.words(latest["quarter"], "quarter"),
+                ),
+                "x_title": gettext("Quarter"),
+                "y_title": gettext("Index (0-100)"),
                 "points": [
                     {
                         "x": q["quarter"],
-                        "label": q["quarter"],
+                        "label": periods.words(q["quarter"], "quarter"),
                         "value": q["value"],
-                        "display": f"{q['value']:.1f}",
+                        "display": numbers.decimal(q["value"], 1),
                         "provisional": False,
                     }
                     for q in quarters
@@ -170,10 +188,16 @@ def published_summary(session: Session, storage: LocalStorage) -> dict:
     try:
         dataset = browse.published_dataset(session, SLUG)
     except UnknownDataset:
-        return {"dataset": None, "version": None, "figure": None, "districts": []}
+        return {
+            "dataset": None,
+            "version": None,
+            "figure": None,
+            "districts": [],
+            "by_language": [],
+        }
     version = dataset.current_version
     file = version.file(f"{RESOURCE}.csv")
-    figure, districts = None, []
+    figure, districts, by_language = None, [], []
     if file is not None:
         path = storage.path(file.path)
         found = trust_figures({RESOURCE: path})
@@ -182,4 +206,20 @@ def published_summary(session: Session, storage: LocalStorage) -> dict:
             table = read_table(path)
             latest = figure["trend"][-1]["quarter"]
             districts = table.filter(table["quarter"] == latest).to_dicts()
-    return {"dataset": dataset, "version": version, "figure": figure, "districts": districts}
+            by_language = _latest_rows(version, storage, BY_LANGUAGE, latest)
+    return {
+        "dataset": dataset,
+        "version": version,
+        "figure": figure,
+        "districts": districts,
+        "by_language": by_language,
+    }
+
+
+def _latest_rows(version, storage: LocalStorage, resource: str, quarter: str) -> list[dict]:  # noqa: ANN001
+    """A published table's rows of one quarter (none when the version has no such table)."""
+    file = version.file(f"{resource}.csv")
+    if file is None:
+        return []
+    table = read_table(storage.path(file.path))
+    return table.filter(table["quarter"] == quarter).to_dicts()

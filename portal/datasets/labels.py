@@ -100,6 +100,8 @@ VALUES: dict[str, str] = {
     "training-academy": N_("Training academy"),
     "white": N_("White"),
 }
+# A `language` field's codes (the language a survey was answered in).
+LANGUAGE_NAMES = {"en": N_("English"), "es": N_("Spanish")}
 _DISTRICT = re.compile(r"D(\d+)")
 _PRIORITY = re.compile(r"P(\d+)")
 _PATROL = re.compile(r"patrol-d(\d+)")
@@ -125,6 +127,8 @@ def value_label_in(
     if isinstance(value, bool):
         return (gettext("Yes") if value else gettext("No")), here
     text = str(value)
+    if field == "language" and text in LANGUAGE_NAMES:
+        return gettext(LANGUAGE_NAMES[text]), here
     if overrides and field and text in (overrides.get(field) or {}):
         return languages.text_in(overrides[field][text])
     if text in VALUES:

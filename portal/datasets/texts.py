@@ -100,3 +100,64 @@ def _at(meta: Mapping[str, Any], place: str) -> Any:
         else:
             return None
     return value
+
+
+# -- every language at once: the API's metadata and datapackage.json (`labels`) ----------
+
+DATASET_TEXTS = ("title", "description", "methodology", "caveats")
+
+
+def dataset_labels_by_language(meta: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
+    """`{en: {title, description, methodology, caveats}, es: {…}}`: each language's own text;
+    a text without a translation is left out of that language (readers fall back to `en`)."""
+    found: dict[str, dict[str, str]] = {}
+    for key in DATASET_TEXTS:
+        for code, words in all_languages(meta, key).items():
+            if words and str(words).strip():
+                found.setdefault(code, {})[key] = str(words).strip()
+    return found
+
+
+def resource_labels_by_language(
+    meta: Mapping[str, Any] | None, name: str, table_schema: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """A table's words in every language: `{en: {title, description, fields: {field: {title,
+    description}}, categories: {field: {code: words}}}, es: {…}}`. Files and the API keep the
+    codes and English field names; these are the words pages show for them."""
+    from portal.datasets.labels import dataset_labels, list_delimiter, value_label_in
+
+    overrides = dataset_labels(meta)
+    place = f"resources.{name}"
+    found: dict[str, dict[str, Any]] = {}
+    for code in languages.LANGUAGES:
+        with languages.use(code):
+            said: dict[str, Any] = {}
+            for key in ("title", "description"):
+                words, shown = text_in(meta, f"{place}.{key}")
+                if words and shown == code:
+                    said[key] = words.strip()
+            fields: dict[str, dict[str, str]] = {}
+            categories: dict[str, dict[str, str]] = {}
+            for field in table_schema.get("fields") or []:
+                field_name = field["name"]
+                for key in ("title", "description"):
+                    english = field.get(key) or ""
+                    words, shown = text_in(meta, f"{place}.fields.{field_name}.{key}", english)
+                    if words and shown == code:
+                        fields.setdefault(field_name, {})[key] = words
+                constraints = field.get("constraints") or {}
+                codes = list(constraints.get("enum") or [])
+                if not codes and list_delimiter(field):
+                    inner = constraints["pattern"].split(")")[0].lstrip("(")
+                    codes = inner.split("|")
+                for value in codes:
+                    words, shown = value_label_in(value, field_name, overrides)
+                    if shown == code and words != str(value):
+                        categories.setdefault(field_name, {})[str(value)] = words
+            if fields:
+                said["fields"] = fields
+            if categories:
+                said["categories"] = categories
+            if said:
+                found[code] = said
+    return found

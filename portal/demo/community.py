@@ -18,6 +18,7 @@ from portal.releases import review
 
 SLUG = "community-trust"
 SEED = 2026
+SPANISH_SHARE = 0.25  # of the demo's residents answer in Spanish
 # Publish the first community-trust version, so the index and its trend show on `/`. Tests
 # that expect the demo to publish exactly the three original datasets need this off.
 PUBLISH_IN_DEMO = True
@@ -74,9 +75,21 @@ def _fill_survey(portal: Portal, today: date) -> int:
             introduction="Five questions, two minutes. Your answers are anonymous.",
             opens_on=first,
             closes_on=_quarter_start(today) + timedelta(days=120),
-            questions=surveys.DEFAULT_QUESTIONS,
+            questions=[
+                (measure, text, {"es": surveys.DEFAULT_TRANSLATIONS["es"][measure]})
+                for measure, text in surveys.DEFAULT_QUESTIONS
+            ],
             created_by="admin@example.org",
+            translations={
+                "es": {
+                    "title": "Encuesta comunitaria: la policía en su vecindario",
+                    "introduction": "Cinco preguntas, dos minutos. Sus respuestas son anónimas.",
+                }
+            },
         )
+        # Which language each resident answered in: its own generator, so the answers
+        # themselves (and every figure computed from them) stay as they were.
+        spoken = random.Random(SEED + 1)  # noqa: S311
         measures = [(q.id, q.measure) for q in survey.questions]
         count = 0
         for step, quarter in enumerate(quarters):
@@ -103,6 +116,7 @@ def _fill_survey(portal: Portal, today: date) -> int:
                             district=district,
                             free_text=text,
                             answers=answers,
+                            language="es" if spoken.random() < SPANISH_SHARE else "en",
                         )
                     )
                     count += 1

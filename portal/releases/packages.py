@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 from portal.config import Config
+from portal.datasets import texts
 from portal.models import Dataset, Version
 
 
@@ -42,6 +43,10 @@ def write_package(
                 "hash": f"sha256:{item['sha256']}",
                 "dialect": {"lineTerminator": "\r\n"},
                 "schema": resource.table_schema,
+                # the table's words in every language (README, "Languages")
+                "labels": texts.resource_labels_by_language(
+                    meta, item["resource"], resource.table_schema
+                ),
             }
         )
     # Data Package v1 (https://specs.frictionlessdata.io/data-package/), tabular profile.
@@ -63,6 +68,8 @@ def write_package(
         "licenses": [license_] if license_.get("name") or license_.get("path") else [],
         "contributors": [contributor] if "title" in contributor else [],
         "resources": resources,
+        # title, description, methodology and caveats in every language (README, "Languages")
+        "labels": texts.dataset_labels_by_language(meta),
     }
     (staged / "datapackage.json").write_text(json.dumps(package, indent=2), encoding="utf-8")
     archive = staged / f"{dataset.slug}.zip"

@@ -9,10 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.datasets import texts
 from portal.datasets.browse import withdrawal
 from portal.datasets.definitions import DatasetDefinition
 from portal.datasets.freshness import Freshness, dataset_freshness, freshness
 from portal.datasets.labels import long_date
+from portal.figures import numbers
+from portal.languages import gettext, ngettext
 from portal.models import Candidate, CandidateStatus, Dataset, Run, RunStatus, Version
 from portal.releases.models import Embargo, EmbargoStatus
 
@@ -66,55 +69,77 @@ def run_outcomes(session: Session, runs: list[Run]) -> dict[int, Outcome]:
 
 def _without_candidate(run: Run) -> Outcome:
     if run.status == RunStatus.UNCHANGED:
-        return Outcome("unchanged", "unchanged: the source had nothing new")
+        return Outcome("unchanged", gettext("unchanged: the source had nothing new"))
     if run.status == RunStatus.QUEUED:
-        return Outcome("in-progress", "waiting to start")
+        return Outcome("in-progress", gettext("waiting to start"))
     if run.status == RunStatus.RUNNING:
-        return Outcome("in-progress", "in progress")
+        return Outcome("in-progress", gettext("in progress"))
     if run.status == RunStatus.INTERRUPTED:
-        return Outcome("interrupted", "interrupted; it will be tried again")
+        return Outcome("interrupted", gettext("interrupted; it will be tried again"))
     if run.error_type == "SourceUnavailable":
-        return Outcome("source-unavailable", "source unavailable; the published data is unchanged")
+        return Outcome(
+            "source-unavailable", gettext("source unavailable; the published data is unchanged")
+        )
     if run.error_type == "SourceUnreadable":
         return Outcome(
-            "failed", "failed: the source could not be read; the published data is unchanged"
+            "failed",
+            gettext("failed: the source could not be read; the published data is unchanged"),
         )
     report = run.report or {}
     if report.get("guarded") or run.error_type == "PrivacyGuardFailed":
-        return Outcome("failed-privacy", "stopped by the privacy guard; nothing was published")
+        return Outcome(
+            "failed-privacy", gettext("stopped by the privacy guard; nothing was published")
+        )
     if report.get("valid") is False:
         problems = sum(r.get("errorCount", 0) for r in report.get("resources", {}).values())
         return Outcome(
             "failed-validation",
-            f"failed validation ({problems:,} problem{'' if problems == 1 else 's'}); "
-            "the published data is unchanged",
+            ngettext(
+                "failed validation (%(count)s problem); the published data is unchanged",
+                "failed validation (%(count)s problems); the published data is unchanged",
+                problems,
+                count=numbers.count(problems),
+            ),
         )
-    return Outcome("failed", "failed; the published data is unchanged")
+    return Outcome("failed", gettext("failed; the published data is unchanged"))
 
 
 def _of_candidate(
     candidate: Candidate, version: Version | None, embargo: Embargo | None
 ) -> Outcome:
     if version is not None:
-        published = f"published as version {version.number} ({long_date(version.published_at)})"
+        published = gettext(
+            "published as version %(number)s (%(day)s)",
+            number=version.number,
+            day=long_date(version.published_at),
+        )
         if version.retracted_at is not None:
             return Outcome(
                 "withdrawn",
-                f"{published}; withdrawn on {long_date(version.retracted_at)}: "
-                f"{version.retraction_reason}",
+                gettext(
+                    "%(published)s; withdrawn on %(day)s: %(reason)s",
+                    published=published,
+                    day=long_date(version.retracted_at),
+                    reason=version.retraction_reason,
+                ),
             )
         return Outcome("published", published)
     if embargo is not None:
-        return Outcome("scheduled", f"approved; to be published on {long_date(embargo.publish_at)}")
+        return Outcome(
+            "scheduled",
+            gettext("approved; to be published on %(day)s", day=long_date(embargo.publish_at)),
+        )
     if candidate.status == CandidateStatus.REJECTED:
-        day = long_date(candidate.decided_at) if candidate.decided_at else "an unknown date"
+        day = (
+            long_date(candidate.decided_at) if candidate.decided_at else gettext("an unknown date")
+        )
         reason = f" ({candidate.note})" if candidate.note else ""
-        return Outcome("rejected", f"rejected on {day}{reason}")
+        return Outcome("rejected", gettext("rejected on %(day)s", day=day) + reason)
     if candidate.status == CandidateStatus.SUPERSEDED:
-        return Outcome("superseded", "superseded by newer data before review")
+        return Outcome("superseded", gettext("superseded by newer data before review"))
     if candidate.status == CandidateStatus.APPROVED:
-        return Outcome("approved", "approved; not published")
-    return Outcome("awaiting-review", "new data passed validation and awaits review")
+        return Outcome("approved", gettext("approved; not published"))
+    return Outcome("awaiting-review", gettext("new data passed validation and awaits review"))
 
 
 @dataclass(frozen=True)
@@ -179,6 +204,7 @@ def public_statuses(session: Session, now: datetime) -> list[dict]:
             {
                 "slug": dataset.slug,
                 "title": dataset.title,
+                "title_words": texts.text_in(dataset.meta, "title", dataset.title),
                 "published": dataset.current_version_id is not None,
                 "withdrawn": gone.notice if gone else None,
                 "freshness": dataset_freshness(dataset, now),

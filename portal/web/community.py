@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_limiter.util import get_remote_address
 
+from portal import languages
 from portal.community import comments, surveys, trust
 from portal.community.errors import (
     DuplicateSubmission,
@@ -28,6 +29,8 @@ from portal.community.models import Survey
 from portal.datasets import browse
 from portal.errors import UnknownDataset
 from portal.extensions import db_session, limiter, portal, storage
+from portal.languages import N_
+from portal.languages import gettext as _
 from portal.models import Dataset, utcnow
 from portal.web.public import dataset_page
 
@@ -39,7 +42,7 @@ COMMENT_RATE_LIMIT = "5 per hour"
 SURVEY_RATE_LIMIT = "30 per hour"
 BROWSER_COOKIE = "survey_browser"  # a random token: one answer per survey per browser
 BROWSER_COOKIE_DAYS = 365
-MISSING_BROWSER_COOKIE = (
+MISSING_BROWSER_COOKIE = N_(
     "Your browser did not send the survey's token (a cookie), so your answers were not "
     "recorded yet. They are kept below: please send them again."
 )
@@ -54,6 +57,8 @@ def _comment_helpers() -> dict:
         "comment_kinds": comments.KIND_LABELS,
         "comment_limits": {"body": comments.MAX_BODY, "name": comments.MAX_NAME},
         "comment_sent": COMMENT_SENT,
+        "survey_text": surveys.survey_text,
+        "question_text": surveys.question_text,
     }
 
 
@@ -74,7 +79,7 @@ def comment_post(slug: str) -> Response | tuple[str, int]:
     dataset = _published(slug)
     form = request.form
     if form.get(HONEYPOT):
-        return _refuse(400, "Comment not accepted", "The comment could not be accepted.")
+        return _refuse(400, _("Comment not accepted"), _("The comment could not be accepted."))
     session = db_session()
     try:
         comment = comments.submit_comment(
@@ -85,11 +90,16 @@ def comment_post(slug: str) -> Response | tuple[str, int]:
         session.rollback()
         # The dataset page again, its form showing each problem beside its field with the
         # text as sent; the form's address ends in #write-comment, so that is where it opens.
-        page, _ = dataset_page(dataset, comment_form={**form.to_dict(), "problems": error.problems})
+        page, _status = dataset_page(
+            dataset, comment_form={**form.to_dict(), "problems": error.problems}
+        )
         return page, 400
     flash(
-        f"Thank you. Your comment is number {comment.id}; it will appear on this page once a "
-        "moderator has read it.",
+        _(
+            "Thank you. Your comment is number %(number)s; it will appear on this page once a "
+            "moderator has read it.",
+            number=comment.id,
+        ),
         COMMENT_SENT,
     )
     return redirect(url_for("public.dataset", slug=slug, _anchor="write-comment"), 303)
@@ -145,10 +155,12 @@ def survey_answer(survey_id: int) -> Response | tuple[str, int]:
     found = _survey(survey_id)
     form = request.form
     if form.get(HONEYPOT):
-        return _refuse(400, "Answers not accepted", "Your answers could not be accepted.")
+        return _refuse(400, _("Answers not accepted"), _("Your answers could not be accepted."))
     browser = request.cookies.get(BROWSER_COOKIE)
     if not browser:  # the page gave one: refuse rather than count this answer blindly
-        return _survey_page(found, 400, problems={"": MISSING_BROWSER_COOKIE}, sent=form.to_dict())
+        return _survey_page(
+            found, 400, problems={"": _(MISSING_BROWSER_COOKIE)}, sent=form.to_dict()
+        )
     session = db_session()
     try:
         surveys.submit_response(
@@ -161,6 +173,8 @@ def survey_answer(survey_id: int) -> Response | tuple[str, int]:
             browser=browser,
             secret=portal().config.secret_key,
             today=utcnow().date(),
+            # the language its statements were shown in (the form says), else the page's
+            language=languages.supported(form.get("language")) or languages.current(),
         )
         session.commit()
     except FeedbackRejected as error:
@@ -169,10 +183,12 @@ def survey_answer(survey_id: int) -> Response | tuple[str, int]:
         return _survey_page(found, 400, problems=error.problems, sent=form.to_dict())
     except DuplicateSubmission as error:
         session.rollback()
-        return _refuse(409, "Already answered", f"{error} Thank you for taking part.")
+        return _refuse(
+            409, _("Already answered"), _("%(reason)s Thank you for taking part.", reason=error)
+        )
     except SurveyClosed as error:
         session.rollback()
-        return _refuse(410, "Survey closed", str(error))
+        return _refuse(410, _("Survey closed"), str(error))
     return redirect(url_for("community.survey_thanks", survey_id=survey_id), 303)
 
 

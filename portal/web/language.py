@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from portal import languages
 from portal.datasets import texts
-from portal.figures import numbers
+from portal.figures import numbers, periods
 from portal.languages import N_, gettext
 
 COOKIE = "lang"
@@ -144,6 +144,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(title_of, "title_of")
     app.add_template_filter(field_type, "field_type")
     app.add_template_filter(period_word, "period_word")
+    app.add_template_filter(languages.gettext, "gettext")  # words marked N_() where declared
+    app.add_template_filter(lambda key: periods.words(key, "quarter"), "quarter")
     app.add_template_filter(numbers.decimal, "decimal")
     app.add_template_global(lang_attr, "lang_attr")
     app.add_template_global(lang_attr_of, "lang_attr_of")

@@ -222,4 +222,4 @@ def long_date(day: date) -> str:
 
 def long_time(moment: date) -> str:
     """31 October 2025 at 14:05 UTC (Spanish: 31 de octubre de 2025 a las 14:05 UTC)."""
-    return gettext("%(day)s at %(time)s UTC", day=long_date(moment), time=f"{moment:%H:%M}")
+    return gettext("%(day)s at %(time)s UTC", day=long_date(moment), time=moment.strftime("%H:%M"))

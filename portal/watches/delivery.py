@@ -41,6 +41,7 @@ class _Job:
     url: str | None
     secret: str | None
     email: str | None
+    language: str = "en"  # the subscriber's: the e-mail is written in it
 
 
 def deliver_due(
@@ -94,6 +95,7 @@ def _job(delivery: Delivery) -> _Job:
         webhook.url if webhook and webhook.active else None,
         webhook.secret if webhook else None,
         subscriber.email if subscriber and subscriber.active else None,
+        subscriber.language if subscriber else "en",
     )
 
 
@@ -106,7 +108,7 @@ def _attempt(config: Config, job: _Job, now: datetime) -> tuple[bool, int | None
             return 200 <= status < 300, status, None if status < 300 else f"HTTP {status}"
         if job.email is None:
             return False, None, "the subscriber was removed"
-        subject, text = mail.compose(job.payload)
+        subject, text = mail.compose(job.payload, job.language)
         mail.send(config, job.email, subject, text)
         return True, None, None
     except DeliveryFailed as error:

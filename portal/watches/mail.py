@@ -11,16 +11,17 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import audit
+from portal import audit, languages
 from portal.config import Config
+from portal.languages import N_, gettext
 from portal.watches.models import Subscriber
 from portal.watches.webhooks import DeliveryFailed, WatchRefused
 
 TIMEOUT_SECONDS = 5.0
 SUBJECTS = {
-    "version.published": "{title}: version {version} published",
-    "version.retracted": "{title}: version {version} retracted",
-    "correction.published": "{dataset}: correction to version {version}",
+    "version.published": N_("%(title)s: version %(version)s published"),
+    "version.retracted": N_("%(title)s: version %(version)s retracted"),
+    "correction.published": N_("%(dataset)s: correction to version %(version)s"),
 }
 
 
@@ -48,46 +49,72 @@ def send(config: Config, to: str, subject: str, text: str) -> None:
         raise DeliveryFailed(f"{error.__class__.__name__}: {error}"[:500]) from None
 
 
-def compose(payload: dict[str, Any]) -> tuple[str, str]:
-    """The subject and body of the message for one event."""
-    details = {
-        "title": payload.get("title") or payload.get("dataset"),
-        "dataset": payload.get("dataset"),
-        "version": payload.get("version") or (payload.get("correction") or {}).get("version"),
-    }
-    subject = SUBJECTS.get(payload["event"], "{dataset}: {event}").format(
-        **details, event=payload["event"]
-    )
-    lines = [subject, "", f"Dataset page: {payload.get('url')}"]
-    if payload.get("reason"):
-        lines.append(f"Reason: {payload['reason']}")
-    if payload.get("note"):
-        lines.append(f"Note: {payload['note']}")
-    correction = payload.get("correction")
-    if correction:
-        lines += [
-            f"What was wrong: {correction['what_was_wrong']}",
-            f"What changed: {correction['what_changed']}",
-        ]
-        if correction.get("rows"):
-            lines.append(f"Rows: {', '.join(correction['rows'])}")
-    for file in payload.get("files", []):
-        lines.append(f"{file['name']}  {file['size']} bytes  SHA-256 {file['sha256']}")
-    ledger = payload.get("ledger")
-    if ledger:
-        lines.append(f"Ledger entry {ledger['seq']}: {ledger['hash']}")
+def compose(payload: dict[str, Any], language: str = languages.DEFAULT) -> tuple[str, str]:
+    """The subject and body of the message for one event, in the subscriber's language.
+
+    The records office's own words (a reason, a note, a correction) are shown as written."""
+    with languages.use(language):
+        details = {
+            "title": payload.get("title") or payload.get("dataset"),
+            "dataset": payload.get("dataset"),
+            "version": payload.get("version") or (payload.get("correction") or {}).get("version"),
+        }
+        said = SUBJECTS.get(payload["event"])
+        subject = (
+            gettext(said, **details) if said else f"{payload.get('dataset')}: {payload['event']}"
+        )
+        lines = [subject, "", gettext("Dataset page: %(url)s", url=payload.get("url"))]
+        if payload.get("reason"):
+            lines.append(gettext("Reason: %(reason)s", reason=payload["reason"]))
+        if payload.get("note"):
+            lines.append(gettext("Note: %(note)s", note=payload["note"]))
+        correction = payload.get("correction")
+        if correction:
+            lines += [
+                gettext("What was wrong: %(words)s", words=correction["what_was_wrong"]),
+                gettext("What changed: %(words)s", words=correction["what_changed"]),
+            ]
+            if correction.get("rows"):
+                lines.append(gettext("Rows: %(rows)s", rows=", ".join(correction["rows"])))
+        for file in payload.get("files", []):
+            lines.append(
+                gettext(
+                    "%(file)s  %(size)s bytes  SHA-256 %(sha256)s",
+                    file=file["name"],
+                    size=file["size"],
+                    sha256=file["sha256"],
+                )
+            )
+        ledger = payload.get("ledger")
+        if ledger:
+            lines.append(
+                gettext(
+                    "Ledger entry %(number)s: %(hash)s", number=ledger["seq"], hash=ledger["hash"]
+                )
+            )
     return subject, "\n".join(lines) + "\n"
 
 
 def subscribe(
-    session: Session, email: str, created_by: str, dataset: str | None = None
+    session: Session,
+    email: str,
+    created_by: str,
+    dataset: str | None = None,
+    language: str = languages.DEFAULT,
 ) -> Subscriber:
     _name, address = parseaddr(email.strip())
     if "@" not in address or address != email.strip() or len(address) > 320:
         raise WatchRefused(f"{email!r} is not an e-mail address")
     if session.scalar(select(Subscriber).where(Subscriber.email == address)) is not None:
         raise WatchRefused(f"{address} is already subscribed")
-    subscriber = Subscriber(email=address, dataset_slug=dataset or None, created_by=created_by)
+    if languages.supported(language) != language:
+        raise WatchRefused(
+            f"{language!r} is not a language the portal writes in: "
+            + ", ".join(languages.LANGUAGES)
+        )
+    subscriber = Subscriber(
+        email=address, dataset_slug=dataset or None, created_by=created_by, language=language
+    )
     session.add(subscriber)
     session.flush()
     audit.record(

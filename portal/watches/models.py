@@ -37,6 +37,7 @@ class Subscriber(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -75,7 +75,11 @@ def subscriber_create() -> Response:
     form = request.form
     found = _change(
         lambda s: mail.subscribe(
-            s, form.get("email", ""), current_user.email, form.get("dataset", "").strip() or None
+            s,
+            form.get("email", ""),
+            current_user.email,
+            form.get("dataset", "").strip() or None,
+            form.get("language") or "en",
         )
     )
     if found is not None:

@@ -1,4 +1,5 @@
 """language: surveys and their statements in several languages; the language of an answer
+and of a subscriber's e-mails
 
 Revision ID: 0011_language
 Revises: 0010_privacy
@@ -25,9 +26,16 @@ def upgrade() -> None:
         "survey_responses",
         sa.Column("language", sa.String(length=8), nullable=False, server_default="en"),
     )
+    # the language a subscriber's e-mails are written in
+    op.add_column(
+        "subscribers",
+        sa.Column("language", sa.String(length=8), nullable=False, server_default="en"),
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("subscribers") as batch:
+        batch.drop_column("language")
     with op.batch_alter_table("survey_responses") as batch:
         batch.drop_column("language")
     with op.batch_alter_table("survey_questions") as batch:

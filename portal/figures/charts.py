@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from portal.figures import numbers
+from portal.languages import gettext
 
 PLOT = 150  # px between the top gridline and the baseline
 TOP = 30  # px above the plot: the axis title and the legend
@@ -67,14 +68,16 @@ def _columns(result: dict, chart: dict, series: list[dict]) -> dict:
                     "h": height,
                     "cls": " ".join(classes),
                     "title": f"{line['label']}, {p['label']}: {p['display']}"
-                    + (" (provisional)" if p["provisional"] else ""),
+                    + (" " + gettext("(provisional)") if p["provisional"] else ""),
                 }
             )
     points = series[0]["points"]
     provisional = [p["label"] for p in points if p["provisional"]]
     legend = [(f"s{g + 1}", s["label"]) for g, s in enumerate(series)] if groups > 1 else []
     if provisional:
-        legend.append(("provisional", f"provisional: {', '.join(provisional)}"))
+        legend.append(
+            ("provisional", gettext("provisional: %(periods)s", periods=", ".join(provisional)))
+        )
     return {
         "kind": "columns",
         "id": f"chart-{result['key']}",

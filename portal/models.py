@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base
+from portal.languages import N_, gettext
 
 
 def utcnow() -> datetime:
@@ -54,7 +55,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-ROLE_TITLES = {Role.OFFICER: "Records officer", Role.ADMIN: "Administrator"}
+ROLE_TITLES = {Role.OFFICER: N_("Records officer"), Role.ADMIN: N_("Administrator")}
 
 
 def string_enum(cls: type[enum.Enum]) -> types.Enum:
@@ -246,7 +247,7 @@ class User(Base):
     @property
     def public_label(self) -> str:
         """How the public record names this user: the admin's choice, else the role."""
-        return self.public_name or ROLE_TITLES[self.role]
+        return self.public_name or gettext(ROLE_TITLES[self.role])
 
 
 class AuditEvent(Base):

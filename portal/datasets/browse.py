@@ -173,7 +173,9 @@ def find_version(session: Session, slug: str, number: int | None) -> Version:
         .where(Dataset.slug == slug, Version.number == number)
     )
     if version is None:
-        raise NotPublished(f"{slug} has no version {number}")
+        raise NotPublished(
+            gettext("%(dataset)s has no version %(number)s", dataset=slug, number=number)
+        )
     return version
 
 
@@ -186,7 +188,14 @@ def download(
         raise Retracted(version)
     file = version.file(filename)
     if file is None:
-        raise NotPublished(f"version {version.number} of {slug} has no file {filename!r}")
+        raise NotPublished(
+            gettext(
+                "version %(number)s of %(dataset)s has no file %(file)s",
+                number=version.number,
+                dataset=slug,
+                file=repr(filename),
+            )
+        )
     stem, _, suffix = filename.rpartition(".")
     name = (
         f"{slug}-v{version.number}-{stem}.{suffix}"

@@ -162,7 +162,7 @@ def _compute(
                 "label": table["label"],
                 "dataset": slug,
                 "version": version.number,
-                "field": f"denominators.{bottom['denominator']} of {slug}/dataset.yaml",
+                "field": f"{slug}/dataset.yaml: denominators.{bottom['denominator']}",
                 "source": table["source"],
                 "by_year": {str(y): v for y, v in sorted(table["values"].items())},
             }

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from portal.datasets import browse
 from portal.errors import PortalError
+from portal.languages import gettext
 from portal.models import Dataset, Version
 from portal.releases.diff import row_changes
 from portal.storage import LocalStorage
@@ -144,7 +145,9 @@ def compare_versions(
     if old_number is None:
         old_number = new.number - 1
     if old_number < 1 or old_number == new.number:
-        raise CannotCompare(f"choose two different versions of {slug} to compare")
+        raise CannotCompare(
+            gettext("choose two different versions of %(dataset)s to compare", dataset=slug)
+        )
     old = browse.find_version(session, slug, old_number)
     for version in (old, new):
         if version.retracted_at is not None:
@@ -160,7 +163,14 @@ def compare_versions(
             None,
         )
         if file is None:
-            raise CannotCompare(f"version {version.number} of {slug} has no table {resource!r}")
+            raise CannotCompare(
+                gettext(
+                    "version %(number)s of %(dataset)s has no table %(table)s",
+                    number=version.number,
+                    dataset=slug,
+                    table=repr(resource),
+                )
+            )
         files.append(file)
     dataset = new.dataset
     described = next((r for r in dataset.resources if r.name == resource), None)

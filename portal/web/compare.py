@@ -8,8 +8,10 @@ import math
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
 from portal.datasets import browse
+from portal.datasets.labels import long_date
 from portal.errors import UnknownDataset
 from portal.extensions import db_session, storage
+from portal.languages import gettext as _
 from portal.releases.compare import KINDS, PER_PAGE, CannotCompare, Comparison, compare_versions
 
 compare = Blueprint("compare", __name__)
@@ -21,7 +23,7 @@ def version_arg(name: str) -> int | None:
     if not text:
         return None
     if not text.isdigit() or not 0 < int(text) < 2**31:
-        raise CannotCompare(f"“{request.args[name]}” is not a version number")
+        raise CannotCompare(_("“%(value)s” is not a version number", value=request.args[name]))
     return int(text)
 
 
@@ -35,19 +37,25 @@ def comparison(slug: str, resource: str) -> Comparison | tuple[str, int]:
     except UnknownDataset:
         abort(404)
     except browse.NotPublished as missing:
-        return _refused(404, "Not found", f"There is no such version: {missing}.", slug)
+        return _refused(
+            404, _("Not found"), _("There is no such version: %(which)s.", which=missing), slug
+        )
     except browse.Retracted as gone:
         version = gone.version
         return _refused(
             410,
-            "Withdrawn",
-            f"Version {version.number} was withdrawn on {version.retracted_at:%-d %B %Y}: "
-            f"{version.retraction_reason}. Its rows are no longer published, so they are not "
-            "compared.",
+            _("Withdrawn"),
+            _(
+                "Version %(number)s was withdrawn on %(day)s: %(reason)s. Its rows are no longer "
+                "published, so they are not compared.",
+                number=version.number,
+                day=long_date(version.retracted_at),
+                reason=version.retraction_reason,
+            ),
             slug,
         )
     except CannotCompare as refused:
-        return _refused(400, "Cannot compare", f"{refused}.", slug)
+        return _refused(400, _("Cannot compare"), f"{refused}.", slug)
 
 
 def _refused(status: int, title: str, message: str, slug: str) -> tuple[str, int]:

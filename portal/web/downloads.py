@@ -8,6 +8,7 @@ from werkzeug.http import parse_range_header
 from portal.datasets import browse
 from portal.errors import UnknownDataset
 from portal.extensions import db_session, storage
+from portal.languages import gettext as _
 
 downloads = Blueprint("downloads", __name__)
 INLINE_TYPES = {"application/json"}
@@ -80,8 +81,8 @@ def _missing(slug: str, filename: str, message: str) -> Response:
     body = render_template(
         "error.html",
         status=404,
-        title="Not found",
-        message=f"There is nothing at this address: {message}.",
+        title=_("Not found"),
+        message=_("There is nothing at this address: %(reason)s.", reason=message),
         dataset=dataset,
         current=current,
         current_file=current.file(filename) if current else None,

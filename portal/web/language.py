@@ -22,7 +22,7 @@ def chosen() -> str:
     """The reader's language for this request (Flask-Babel's locale selector too).
 
     The API is language-neutral: its codes, field names and messages are always English."""
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/v1/"):  # the API page /api/ itself is for people
         return languages.DEFAULT
     return (
         languages.supported(request.args.get("lang"))

@@ -30,6 +30,7 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal import languages
 from portal.datasets import texts
 from portal.errors import DefinitionError
 from portal.figures import numbers, periods
@@ -46,7 +47,8 @@ RATE_DECIMALS = 2
 
 
 def compute_rates(session: Session, storage: LocalStorage) -> list[dict[str, Any]]:
-    """Every declared rate over the current published versions, cached per publication."""
+    """Every declared rate over the current published versions, cached per publication and
+    language."""
     # A light query decides whether the cache holds the answer; dataset pages ask every view.
     heads = session.execute(
         select(Dataset.slug, Version.id, Version.published_at, Dataset.meta).join(
@@ -54,13 +56,20 @@ def compute_rates(session: Session, storage: LocalStorage) -> list[dict[str, Any
         )
     ).all()
     declared = [
-        (slug, json.dumps([meta.get(k) for k in ("rates", "denominators", "figures")], default=str))
+        (
+            slug,
+            json.dumps(
+                [meta.get(k) for k in ("rates", "denominators", "figures", "translations")],
+                default=str,
+            ),
+        )
         for slug, _, _, meta in heads
     ]
     key = (
         str(storage.versions),
         tuple(sorted((slug, vid, str(at)) for slug, vid, at, _ in heads)),
         tuple(sorted(declared)),
+        languages.current(),  # the rates' words are in the reader's language
     )
     if key in _CACHE:
         _CACHE.move_to_end(key)

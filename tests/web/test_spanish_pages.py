@@ -235,4 +235,4 @@ def test_a_page_read_in_spanish_writes_numbers_and_dates_the_spanish_way(demo):
     assert re.search(r"\b\d+,\d %", words)  # 12,5 %
     assert re.search(r"\b\d{1,2} de [a-z]+ de 20\d\d\b", words)  # 24 de noviembre de 2026
     english = app.test_client().get("/?lang=en").get_data(as_text=True)
-    assert re.search(r"\b\d{1,3}(?:,\d{3})+\b", read(english)[1])  # 1,234 in English
+    assert re.search(r"\b\d{1,3}(?:,\d{3})+\b", re.sub(r"<[^>]+>", " ", english))  # 1,234

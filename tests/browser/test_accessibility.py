@@ -13,6 +13,16 @@ from tests.browser.conftest import AXE, DEMO_OFFICER, sign_in
 
 PUBLIC = ("/", "/datasets/", "/datasets/use-of-force/", "/login")
 OFFICE = ("/office/",)
+# The same pages, and the survey's, read in Spanish (its words are longer; its lang is set).
+SPANISH = (
+    "/?lang=es",
+    "/datasets/?lang=es",
+    "/datasets/use-of-force/?lang=es&table=incidents&district=D1&sort=-incident_date",
+    "/trust/?lang=es",
+    "/surveys/?lang=es",
+    "/login?lang=es",
+    "/no-such-page?lang=es",
+)
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
@@ -55,6 +65,23 @@ def test_a_filtered_preview_has_no_serious_accessibility_violations(demo_site, a
     page.goto(
         demo_site.url + "/datasets/use-of-force/?table=incidents&district=D1&sort=-incident_date"
     )
+
+    assert violations(page, script) == []
+
+
+@pytest.mark.parametrize("path", SPANISH)
+def test_spanish_pages_have_no_serious_accessibility_violations(demo_site, audited, path):
+    page, script = audited
+    page.goto(demo_site.url + path)
+    assert page.evaluate("document.documentElement.lang") == "es"
+
+    assert violations(page, script) == []
+
+
+def test_the_spanish_survey_has_no_serious_accessibility_violations(demo_site, audited):
+    page, script = audited
+    page.goto(demo_site.url + "/surveys/?lang=es")
+    page.locator("ul.datasets a").first.click()
 
     assert violations(page, script) == []
 

@@ -109,6 +109,36 @@ def test_no_public_page_scrolls_sideways(demo_site, browser, width: int):
         context.close()
 
 
+@pytest.mark.parametrize("width", [320, 390])
+def test_no_public_page_scrolls_sideways_in_spanish(demo_site, browser, width: int):
+    """Spanish words are longer: the same pages, read in Spanish, still fit a phone."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(demo_site.url + "/surveys/?lang=es")  # the cookie keeps Spanish from here
+        survey = page.locator("ul.datasets a").first.get_attribute("href")
+        problems = {}
+        for path in [*PUBLIC, survey, "/no-such-page"]:
+            response = page.goto(demo_site.url + path)
+            assert response is not None
+            if path == "/no-such-page":
+                assert response.status == 404
+                widths = page.evaluate(
+                    "() => [document.documentElement.scrollWidth,"
+                    " document.documentElement.clientWidth]"
+                )
+                found = (*widths, page.evaluate(STICKING_OUT), page.evaluate(SCROLLERS))
+            else:
+                found = _fits(page, demo_site.url + path)
+            assert page.evaluate("document.documentElement.lang") == "es", path
+            scroll, client, sticking_out, unlabelled = found
+            if scroll > client or unlabelled:
+                problems[path] = found
+        assert problems == {}, _report(problems)
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("width", [320, 390, 1366])
 def test_no_office_page_scrolls_sideways(demo_site, browser, width: int):
     context = browser.new_context(viewport={"width": width, "height": 800})

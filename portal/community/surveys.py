@@ -105,12 +105,22 @@ def _in_language(english: str, translations: Mapping | None, key: str) -> tuple[
     return english, languages.DEFAULT
 
 
+# The longest text each translated part may have (as its English).
+TRANSLATED_LIMITS = {"title": 200, "introduction": 2000, "text": MAX_QUESTION_LENGTH}
+
+
 def _translations(given: Mapping[str, Mapping[str, str]] | None, keys: tuple[str, ...]) -> dict:
     """Only languages the site speaks, only known keys, only text: what is stored."""
     kept: dict[str, dict[str, str]] = {}
     for code, texts in (given or {}).items():
         if code in languages.LANGUAGES and code != languages.DEFAULT and isinstance(texts, Mapping):
             words = {k: str(v).strip() for k, v in texts.items() if k in keys and str(v).strip()}
+            for key, text in words.items():
+                if len(text) > TRANSLATED_LIMITS[key]:
+                    raise FeedbackRejected(
+                        f"The {languages.LANGUAGES[code]} {key} has at most "
+                        f"{TRANSLATED_LIMITS[key]} characters."
+                    )
             if words:
                 kept[code] = words
     return kept

@@ -116,6 +116,7 @@ def survey_admin() -> str:
         free_text={s.id: surveys.recent_free_text(session, s, limit=10) for s in found},
         measures=surveys.MEASURES,
         defaults=list(surveys.DEFAULT_QUESTIONS),
+        default_spanish=surveys.DEFAULT_TRANSLATIONS["es"],
         max_questions=surveys.MAX_QUESTIONS,
     )
 
@@ -124,8 +125,13 @@ def survey_admin() -> str:
 @admin_required
 def survey_create() -> Response:
     form, session = request.form, db_session()
+    # each statement with its Spanish, when given (else residents reading Spanish see English)
     questions = [
-        (form.get(f"measure-{i}", ""), form.get(f"question-{i}", ""))
+        (
+            form.get(f"measure-{i}", ""),
+            form.get(f"question-{i}", ""),
+            {"es": form.get(f"question-es-{i}", "")},
+        )
         for i in range(surveys.MAX_QUESTIONS)
     ]
     try:
@@ -137,6 +143,12 @@ def survey_create() -> Response:
             closes_on=_date(form.get("closes_on"), "closing date"),
             questions=questions,
             created_by=current_user.email,
+            translations={
+                "es": {
+                    "title": form.get("title-es", ""),
+                    "introduction": form.get("introduction-es", ""),
+                }
+            },
         )
         session.commit()
     except PortalError as error:

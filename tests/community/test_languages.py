@@ -162,3 +162,36 @@ def test_the_language_table_applies_the_published_thresholds():
     assert thresholds == {str(trust.MIN_RESPONSES)}
     assert resource["privacy"]["suppress"]["k"] == trust.SMALL_CELL_K
     assert resource["privacy"]["suppress"]["rows"] == "language"
+
+
+def test_an_admin_gives_a_survey_its_spanish_in_the_office(portal, officer, app):
+    from tests.conftest import login
+
+    admin = app.test_client()
+    login(admin, *ADMIN)
+    form = {
+        "csrf_token": csrf_token(admin, "/office/surveys/"),
+        "title": "Neighborhood survey, winter",
+        "title-es": "Encuesta del vecindario, invierno",
+        "opens_on": "2026-01-01",
+        "closes_on": "2030-12-31",
+        "measure-0": "trust",
+        "question-0": "The police in my neighborhood listen to residents.",
+        "question-es-0": "La policía de mi vecindario escucha a los residentes.",
+        "measure-1": "safety",
+        "question-1": "I feel safe walking alone at night.",
+        "question-es-1": "",
+    }
+    assert admin.post("/office/surveys/", data=form).status_code == 302
+    with portal.db.session() as session:
+        (survey,) = session.scalars(select(Survey)).all()
+        survey_id = survey.id
+        assert survey.translations == {"es": {"title": "Encuesta del vecindario, invierno"}}
+        assert [q.translations for q in survey.questions] == [
+            {"es": {"text": "La policía de mi vecindario escucha a los residentes."}},
+            None,
+        ]
+    page = app.test_client().get(f"/surveys/{survey_id}/?lang=es").get_data(as_text=True)
+    assert "<h1>Encuesta del vecindario, invierno</h1>" in page
+    assert "La policía de mi vecindario escucha a los residentes." in page
+    assert '<span lang="en">I feel safe walking alone at night.</span>' in page

@@ -103,7 +103,7 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Sign in to use the records office."
+login_manager.login_message = "Sign in to use the records office."  # office: English
 login_manager.session_protection = "strong"
 
 

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from portal import audit
 from portal.extensions import db_session, limiter
+from portal.languages import gettext as _
 from portal.models import User
 from portal.users import authenticate, end_sessions, normalise_email
 
@@ -67,7 +68,7 @@ def login() -> str | Response:
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        flash("That e-mail and password do not match an active account.", "error")
+        flash(_("That e-mail and password do not match an active account."), "error")
     return render_template("login.html", form=form), 200 if request.method == "GET" else 401
 
 

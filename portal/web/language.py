@@ -148,6 +148,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda key: periods.words(key, "quarter"), "quarter")
     app.add_template_filter(numbers.decimal, "decimal")
     app.add_template_global(lang_attr, "lang_attr")
+    app.add_template_global(languages.current, "current_language")  # also inside macros
     app.add_template_global(lang_attr_of, "lang_attr_of")
     app.add_template_global(field_text, "field_text")
     app.add_template_global(resource_title, "resource_title")

@@ -9,6 +9,7 @@ import polars as pl
 import yaml
 from frictionless import Report, Resource, Schema
 
+from portal.datasets import texts
 from portal.pipeline.normalise import ERROR, normalise
 from publishers.connectors import read_table
 
@@ -25,7 +26,9 @@ def table_schema(slug: str, resource: str) -> dict:
 
 
 def dataset_metadata(slug: str) -> dict:
-    return yaml.safe_load((ROOT / "schemas" / slug / "dataset.yaml").read_text(encoding="utf-8"))
+    """The dataset.yaml as the loader reads it: English in place, other languages set aside."""
+    raw = yaml.safe_load((ROOT / "schemas" / slug / "dataset.yaml").read_text(encoding="utf-8"))
+    return texts.split(raw)
 
 
 def schema_problems(slug: str, resource: str) -> list[list[str]]:

@@ -155,7 +155,8 @@ def main() -> None:
 
     source = pl.scan_csv(folder / "export.csv", infer_schema=False)
     table = folder / "narratives.csv"
-    normalise(source, resource.columns, resource.table_schema).sink_csv(table)
+    normalised = normalise(source, resource.columns, resource.table_schema)
+    normalised.frame.select(resource.field_names).sink_csv(table)
     copy = folder / "copy.csv"
 
     started = time.perf_counter()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import polars as pl
 
@@ -81,7 +82,7 @@ class Secrets:
     names: dict[str, set[str]] = field(default_factory=dict)  # name token -> columns
     counted: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> counts
 
-    @property
+    @cached_property
     def patterns(self) -> list[str]:
         return self.words.get_column("pattern").unique().sort().to_list()
 
@@ -210,6 +211,10 @@ class Finding:
 def find(table: pl.DataFrame, text_fields: list[str], secrets: Secrets) -> list[Finding]:
     """Every (published field, secret column) pair that meets, with the rows it meets in."""
     findings: dict[tuple[str, str], Finding] = {}
+    # Blank cells hold nothing (`unchecked_cells` blanks what was already checked).
+    table = table.select(
+        c for c in table.columns if table.get_column(c).null_count() < table.height
+    )
     if not secrets.values.is_empty():
         # A cell whose basic form is longer than every secret (and than any number or date)
         # cannot equal one: only the others go through the costlier canonical rules.
@@ -245,3 +250,24 @@ def find(table: pl.DataFrame, text_fields: list[str], secrets: Secrets) -> list[
             finding.rows.update(rows["__row"].to_list())
             finding.inside = True
     return list(findings.values())
+
+
+def unchecked_cells(published: pl.DataFrame, checked: pl.DataFrame) -> pl.DataFrame:
+    """`published` with every cell whose text equals the checked table's cell blanked.
+
+    Both checks read a cell only as text (`find` casts every column to a string), so a cell
+    whose text is the same as an already checked one holds nothing new. What differs (a
+    number read back as 12.0, a CSV formula escape, a different row count or column) is
+    left for `find`. Rows keep their numbers, so findings name the published file's rows.
+    """
+    if published.height != checked.height:
+        return published
+    kept = []
+    for column in published.columns:
+        if column not in checked.columns:
+            kept.append(pl.col(column))
+            continue
+        mine = published.get_column(column).cast(pl.String)
+        same = mine.eq_missing(checked.get_column(column).cast(pl.String))
+        kept.append(pl.when(same).then(None).otherwise(mine).alias(column))
+    return published.select(kept)

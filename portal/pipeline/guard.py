@@ -171,6 +171,9 @@ def _secrets(
     name_columns = (privacy.get("scrub") or {}).get("names_from") or []
     check_columns(where, "never_publish", resource.never_publish, columns)
     check_columns(where, "privacy.scrub.names_from", name_columns, columns)
+    # Read the source once, not once per column.
+    needed = list(dict.fromkeys([*resource.never_publish, *name_columns]))
+    source = source.select(needed).collect().lazy()
     names = {c: _values(source, c) for c in name_columns}
     roster = privacy.get("roster")
     if roster:

@@ -129,3 +129,43 @@ def word_variants(values: list[str]) -> dict[str, list[str]]:
     frame = pl.DataFrame({"v": ordered}, schema={"v": pl.String})
     forms = dict(zip(ordered, frame.select(word_form(pl.col("v"))).to_series(), strict=True))
     return {value: sorted(forms[v] for v in found) for value, found in variants.items()}
+
+
+def anchors(patterns: list[str]) -> pl.Series | None:
+    """For every word-form pattern, its longest word in lower case: text holding the
+    pattern holds that word whole. None if some pattern has no word at all ("----")."""
+    words = pl.element().filter((pl.element() != "") & ~pl.element().is_in(separators()))
+    longest = words.sort_by(words.str.len_bytes(), descending=True).first()
+    frame = pl.DataFrame({"p": patterns}, schema={"p": pl.String})
+    word = pl.col("p").str.split(FENCE).list.eval(longest).list.first()
+    found = frame.select(word.str.to_lowercase()).to_series()
+    return None if found.has_nulls() else found.unique()
+
+
+def chunks_holding(chunks: pl.Series, anchors: pl.Series | None) -> pl.Series:
+    """The distinct space-separated chunks of text that hold one of `anchors` as a word
+    (a hash join on their words, not a text scan); all of them if `anchors` is None."""
+    if anchors is None:
+        return chunks
+    frame = chunks.alias("c").to_frame()
+    words = frame.with_columns(pl.col("c").pipe(word_form).str.split(FENCE).alias("w"))
+    lower = pl.col("w").str.to_lowercase()
+    return words.explode("w").filter(lower.is_in(anchors.implode())).get_column("c").unique()
+
+
+def holding(cells: pl.DataFrame, column: str, anchors: pl.Series | None) -> pl.DataFrame:
+    """The rows whose `column` can hold a pattern: those holding one of its `anchors` whole.
+
+    Narratives share most of their space-separated chunks, so only the distinct chunks are
+    looked at (`chunks_holding`). The rows kept still have to be searched for the patterns.
+    """
+    if anchors is None:
+        return cells
+    chunked = pl.col(column).cast(pl.String).str.split(" ")
+    chunks = cells.lazy().select(chunked.explode().drop_nulls().unique()).collect().to_series()
+    if chunks.len() >= cells.height:
+        return cells  # hardly a repeated chunk: searching every row costs no more
+    held = chunks_holding(chunks, anchors)
+    if held.is_empty():
+        return cells.clear()
+    return cells.filter(chunked.list.eval(pl.element().is_in(held.implode())).list.any())

@@ -19,7 +19,7 @@ from functools import cached_property
 
 import polars as pl
 
-from portal.privacy.forms import SHORT, basic, canonical_series, word_form
+from portal.privacy.forms import SHORT, anchors, basic, canonical_series, holding, word_form
 from portal.privacy.scrub import Vocabulary
 
 MIN_SECRET_LENGTH = 4  # shorter values ("M", "12") occur in published columns by chance
@@ -85,6 +85,10 @@ class Secrets:
     @cached_property
     def patterns(self) -> list[str]:
         return self.words.get_column("pattern").unique().sort().to_list()
+
+    @cached_property
+    def anchors(self) -> pl.Series | None:
+        return anchors(self.patterns)
 
     def columns_of(self, matched: pl.DataFrame) -> pl.DataFrame:
         """(row, m) pieces of text matched in any case -> (row, column) they belong to."""
@@ -220,10 +224,17 @@ def find(table: pl.DataFrame, text_fields: list[str], secrets: Secrets) -> list[
         # cannot equal one: only the others go through the costlier canonical rules.
         longest = max(secrets.values.select(pl.col("v").str.len_bytes().max()).item(), SHORT)
         for column in table.columns:
-            cells = table.select(
-                pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
-                basic(pl.col(column)).alias("v"),
-            ).filter(pl.col("v").str.len_bytes() <= longest)
+            # Collapsing runs of spaces is the only step of `basic` that shortens a trimmed
+            # cell (lower case never has fewer characters), so longer cells without such a
+            # run are left out before it: narratives never go through it.
+            trimmed = pl.col(column).cast(pl.String).str.strip_chars()
+            short = (trimmed.str.len_chars() <= longest) | trimmed.str.contains(r"\s\s")
+            cells = (
+                table.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), column)
+                .filter(short)
+                .select("__row", basic(pl.col(column)).alias("v"))
+                .filter(pl.col("v").str.len_bytes() <= longest)
+            )
             cells = cells.with_columns(canonical_series(cells.get_column("v")))
             hits = cells.join(secrets.values, on="v", how="inner")
             for (secret,), rows in hits.group_by("column"):
@@ -233,10 +244,12 @@ def find(table: pl.DataFrame, text_fields: list[str], secrets: Secrets) -> list[
     for column in text_fields if patterns else []:
         if column not in table.columns:
             continue
+        cells = table.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), column)
+        cells = holding(cells, column, secrets.anchors)
         text = word_form(pl.col(column).cast(pl.String))
-        marked = table.select(
-            pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), text.alias("w")
-        ).filter(pl.col("w").str.contains_any(patterns, ascii_case_insensitive=True))
+        marked = cells.select("__row", text.alias("w")).filter(
+            pl.col("w").str.contains_any(patterns, ascii_case_insensitive=True)
+        )
         if marked.is_empty():
             continue
         matched = marked.select(

@@ -4,10 +4,10 @@ Names and never-publish values are replaced as whole words, case-insensitive, by
 Aho-Corasick passes over the text's word form (see `forms`); the other rules are regular
 expressions run by polars. The same rules clean comments and survey answers.
 
-Speed: polars' `replace_many` costs grows with the number of patterns, while
-`contains_any` and `extract_many` barely do. So names (found in most narratives) are
-replaced in one pass, and the never-publish values (badge numbers and dates: most of the
-patterns, found in few cells) only in the cells that hold one, with only the values found.
+Speed: polars' `replace_many` costs grows with the number of patterns and the length of
+text, and narratives repeat most of their words. So patterns are replaced once in each
+distinct space-separated chunk of the column, and only in the chunks that hold one of
+their words (a hash join); see `_replace_words`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from portal.errors import DefinitionError
-from portal.privacy.forms import FENCE, unfence, word_form, word_patterns
+from portal.privacy.forms import (
+    FENCE,
+    anchors,
+    chunks_holding,
+    holding,
+    unfence,
+    word_form,
+    word_patterns,
+)
 
 NAME, WITHHELD = "[name]", "[withheld]"
 # Rust regular expressions (polars): no look-around, so edges are spelled out.
@@ -87,11 +95,11 @@ def scrub_column(
     names, values = vocabulary.patterns()
     if names or values:
         before = _markers(work)
-        work = work.with_columns(word_form(pl.col("__text")).alias("__text"))
         # Names first: "Ana Ruiz", a never-publish full name, reads "[name] [name]".
-        work = _replace_words(work, names, f"{FENCE}{NAME}{FENCE}", everywhere=True)
-        work = _replace_words(work, values, f"{FENCE}{WITHHELD}{FENCE}", everywhere=False)
-        work = work.with_columns(unfence(pl.col("__text")))
+        work = _replace_words(work, names, NAME)
+        work = _replace_words(work, values, WITHHELD)
+        if work.select(pl.col("__text").str.contains(FENCE, literal=True).any()).item():
+            work = work.with_columns(unfence(pl.col("__text")))  # as in word form: no NUL
         after = _markers(work)
         counts["names"] = after[0] - before[0]
         counts["never-publish values"] = after[1] - before[1]
@@ -104,37 +112,53 @@ def scrub_column(
     return table.with_columns(work["__text"].alias(column)), counts, sample
 
 
-def _replace_words(
-    work: pl.DataFrame, patterns: list[str], replacement: str, *, everywhere: bool
-) -> pl.DataFrame:
-    """Replace word-form patterns in `__text`, whole words, ASCII case-insensitive.
+def _replace_words(work: pl.DataFrame, patterns: list[str], replacement: str) -> pl.DataFrame:
+    """Replace word-form patterns in `__text` by `replacement`, whole words, ASCII
+    case-insensitive (polars' Aho-Corasick `replace_many` on the word form).
 
-    Unless `everywhere`, only the cells holding a pattern are rewritten, with only the
-    patterns they hold: the same result (a pattern that occurs nowhere never matches),
-    at a cost that follows what is found, not how much is looked for.
+    A pattern without a space lies inside one space-separated chunk of text, so it is
+    replaced in each distinct chunk once; the others only in the rows that can hold one
+    (`forms.holding`). Same result, at a cost that follows the text's distinct chunks and
+    what is found, not the number of rows or of patterns.
     """
     if not patterns:
         return work
-    text = pl.col("__text")
-    if everywhere:
-        rewritten = text.str.replace_many(patterns, [replacement], ascii_case_insensitive=True)
-        return work.with_columns(rewritten)
-    rows = work.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), text).filter(
-        text.str.contains_any(patterns, ascii_case_insensitive=True)
+    every = pl.Series(patterns, dtype=pl.String)
+    spaced = every.str.contains(" ", literal=True)
+    work = _replace_in_chunks(work, every.filter(~spaced), replacement)
+    return _replace_in_rows(work, every.filter(spaced), replacement)
+
+
+def _replaced(text: pl.Expr, patterns: pl.Series, replacement: str) -> pl.Expr:
+    fenced = [f"{FENCE}{replacement}{FENCE}"]
+    words = word_form(text).str.replace_many(
+        patterns.to_list(), fenced, ascii_case_insensitive=True
     )
+    return unfence(words)
+
+
+def _replace_in_chunks(work: pl.DataFrame, patterns: pl.Series, replacement: str) -> pl.DataFrame:
+    if patterns.is_empty():
+        return work
+    chunked = pl.col("__text").str.split(" ")
+    chunks = work.lazy().select(chunked.explode().drop_nulls().unique()).collect().to_series()
+    held = chunks_holding(chunks, anchors(patterns.to_list())).alias("c").to_frame()
+    new = held.with_columns(_replaced(pl.col("c"), patterns, replacement).alias("n"))
+    new = new.filter(pl.col("c") != pl.col("n"))
+    if new.is_empty():
+        return work
+    rewritten = chunked.list.eval(pl.element().replace(new["c"], new["n"])).list.join(" ")
+    return work.with_columns(rewritten.alias("__text"))
+
+
+def _replace_in_rows(work: pl.DataFrame, patterns: pl.Series, replacement: str) -> pl.DataFrame:
+    if patterns.is_empty():
+        return work
+    rows = work.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), "__text")
+    rows = holding(rows, "__text", anchors(patterns.to_list()))
     if rows.is_empty():
         return work
-    seen = rows.select(
-        text.str.extract_many(patterns, ascii_case_insensitive=True, overlapping=True)
-        .explode()
-        .str.to_lowercase()
-        .unique()
-    ).to_series()
-    every = pl.Series(patterns)
-    present = every.filter(every.str.to_lowercase().is_in(seen.implode())).to_list()
-    rows = rows.with_columns(
-        text.str.replace_many(present, [replacement], ascii_case_insensitive=True)
-    )
+    rows = rows.with_columns(_replaced(pl.col("__text"), patterns, replacement))
     return work.with_columns(work["__text"].scatter(rows["__row"], rows["__text"]))
 
 

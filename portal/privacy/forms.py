@@ -35,15 +35,13 @@ def basic(expr: pl.Expr) -> pl.Expr:
 
 
 def canonical_series(values: pl.Series) -> pl.Series:
-    """`canonical` for a whole column, the costly rules run only on values short enough."""
-    frame = values.alias("v").to_frame().with_row_index("__i")
-    frame = frame.with_columns(basic(pl.col("v")).alias("v"))
-    size = pl.col("v").str.len_bytes()
-    short = frame.filter(size <= SHORT).select("__i", canonical(pl.col("v")).alias("v"))
-    long = frame.filter(size > SHORT)
-    nulls = frame.filter(pl.col("v").is_null())
-    joined = pl.concat([short, long, nulls]).sort("__i")
-    return joined.get_column("v").alias(values.name)
+    """`canonical` for a whole column: the costly rules run once per distinct value that
+    can be a number or a date (short, starting with a digit or a sign); the rest is `basic`."""
+    text = values.alias("v").to_frame().select(basic(pl.col("v"))).to_series()
+    ruled = (text.str.len_bytes() <= SHORT) & text.str.contains(r"^[+-]?\d")
+    distinct = text.filter(ruled).unique().alias("v").to_frame()
+    forms = distinct.with_columns(canonical(pl.col("v")).alias("c"))
+    return text.replace(forms["v"], forms["c"]).alias(values.name)
 
 
 def canonical(expr: pl.Expr) -> pl.Expr:

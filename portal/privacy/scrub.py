@@ -96,8 +96,7 @@ def scrub_column(
     if names or values:
         before = _markers(work)
         # Names first: "Ana Ruiz", a never-publish full name, reads "[name] [name]".
-        work = _replace_words(work, names, NAME)
-        work = _replace_words(work, values, WITHHELD)
+        work = _replace_words(work, [(names, NAME), (values, WITHHELD)])
         if work.select(pl.col("__text").str.contains(FENCE, literal=True).any()).item():
             work = work.with_columns(unfence(pl.col("__text")))  # as in word form: no NUL
         after = _markers(work)
@@ -112,21 +111,22 @@ def scrub_column(
     return table.with_columns(work["__text"].alias(column)), counts, sample
 
 
-def _replace_words(work: pl.DataFrame, patterns: list[str], replacement: str) -> pl.DataFrame:
-    """Replace word-form patterns in `__text` by `replacement`, whole words, ASCII
-    case-insensitive (polars' Aho-Corasick `replace_many` on the word form).
+def _replace_words(work: pl.DataFrame, groups: list[tuple[list[str], str]]) -> pl.DataFrame:
+    """Replace each group's word-form patterns in `__text` by its marker, whole words, ASCII
+    case-insensitive (polars' Aho-Corasick `replace_many` on the word form), in order.
 
-    A pattern without a space lies inside one space-separated chunk of text, so it is
+    A pattern without a space lies inside one space-separated chunk of text, so those are
     replaced in each distinct chunk once; the others only in the rows that can hold one
     (`forms.holding`). Same result, at a cost that follows the text's distinct chunks and
     what is found, not the number of rows or of patterns.
     """
-    if not patterns:
-        return work
-    every = pl.Series(patterns, dtype=pl.String)
-    spaced = every.str.contains(" ", literal=True)
-    work = _replace_in_chunks(work, every.filter(~spaced), replacement)
-    return _replace_in_rows(work, every.filter(spaced), replacement)
+    series = [(pl.Series(patterns, dtype=pl.String), marker) for patterns, marker in groups]
+    spaced = [(p.filter(p.str.contains(" ", literal=True)), marker) for p, marker in series]
+    local = [(p.filter(~p.str.contains(" ", literal=True)), marker) for p, marker in series]
+    work = _replace_in_chunks(work, [(p, marker) for p, marker in local if not p.is_empty()])
+    for patterns, marker in spaced:
+        work = _replace_in_rows(work, patterns, marker)
+    return work
 
 
 def _replaced(text: pl.Expr, patterns: pl.Series, replacement: str) -> pl.Expr:
@@ -137,14 +137,17 @@ def _replaced(text: pl.Expr, patterns: pl.Series, replacement: str) -> pl.Expr:
     return unfence(words)
 
 
-def _replace_in_chunks(work: pl.DataFrame, patterns: pl.Series, replacement: str) -> pl.DataFrame:
-    if patterns.is_empty():
+def _replace_in_chunks(work: pl.DataFrame, groups: list[tuple[pl.Series, str]]) -> pl.DataFrame:
+    if not groups:
         return work
     chunked = pl.col("__text").str.split(" ")
     chunks = work.lazy().select(chunked.explode().drop_nulls().unique()).collect().to_series()
-    held = chunks_holding(chunks, anchors(patterns.to_list())).alias("c").to_frame()
-    new = held.with_columns(_replaced(pl.col("c"), patterns, replacement).alias("n"))
-    new = new.filter(pl.col("c") != pl.col("n"))
+    every = pl.concat([patterns for patterns, _ in groups]).to_list()
+    new = chunks_holding(chunks, anchors(every)).alias("c").to_frame()
+    text = pl.col("c")
+    for patterns, marker in groups:
+        text = _replaced(text, patterns, marker)
+    new = new.with_columns(text.alias("n")).filter(pl.col("c") != pl.col("n"))
     if new.is_empty():
         return work
     rewritten = chunked.list.eval(pl.element().replace(new["c"], new["n"])).list.join(" ")

@@ -21,7 +21,6 @@ from portal.privacy.forms import (
     FENCE,
     anchors,
     chunks_holding,
-    holding,
     unfence,
     word_form,
     word_patterns,
@@ -116,53 +115,57 @@ def _replace_words(work: pl.DataFrame, groups: list[tuple[list[str], str]]) -> p
     case-insensitive (polars' Aho-Corasick `replace_many` on the word form), in order.
 
     A pattern without a space lies inside one space-separated chunk of text, so those are
-    replaced in each distinct chunk once; the others only in the rows that can hold one
-    (`forms.holding`). Same result, at a cost that follows the text's distinct chunks and
-    what is found, not the number of rows or of patterns.
+    replaced in each distinct chunk once, and only in the chunks holding one of their words
+    (`forms.chunks_holding`, a hash join); the others only in the rows holding such a chunk.
+    Same result, at a cost that follows the text's distinct chunks and what is found, not
+    the number of rows or of patterns.
     """
+    chunked = pl.col("__text").str.split(" ")
+    chunks = _chunks(work)
     series = [(pl.Series(patterns, dtype=pl.String), marker) for patterns, marker in groups]
     spaced = [(p.filter(p.str.contains(" ", literal=True)), marker) for p, marker in series]
     local = [(p.filter(~p.str.contains(" ", literal=True)), marker) for p, marker in series]
-    work = _replace_in_chunks(work, [(p, marker) for p, marker in local if not p.is_empty()])
+    local = [(p, marker) for p, marker in local if not p.is_empty()]
+    if local:
+        every = pl.concat([patterns for patterns, _ in local]).to_list()
+        text = pl.col("c")
+        for patterns, marker in local:
+            text = _replaced(text, patterns, marker)
+        new = chunks_holding(chunks, anchors(every)).alias("c").to_frame()
+        new = new.with_columns(text.alias("n")).filter(pl.col("c") != pl.col("n"))
+        if not new.is_empty():
+            rewritten = chunked.list.eval(pl.element().replace(new["c"], new["n"]))
+            work = work.with_columns(rewritten.list.join(" ").alias("__text"))
+            chunks = chunks.replace(new["c"], new["n"]).unique()
     for patterns, marker in spaced:
-        work = _replace_in_rows(work, patterns, marker)
+        if patterns.is_empty():
+            continue
+        held = chunks_holding(chunks, anchors(patterns.to_list())).implode()
+        rows = work.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), "__text")
+        rows = rows.filter(chunked.list.eval(pl.element().is_in(held)).list.any())
+        if rows.is_empty():
+            continue
+        rows = rows.with_columns(_replaced(pl.col("__text"), patterns, marker))
+        work = work.with_columns(work["__text"].scatter(rows["__row"], rows["__text"]))
+        chunks = _chunks(work)
     return work
 
 
+def _chunks(work: pl.DataFrame) -> pl.Series:
+    """The distinct space-separated chunks of `__text`."""
+    chunked = pl.col("__text").str.split(" ")
+    return work.lazy().select(chunked.explode().drop_nulls().unique()).collect().to_series()
+
+
 def _replaced(text: pl.Expr, patterns: pl.Series, replacement: str) -> pl.Expr:
+    """Leftmost-longest: "O'Neil-Diaz" is one name ([name]), not "O'Neil" then "Diaz"."""
+    by_length = patterns.to_frame("p").sort(pl.col("p").str.len_bytes(), descending=True)
+    longest_first = by_length.get_column("p").to_list()
     fenced = [f"{FENCE}{replacement}{FENCE}"]
     words = word_form(text).str.replace_many(
-        patterns.to_list(), fenced, ascii_case_insensitive=True
+        longest_first, fenced, ascii_case_insensitive=True, leftmost=True
     )
     return unfence(words)
-
-
-def _replace_in_chunks(work: pl.DataFrame, groups: list[tuple[pl.Series, str]]) -> pl.DataFrame:
-    if not groups:
-        return work
-    chunked = pl.col("__text").str.split(" ")
-    chunks = work.lazy().select(chunked.explode().drop_nulls().unique()).collect().to_series()
-    every = pl.concat([patterns for patterns, _ in groups]).to_list()
-    new = chunks_holding(chunks, anchors(every)).alias("c").to_frame()
-    text = pl.col("c")
-    for patterns, marker in groups:
-        text = _replaced(text, patterns, marker)
-    new = new.with_columns(text.alias("n")).filter(pl.col("c") != pl.col("n"))
-    if new.is_empty():
-        return work
-    rewritten = chunked.list.eval(pl.element().replace(new["c"], new["n"])).list.join(" ")
-    return work.with_columns(rewritten.alias("__text"))
-
-
-def _replace_in_rows(work: pl.DataFrame, patterns: pl.Series, replacement: str) -> pl.DataFrame:
-    if patterns.is_empty():
-        return work
-    rows = work.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), "__text")
-    rows = holding(rows, "__text", anchors(patterns.to_list()))
-    if rows.is_empty():
-        return work
-    rows = rows.with_columns(_replaced(pl.col("__text"), patterns, replacement))
-    return work.with_columns(work["__text"].scatter(rows["__row"], rows["__text"]))
 
 
 def _apply(work: pl.DataFrame, regex: str, replacement: str, so_far: int) -> tuple:

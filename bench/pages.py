@@ -77,7 +77,7 @@ def define(folder: Path, csv_path: Path) -> tuple[Path, Path]:
     (schemas / SLUG).mkdir(exist_ok=True)
     shutil.copy(ROOT / "schemas/use-of-force/incidents.schema.json", schemas / SLUG)
     (schemas / SLUG / "dataset.yaml").write_text(
-        f"name: {SLUG}\ntitle: Use of force (benchmark, synthetic)\nfamily: bench\n"
+        f"name: {SLUG}\ntitle: Use of force (benchmark, synthetic)\nfamily: {SLUG}\n"
         "description: A synthetic table as large as a big department's, for benchmarks.\n"
         "update_frequency: monthly\nkeywords: [benchmark]\n"
         "resources:\n  incidents: {title: Synthetic incidents}\n"

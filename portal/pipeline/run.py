@@ -43,6 +43,7 @@ from portal.pipeline.verdict import (
 )
 from portal.privacy.rules import PrivacyGuardFailed
 from portal.releases.diff import diff_tables
+from portal.releases.packages import bundle_staged
 from portal.releases.review import publish
 from portal.storage import LocalStorage, sha256_of
 from portal.timing import Laps
@@ -263,6 +264,8 @@ def _execute(
         raise
     guard.record(session, run.id)
     laps.lap("check staged files")
+    bundle_staged(staging)  # the version's zip, compressed once; publish reuses it
+    laps.lap("zip")
     run.report = {**report}
     for older in session.scalars(
         select(Candidate).where(

@@ -41,6 +41,7 @@ def test_run_and_approve_log_every_stage_with_its_seconds(portal, uof_source, of
         ("run", "diff"),
         ("run", "stage"),
         ("run", "check staged files"),
+        ("run", "zip"),
         ("publish", "publish"),
         ("publish", "query index"),
         ("publish", "figures"),

@@ -12,7 +12,7 @@ then approve), then prints:
 3. p50 of a preview's filter + sort + total count (the count cache emptied each time);
 4. the filtered CSV export's speed in MB/s (median of three).
 
-Needs `wrk` (apt-get install wrk) and `datasette` (pip install datasette: for this
+Needs `wrk` (apt-get install -y wrk) and `datasette` (pip install -e '.[bench]': for this
 benchmark only, not a dependency of the portal).
 """
 

@@ -288,3 +288,29 @@ def test_query_connections_never_draw_a_progress_bar(tmp_path, table):
     assert fresh.execute(setting).fetchone() == (False,)
     assert table._db.execute(setting).fetchone() == (False,)
     assert table._db.cursor().execute(setting).fetchone() == (False,)  # how queries run
+
+
+def test_a_kept_answer_is_given_only_to_the_very_same_question(table, tmp_path):
+    # Pages and counts are kept per table (a version never changes): asked in any order,
+    # every question gets what a table that never kept anything answers.
+    fresh = Table(table.path)
+    questions = [
+        Query({"district": ["D1"]}, sort=["-day"], limit=2),
+        Query({"district": ["D2"]}, sort=["-day"], limit=2),
+        Query({"district": ["D1"]}, sort=["-day"], limit=2, offset=2),
+        Query({"district": ["D1"]}, sort=["day"], limit=2),
+        Query({"district": ["D1"]}, sort=["-day"], limit=3),
+        Query({"district": ["D1"]}, sort=["-day"], fields=["id"], limit=2),
+        Query(q="traffic"),
+        Query(),
+    ]
+    for question in [*questions, *reversed(questions), *questions]:
+        answer = table.page(question)
+        expected = fresh.page(question)
+        fresh._pages.clear()
+        fresh._counts.clear()
+        assert (answer.rows, answer.total, answer.fields) == (
+            expected.rows,
+            expected.total,
+            expected.fields,
+        )

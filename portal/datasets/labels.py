@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 # Codes whose words need more than "hyphens become spaces, first letter capital".
@@ -60,6 +61,12 @@ def value_label(
     text = str(value)
     if overrides and field and text in (overrides.get(field) or {}):
         return str(overrides[field][text])
+    return _label(text, isinstance(value, str))
+
+
+@lru_cache(maxsize=4096)
+def _label(text: str, is_text: bool) -> str:
+    """The words for a value no override names (a preview shows hundreds per page)."""
     if text in VALUES:
         return VALUES[text]
     if match := _DISTRICT.fullmatch(text):
@@ -70,7 +77,7 @@ def value_label(
         return f"Patrol, district {match.group(1)}"
     if match := _AGES.fullmatch(text):
         return f"{match.group(1)} to {match.group(2)}"
-    if not isinstance(value, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", text):
+    if not is_text or not re.fullmatch(r"[a-z][a-z0-9-]*", text):
         return text  # numbers, dates and free text are already words
     words = text.replace("-", " ")
     return words[:1].upper() + words[1:]

@@ -220,6 +220,22 @@ class Table:
             self._pages.put(key, page)
         return page
 
+    def facet_counts(self, query: Query, name: str, values: Sequence[str]) -> list[int]:
+        """For each value (as a filter gives it), how many rows `query` plus `name=value`
+        matches: one GROUP BY over `name`, not one count per value."""
+        _, where, params, _ = self._compile(Query(query.filters, query.q))
+        key = ("facet", name, where, tuple(params))
+        counts = self._counts.get(key)
+        if counts is None:
+            column = f"f{self._index[name]}"
+            sql = f"SELECT {column}, count(*) FROM rows WHERE {where} GROUP BY {column}"
+            with self._db.cursor() as cursor:
+                counts = dict(cursor.execute(sql, params).fetchall())
+            self._counts.put(key, counts)
+        spec = self.fields[self._index[name]]
+        # Each value read as the filter reads it, so "1", "1.0" or "true" find their rows.
+        return [counts.get(_parse(spec, name, value), 0) for value in values]
+
     def count(self, query: Query) -> int:
         _, where, params, _ = self._compile(query)
         with self._db.cursor() as cursor:

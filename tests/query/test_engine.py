@@ -314,3 +314,23 @@ def test_a_kept_answer_is_given_only_to_the_very_same_question(table, tmp_path):
             expected.total,
             expected.fields,
         )
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"injured": ["true"]}, {"day__min": ["2024-02-01"]}, {"district": ["D1", "D3"]}],
+)
+@pytest.mark.parametrize("q", [None, "traffic", "2"])
+def test_facet_counts_are_the_counts_of_each_value_under_the_other_filters(table, filters, q):
+    # One GROUP BY per field stands in for one count per value (a filtered preview shows
+    # dozens): both must say the same for every value, including the ones no row has.
+    for name in table.facets:
+        others = {k: v for k, v in filters.items() if k != name}
+        values = [
+            str(item["value"]).lower() if isinstance(item["value"], bool) else str(item["value"])
+            for item in table.facets[name]
+            if item["value"] is not None
+        ]
+        counts = table.facet_counts(Query(others, q), name, values)
+        for value, count in zip(values, counts, strict=True):
+            assert count == table.count(Query({**others, name: [value]}, q)), (name, value)

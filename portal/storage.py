@@ -80,9 +80,10 @@ def _fsync_dir(path: Path) -> None:
 class LocalStorage:
     """Staging and version folders under the portal's data folder."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, versions: str = "versions") -> None:
+        # `versions`: the folder published things live in (datasets' "versions", "policies").
         self.staging = data_dir / "staging"
-        self.versions = data_dir / "versions"
+        self.versions = data_dir / versions
 
     def new_staging_dir(self, name: str) -> Path:
         path = self.staging / name

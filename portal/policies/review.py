@@ -24,6 +24,7 @@ from portal.policies.extract import Extracted, extract
 from portal.policies.library import current, get_policy, ledger_name
 from portal.policies.models import Policy, PolicyStatus, PolicyVersion
 from portal.releases import ledger
+from portal.releases.review import require_active
 from portal.storage import LocalStorage
 
 POLICY_PUBLISH, POLICY_RETRACT = "policy-publish", "policy-retract"
@@ -181,6 +182,7 @@ def approve(
     summary = (summary or "").strip()
     if not summary:
         raise PolicyRefused("write a summary of changes: the public reads it beside the version")
+    require_active(user)
     version = _undecided(session, version_id)
     now = utcnow()
     version.summary = summary[:5000]
@@ -263,6 +265,7 @@ def reject(session: Session, version_id: int, user: User, note: str) -> PolicyVe
     note = (note or "").strip()
     if not note:
         raise PolicyRefused("say why the candidate is rejected (the note is kept in the audit log)")
+    require_active(user)
     version = _undecided(session, version_id)
     version.status, version.note = PolicyStatus.REJECTED, note[:5000]
     version.decided_by, version.decided_at = user.email, utcnow()
@@ -312,6 +315,7 @@ def retract(
     reason = (reason or "").strip()
     if not reason:
         raise PolicyRefused("a retraction needs a public reason")
+    require_active(user)
     policy = get_policy(session, slug)
     version = session.scalar(
         select(PolicyVersion)

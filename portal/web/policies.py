@@ -1,0 +1,133 @@
+"""Public pages of the policy library: the list, a policy, a citable version, its files, the
+comparison of any two versions, and the Atom feeds."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request, send_file
+
+from portal.catalogs import policy_feed
+from portal.extensions import db_session, portal
+from portal.models import utcnow
+from portal.policies import library
+from portal.policies.diff import compare
+from portal.policies.library import UnknownPolicy
+from portal.policies.links import governed_datasets
+from portal.policies.models import Policy, PolicyStatus, PolicyVersion
+from portal.policies.review import storage
+
+policies = Blueprint("policies", __name__, url_prefix="/policies")
+ATOM = "application/atom+xml"
+
+
+def _policy(slug: str) -> Policy:
+    try:
+        policy = library.get_policy(db_session(), slug)
+    except UnknownPolicy:
+        abort(404)
+    if not library.public_versions(db_session(), policy):
+        abort(404)  # a policy with only candidates is not public yet
+    return policy
+
+
+def _version(policy: Policy, number: int) -> PolicyVersion:
+    return library.version(db_session(), policy, number) or abort(404)
+
+
+@policies.get("/")
+def index() -> str:
+    session = db_session()
+    today = utcnow().date()
+    rows = [(p, library.in_effect(p.versions, today), library.current(session, p))
+            for p in library.policies(session)]  # fmt: skip
+    return render_template("policies/index.html", rows=rows, today=today)
+
+
+@policies.get("/<slug>/")
+def policy(slug: str) -> str:
+    found = _policy(slug)
+    versions = library.public_versions(db_session(), found)
+    today = utcnow().date()
+    return render_template(
+        "policies/policy.html",
+        policy=found,
+        versions=versions,
+        in_effect=library.in_effect(versions, today),
+        upcoming=library.upcoming(versions, today),
+        datasets=governed_datasets(portal().definitions, slug),
+    )
+
+
+@policies.get("/<slug>/v<int:number>/")
+def version(slug: str, number: int) -> tuple[str, int]:
+    found = _policy(slug)
+    shown = _version(found, number)
+    versions = library.public_versions(db_session(), found)
+    status = 410 if shown.status == PolicyStatus.RETRACTED else 200
+    return render_template(
+        "policies/version.html", policy=found, version=shown, versions=versions
+    ), status
+
+
+@policies.get("/<slug>/v<int:number>/<filename>")
+def version_file(slug: str, number: int, filename: str) -> Response:
+    found = _policy(slug)
+    shown = _version(found, number)
+    if filename not in (shown.text_file, shown.original_file):
+        abort(404)
+    if shown.status == PolicyStatus.RETRACTED:
+        body = render_template("policies/version.html", policy=found, version=shown, versions=[])
+        return Response(body, status=410, mimetype="text/html")
+    text = filename == shown.text_file
+    media = "text/markdown" if text else shown.original_media_type
+    response = send_file(
+        storage(portal().config).path(f"{slug}/v{number}/{filename}"),
+        mimetype=media,
+        as_attachment=True,
+        download_name=f"{slug}-v{number}{'.md' if text else shown.original_extension}",
+        conditional=True,
+        etag=shown.text_sha256 if text else shown.original_sha256,
+        last_modified=shown.published_at,
+        max_age=None,
+    )
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["X-Content-SHA256"] = shown.text_sha256 if text else shown.original_sha256
+    return response
+
+
+@policies.get("/<slug>/compare")
+def compare_versions(slug: str) -> tuple[str, int] | str:
+    found = _policy(slug)
+    versions = library.public_versions(db_session(), found)
+    numbers = [v.number for v in versions]
+    default_to = numbers[0]
+    default_from = numbers[1] if len(numbers) > 1 else numbers[0]
+    chosen = {}
+    for name, default in (("from", default_from), ("to", default_to)):
+        value = request.args.get(name, "")
+        number = int(value.lstrip("v")) if value.lstrip("v").isdigit() else default
+        if number not in numbers:
+            return render_template(
+                "policies/compare.html", policy=found, versions=versions, diff=None,
+                error=f"{found.title} has no version {value}; choose one of "
+                + ", ".join(f"v{n}" for n in sorted(numbers)),
+                view="side", old=None, new=None,
+            ), 404  # fmt: skip
+        chosen[name] = next(v for v in versions if v.number == number)
+    old, new = chosen["from"], chosen["to"]
+    view = "inline" if request.args.get("view") == "inline" else "side"
+    return render_template(
+        "policies/compare.html", policy=found, versions=versions, old=old, new=new,
+        diff=compare(old.text, new.text), view=view, error=None,
+    )  # fmt: skip
+
+
+@policies.get("/feed.atom")
+def feed() -> Response:
+    body = policy_feed.atom_feed(db_session(), portal().config.base_url)
+    return Response(body, mimetype=ATOM)
+
+
+@policies.get("/<slug>/feed.atom")
+def policy_feed_page(slug: str) -> Response:
+    body = policy_feed.atom_feed(db_session(), portal().config.base_url, _policy(slug))
+    return Response(body, mimetype=ATOM)

@@ -91,12 +91,12 @@ def compare(old_text: str, new_text: str) -> PolicyDiff:
     result = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            for (heading, old), (_, new) in zip(
+            for (_, old), (heading, new) in zip(
                 old_sections[i1:i2], new_sections[j1:j2], strict=True
             ):
                 rows = _paragraph_rows(old, new)
                 kind = "same" if all(r.kind == "same" for r in rows) else "reworded"
-                result.append(Section(heading, kind, rows))
+                result.append(Section(heading, kind, rows))  # a renumbered one: its new name
             continue
         for heading, old in old_sections[i1:i2]:
             result.append(Section(heading, "removed", [_removed(p) for p in old]))

@@ -83,9 +83,12 @@ def submit(
     source_ref: str = "",
     actor: str,
     extracted: Extracted | None = None,
+    supersede: bool = True,
 ) -> PolicyVersion:
     """Make a document a candidate version of the policy, after reading its text.
 
+    A new upload or fetch replaces the policy's pending candidate (`supersede`); each file of
+    the definitions folder is a version of its own and stays beside the others.
     Refuses (DocumentRefused, NothingNew, PolicyRefused) before anything is kept."""
     extracted = extracted or extract(filename, content)
     if effective_on is None:
@@ -95,11 +98,14 @@ def submit(
     same = _same_text(session, policy, text_sha)
     if same is not None:
         raise NothingNew(same)
-    for older in session.scalars(
+    pending = (
         select(PolicyVersion).where(
             PolicyVersion.policy_id == policy.id, PolicyVersion.status == PolicyStatus.CANDIDATE
         )
-    ):
+        if supersede
+        else None
+    )
+    for older in session.scalars(pending) if pending is not None else ():
         older.status = PolicyStatus.SUPERSEDED
     version = PolicyVersion(
         policy=policy,

@@ -161,6 +161,7 @@ def sync_definition(
             _propose(
                 session, config, policy, item.path.name, content, item.effective_on,
                 "definitions", f"policies/{definition.slug}/{item.path.name}", actor,
+                supersede=False,
             )
         )  # fmt: skip
     return outcomes
@@ -184,7 +185,7 @@ def check_source(
 
 def _propose(
     session: Session, config: Config, policy: Policy, name: str, content: bytes,
-    effective_on: date, source: str, ref: str, actor: str,
+    effective_on: date, source: str, ref: str, actor: str, supersede: bool = True,
 ) -> Outcome:  # fmt: skip
     extracted = extract(name, content)
     import hashlib
@@ -199,7 +200,7 @@ def _propose(
         return Outcome(policy.slug, f"{name}: unchanged (already {held.status.value})", held)
     version = review.submit(
         session, config, policy, name, content, effective_on,
-        source=source, source_ref=ref, actor=actor, extracted=extracted,
+        source=source, source_ref=ref, actor=actor, extracted=extracted, supersede=supersede,
     )  # fmt: skip
     return Outcome(policy.slug, f"{name}: new candidate, effective {effective_on}", version)
 

@@ -11,8 +11,18 @@ import pytest
 
 from tests.browser.conftest import AXE, DEMO_OFFICER, sign_in
 
-PUBLIC = ("/", "/datasets/", "/datasets/use-of-force/", "/login")
-OFFICE = ("/office/",)
+PUBLIC = (
+    "/",
+    "/datasets/",
+    "/datasets/use-of-force/",
+    "/login",
+    "/policies/",
+    "/policies/use-of-force/",
+    "/policies/use-of-force/v3/",
+    "/policies/use-of-force/compare?from=1&to=3",
+    "/policies/use-of-force/compare?from=2&to=3&view=inline",
+)
+OFFICE = ("/office/", "/office/policies/")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 

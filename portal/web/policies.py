@@ -3,10 +3,22 @@ comparison of any two versions, and the Atom feeds."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
 from portal.catalogs import policy_feed
-from portal.extensions import db_session, portal
+from portal.community import comments
+from portal.community.errors import FeedbackRejected
+from portal.extensions import db_session, limiter, portal
 from portal.models import utcnow
 from portal.policies import library
 from portal.policies.diff import compare
@@ -14,6 +26,7 @@ from portal.policies.library import UnknownPolicy
 from portal.policies.links import governed_datasets
 from portal.policies.models import Policy, PolicyStatus, PolicyVersion
 from portal.policies.review import storage
+from portal.web.community import COMMENT_RATE_LIMIT, COMMENT_SENT, HONEYPOT
 
 policies = Blueprint("policies", __name__, url_prefix="/policies")
 ATOM = "application/atom+xml"
@@ -43,7 +56,7 @@ def index() -> str:
 
 
 @policies.get("/<slug>/")
-def policy(slug: str) -> str:
+def policy(slug: str, comment_form: dict | None = None) -> str:
     found = _policy(slug)
     versions = library.public_versions(db_session(), found)
     today = utcnow().date()
@@ -54,7 +67,37 @@ def policy(slug: str) -> str:
         in_effect=library.in_effect(versions, today),
         upcoming=library.upcoming(versions, today),
         datasets=governed_datasets(portal().definitions, slug),
+        comments=comments.published_for_policy(db_session(), found.id),
+        comment_form=comment_form,
     )
+
+
+@policies.post("/<slug>/comments")
+@limiter.limit(COMMENT_RATE_LIMIT)
+def comment_post(slug: str) -> Response | tuple[str, int]:
+    """A resident's comment or question on a policy, held for moderation like any comment."""
+    found = _policy(slug)
+    form, session = request.form, db_session()
+    if form.get(HONEYPOT):
+        return render_template(
+            "error.html", status=400, title="Comment not accepted",
+            message="The comment could not be accepted.",
+        ), 400  # fmt: skip
+    try:
+        comment = comments.submit_comment(
+            session, None, form.get("kind", ""), form.get("body"), form.get("name"),
+            policy_id=found.id, policy_slug=found.slug,
+        )  # fmt: skip
+        session.commit()
+    except FeedbackRejected as error:
+        session.rollback()
+        return policy(slug, {**form.to_dict(), "problems": error.problems}), 400
+    flash(
+        f"Thank you. Your comment is number {comment.id}; it will appear on this page once a "
+        "moderator has read it.",
+        COMMENT_SENT,
+    )
+    return redirect(url_for("policies.policy", slug=slug, _anchor="write-comment"), 303)
 
 
 @policies.get("/<slug>/v<int:number>/")

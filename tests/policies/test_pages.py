@@ -250,3 +250,40 @@ def test_policy_text_is_escaped_in_the_diff_and_sanitised_on_the_page(client, li
         r"takes effect on 1 January 2027",
         client.get("/policies/use-of-force/").get_data(as_text=True),
     )
+
+
+def test_a_residents_comment_on_a_policy_goes_through_moderation(client, library):
+    token = csrf_token(client, "/policies/use-of-force/")
+    sent = client.post(
+        "/policies/use-of-force/comments",
+        data={
+            "csrf_token": token,
+            "kind": "question",
+            "body": "Does v3 apply to off-duty officers?",
+        },
+    )
+    assert sent.status_code == 303
+    assert "once a moderator has read it" in client.get(sent.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert "off-duty" not in client.get("/policies/use-of-force/").get_data(as_text=True)
+    refused = client.post(
+        "/policies/use-of-force/comments",
+        data={"csrf_token": token, "kind": "problem", "body": "x"},
+    )
+    assert refused.status_code == 400
+    assert "Choose a comment or a question." in refused.get_data(as_text=True)
+
+    login(client)
+    queue = client.get("/office/moderation/").get_data(as_text=True)
+    assert 'the <a href="/policies/use-of-force/">Use of force</a> policy' in queue
+    comment_id = re.search(r'id="pending-(\d+)"', queue).group(1)
+    token = csrf_token(client, "/office/moderation/")
+    answered = client.post(
+        f"/office/moderation/{comment_id}/answer",
+        data={"csrf_token": token, "answer": "Yes, whenever they act as officers."},
+    )
+    assert answered.status_code == 302
+    page = client.get("/policies/use-of-force/").get_data(as_text=True)
+    assert "Does v3 apply to off-duty officers?" in page
+    assert "whenever they act as officers" in page

@@ -19,10 +19,14 @@ def test_a_resident_compares_two_versions_and_sees_the_changes_highlighted(
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
     try:
-        page.goto(demo_site.url + "/policies/")
+        page.goto(demo_site.url + "/")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Policies").click()
+        page.wait_for_url("**/policies/")
         page.get_by_role("link", name="300 · Use of force").click()
         page.wait_for_url("**/policies/use-of-force/")
         assert "Version 3 is in effect since 1 August 2026" in page.inner_text("main")
+        nav = page.get_by_role("navigation", name="Main")
+        assert nav.get_by_role("link", name="Policies").get_attribute("aria-current") == "true"
 
         page.get_by_label("From version").select_option("2")
         page.get_by_label("To version").select_option("3")

@@ -21,6 +21,8 @@ SUBJECTS = {
     "version.published": "{title}: version {version} published",
     "version.retracted": "{title}: version {version} retracted",
     "correction.published": "{dataset}: correction to version {version}",
+    "policy.published": "{title} policy: version {version} published",
+    "policy.retracted": "{title} policy: version {version} retracted",
 }
 
 
@@ -58,7 +60,8 @@ def compose(payload: dict[str, Any]) -> tuple[str, str]:
     subject = SUBJECTS.get(payload["event"], "{dataset}: {event}").format(
         **details, event=payload["event"]
     )
-    lines = [subject, "", f"Dataset page: {payload.get('url')}"]
+    page = "Policy page" if payload["event"].startswith("policy.") else "Dataset page"
+    lines = [subject, "", f"{page}: {payload.get('url')}"]
     if payload.get("reason"):
         lines.append(f"Reason: {payload['reason']}")
     if payload.get("note"):

@@ -144,10 +144,8 @@ def policy_version(slug: str, number: int) -> Response:
     shown = library.version(db_session(), found, number)
     if shown is None:
         raise ApiError(404, f"{found.title} has no version {number}")
-    data = version_data(found, shown, full=True)
     if shown.status == PolicyStatus.RETRACTED:
-        response = error_response(
+        return error_response(
             410, f"Version {number} of {found.title} was withdrawn: {shown.retraction_reason}"
         )
-        return response
-    return payload(PolicyVersionSchema(), data)
+    return payload(PolicyVersionSchema(), version_data(found, shown, full=True))

@@ -212,6 +212,15 @@ def approve(
 def publish(session: Session, config: Config, version: PolicyVersion, actor: str) -> PolicyVersion:
     """Give the version its number, move its files into place and sign the ledger entry."""
     policy = version.policy
+    # One publish of a policy at a time (PostgreSQL row lock; SQLite serialises writers): the
+    # number, the orphan clean-up and the version folder must not interleave with another's.
+    session.execute(select(Policy.id).where(Policy.id == policy.id).with_for_update())
+    staged = staged_dir(config, version)
+    if not staged.is_dir():
+        raise PolicyRefused(
+            f"the files of candidate {version.id} are missing from the staging folder; "
+            "upload the document again"
+        )
     number = (
         session.scalar(
             select(func.max(PolicyVersion.number)).where(PolicyVersion.policy_id == policy.id)
@@ -227,7 +236,7 @@ def publish(session: Session, config: Config, version: PolicyVersion, actor: str
         )
     )
     store.remove_orphans(policy.slug, committed)
-    written = store.publish(staged_dir(config, version), policy.slug, number)
+    written = store.publish(staged, policy.slug, number)
     try:
         stored = {f.filename: f for f in written.files}
         for name, sha in ((version.text_file, version.text_sha256),
@@ -263,7 +272,7 @@ def publish(session: Session, config: Config, version: PolicyVersion, actor: str
     except BaseException:
         store.discard_version(written)
         raise
-    shutil.rmtree(staged_dir(config, version), ignore_errors=True)
+    shutil.rmtree(staged, ignore_errors=True)
     return version
 
 

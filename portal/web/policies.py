@@ -140,19 +140,24 @@ def version_file(slug: str, number: int, filename: str) -> Response:
 @policies.get("/<slug>/compare")
 def compare_versions(slug: str) -> tuple[str, int] | str:
     found = _policy(slug)
-    versions = library.public_versions(db_session(), found)
+    # A withdrawn version's text is not served any more, so it is not compared either.
+    versions = [
+        v for v in library.public_versions(db_session(), found) if v.status.value == "published"
+    ]
     numbers = [v.number for v in versions]
-    default_to = numbers[0]
-    default_from = numbers[1] if len(numbers) > 1 else numbers[0]
+    defaults = {
+        "to": numbers[0] if numbers else None,
+        "from": numbers[1 if len(numbers) > 1 else 0] if numbers else None,
+    }
     chosen = {}
-    for name, default in (("from", default_from), ("to", default_to)):
+    for name in ("from", "to"):
         value = request.args.get(name, "")
-        number = int(value.lstrip("v")) if value.lstrip("v").isdigit() else default
+        number = _version_number(value) if value else defaults[name]
         if number not in numbers:
             return render_template(
                 "policies/compare.html", policy=found, versions=versions, diff=None,
-                error=f"{found.title} has no version {value}; choose one of "
-                + ", ".join(f"v{n}" for n in sorted(numbers)),
+                error=f"{found.title} has no version {value} to compare; choose one of "
+                + (", ".join(f"v{n}" for n in sorted(numbers)) or "none (all withdrawn)"),
                 view="side", old=None, new=None,
             ), 404  # fmt: skip
         chosen[name] = next(v for v in versions if v.number == number)
@@ -162,6 +167,12 @@ def compare_versions(slug: str) -> tuple[str, int] | str:
         "policies/compare.html", policy=found, versions=versions, old=old, new=new,
         diff=compare(old.text, new.text), view=view, error=None,
     )  # fmt: skip
+
+
+def _version_number(value: str) -> int | None:
+    """`3` or `v3`; anything else (or a number no version could have) is None."""
+    digits = value.removeprefix("v")
+    return int(digits) if digits.isdigit() and len(digits) < 10 else None
 
 
 @policies.get("/feed.atom")

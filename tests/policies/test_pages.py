@@ -77,7 +77,9 @@ def test_a_resident_reads_a_policy_its_versions_and_what_changed(client, library
 
     missing = client.get("/policies/use-of-force/compare?from=9&to=3")
     assert missing.status_code == 404
-    assert "has no version 9" in missing.get_data(as_text=True)
+    assert "has no version 9 to compare; choose one of v1, v2, v3" in missing.get_data(as_text=True)
+    for odd in ("9" * 5000, "-1", "v", "2.0", "%00"):
+        assert client.get(f"/policies/use-of-force/compare?from={odd}").status_code == 404
 
 
 def test_a_version_is_citable_with_its_files_and_checksums(client, library):
@@ -230,6 +232,9 @@ def test_retraction_leaves_a_public_notice(client, library):
     assert client.get("/api/v1/policies/use-of-force/v1").status_code == 410
     feed = client.get("/policies/use-of-force/feed.atom").get_data(as_text=True)
     assert "version 1 retracted" in feed
+    withdrawn = client.get("/policies/use-of-force/compare?from=1&to=2")
+    assert withdrawn.status_code == 404  # a withdrawn text is not shown by a comparison either
+    assert "choose one of v2, v3" in withdrawn.get_data(as_text=True)
 
 
 def test_policy_text_is_escaped_in_the_diff_and_sanitised_on_the_page(client, library):

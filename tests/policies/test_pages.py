@@ -292,3 +292,25 @@ def test_a_residents_comment_on_a_policy_goes_through_moderation(client, library
     page = client.get("/policies/use-of-force/").get_data(as_text=True)
     assert "Does v3 apply to off-duty officers?" in page
     assert "whenever they act as officers" in page
+
+
+def test_an_approval_can_be_scheduled_and_cancelled(client, library):
+    login(client)
+    answer = _upload(client, {**NEW_POLICY, "effective_on": "2030-01-01"}, "sw.md", b"# SW\n\nx\n")
+    version_id = int(answer.headers["Location"].rsplit("/", 1)[-1])
+    later = {"summary": "New policy", "when": "later", "publish_at": "2030-01-01 09:00"}
+    bad = _decide(client, version_id, "approve", **later, timezone="Mars/Olympus")
+    assert bad.status_code == 400
+    assert "unknown time zone" in bad.get_data(as_text=True)
+
+    assert (
+        _decide(client, version_id, "approve", **later, timezone="America/Chicago").status_code
+        == 302
+    )
+    page = client.get(f"/office/policies/candidates/{version_id}").get_data(as_text=True)
+    assert "to be published on 2030-01-01 15:00 UTC" in page
+    assert client.get("/policies/search-warrants/").status_code == 404  # not yet public
+
+    assert _decide(client, version_id, "unschedule").status_code == 302
+    page = client.get(f"/office/policies/candidates/{version_id}").get_data(as_text=True)
+    assert "Approve" in page and "to be published on" not in page

@@ -59,3 +59,17 @@ def test_chart_marks_sit_at_the_start_of_their_period_and_outside_ones_are_left_
     ]
     assert "marks" not in chart  # the cached drawing is never changed
     assert chart_period([chart]) == (date(2026, 1, 1), date(2026, 8, 31))
+
+
+@only_sqlite
+def test_the_dataset_api_names_its_policies(portal, client, uof_source, officer):
+    publish(portal, officer)
+    with portal.db.session() as session:
+        user = get_user(session, OFFICER[0])
+    list(policies_demo.load(portal, user))
+
+    found = client.get("/api/v1/datasets/use-of-force").get_json()["policies"]
+
+    assert [(p["slug"], p["title"]) for p in found] == [("use-of-force", "Use of force")]
+    assert found[0]["url"].endswith("/policies/use-of-force/")
+    assert found[0]["in_effect"] == 3

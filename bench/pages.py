@@ -12,7 +12,7 @@ then approve), then prints:
 3. p50 of a preview's filter + sort + total count (the count cache emptied each time);
 4. the filtered CSV export's speed in MB/s (median of three).
 
-Needs `wrk` (apt-get install wrk) and `datasette` (pip install datasette: for this
+Needs `wrk` (apt-get install -y wrk) and `datasette` (pip install -e '.[bench]': for this
 benchmark only, not a dependency of the portal).
 """
 
@@ -77,7 +77,7 @@ def define(folder: Path, csv_path: Path) -> tuple[Path, Path]:
     (schemas / SLUG).mkdir(exist_ok=True)
     shutil.copy(ROOT / "schemas/use-of-force/incidents.schema.json", schemas / SLUG)
     (schemas / SLUG / "dataset.yaml").write_text(
-        f"name: {SLUG}\ntitle: Use of force (benchmark, synthetic)\nfamily: bench\n"
+        f"name: {SLUG}\ntitle: Use of force (benchmark, synthetic)\nfamily: {SLUG}\n"
         "description: A synthetic table as large as a big department's, for benchmarks.\n"
         "update_frequency: monthly\nkeywords: [benchmark]\n"
         "resources:\n  incidents: {title: Synthetic incidents}\n"
@@ -194,7 +194,8 @@ def preview_latency(portal: Portal, repeat: int) -> float:
         timings = []
         for _ in range(repeat):
             for args in PREVIEWS:
-                table._counts.clear()  # measure the count, not the engine's count cache
+                table._counts.clear()  # measure the query and count, not the engine's caches
+                table._pages.clear()
                 started = time.perf_counter()
                 preview(
                     portal.config.data_dir, version, "incidents", {"table": ["incidents"], **args}

@@ -7,9 +7,11 @@ number, date of birth, a narrative that names people in every way DOMAIN.md list
 dataset definition that publishes the narrative scrubbed of the 20,000 declared names.
 Then times, the way a run does it: the guard (scrub, check every cell of the published CSV
 in canonical form, and search the text fields for every never-publish value and name), and
-the check of the staged JSON and Parquet files. The baseline, timed in the same invocation,
-is reading the normalised table and writing it back, the least any pass over it costs;
-on a busy machine the ratio is the steadier figure.
+the check of the staged JSON and Parquet files (read back, compared with the checked CSV,
+differing cells checked again). The baseline, timed in the same invocation, is reading the
+normalised table and writing it back, the least any pass over it costs. Each is printed in
+wall and CPU seconds with its ratio to the baseline: on a machine shared by others the
+ratios and the CPU time are the steadier figures; the goal is judged on wall time.
 """
 
 from __future__ import annotations
@@ -20,11 +22,15 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
 
+GOAL = 30  # seconds, issue #15
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -155,36 +161,56 @@ def main() -> None:
 
     source = pl.scan_csv(folder / "export.csv", infer_schema=False)
     table = folder / "narratives.csv"
-    normalise(source, resource.columns, resource.table_schema).sink_csv(table)
+    normalised = normalise(source, resource.columns, resource.table_schema)
+    normalised.frame.select(resource.field_names).sink_csv(table)
     copy = folder / "copy.csv"
+    load_before = os.getloadavg()
 
-    started = time.perf_counter()
-    pl.read_csv(table, infer_schema=False).write_csv(copy, line_terminator="\r\n")
-    baseline = time.perf_counter() - started
+    def baseline_run() -> None:
+        pl.read_csv(table, infer_schema=False).write_csv(copy, line_terminator="\r\n")
 
-    started = time.perf_counter()
-    guard = guard_dataset(definition, {"narratives": table}, {"narratives": source})
-    guarded = time.perf_counter() - started
-
+    _, baseline = timed(baseline_run)
+    guard, guarded = timed(
+        lambda: guard_dataset(definition, {"narratives": table}, {"narratives": source})
+    )
     staging = folder / "staged"
     staging.mkdir(exist_ok=True)
     files = stage_resource("narratives", table, resource.table_schema, staging)
-    started = time.perf_counter()
-    guard.check_staged(files, staging)
-    staged = time.perf_counter() - started
+    _, staged = timed(lambda: guard.check_staged(files, staging))
 
     entry = guard.report["narratives"]
     print(f"names looked for: {entry['names']['tokens']:,} tokens")
     print(f"scrubbed: {entry['scrubbed']['narrative']}")
-    print(f"baseline (read + write the CSV): {baseline:.1f} s")
-    ratio = guarded / baseline
-    print(f"guard (scrub + check every CSV cell): {guarded:.1f} s  ({ratio:.1f}x baseline)")
-    print(
-        f"check of the staged JSON and Parquet: {staged:.1f} s  ({staged / baseline:.1f}x baseline)"
+    print("                                        wall s   CPU s   ratio (wall, CPU)")
+    print(f"baseline (read + write the CSV)       {baseline[0]:7.1f} {baseline[1]:7.1f}")
+    for label, (wall, cpu) in (
+        ("guard (scrub + check every CSV cell)", guarded),
+        ("check of the staged JSON and Parquet", staged),
+    ):
+        ratios = f"{wall / baseline[0]:5.1f}x {cpu / baseline[1]:5.1f}x"
+        print(f"{label:37} {wall:7.1f} {cpu:7.1f}   {ratios}")
+    total = guarded[0] + staged[0]
+    if args.rows >= 1_000_000:
+        verdict = "met" if total < GOAL else "NOT met"
+        print(
+            f"goal: guard + staged check under {GOAL} s on {args.rows:,} rows: "
+            f"{verdict} ({total:.1f} s)"
+        )
+    else:
+        print(f"goal (under {GOAL} s) is for 1,000,000 rows; this run had {args.rows:,}")
+    loads = (
+        ", ".join(f"{x:.1f}" for x in load_before),
+        ", ".join(f"{x:.1f}" for x in os.getloadavg()),
     )
-    print(f"total: {guarded + staged:.1f} s (target < 30 s)")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"load average during the run: {load} on {os.cpu_count()} cores")
+    print(f"load average before / after: {loads[0]} / {loads[1]} on {os.cpu_count()} cores")
+    print("(CPU s counts every thread of this process; the wall time grows with the load.)")
+
+
+def timed(run: Callable[[], T]) -> tuple[T, tuple[float, float]]:
+    """Run once; its result and (wall, CPU) seconds."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = run()
+    return result, (time.perf_counter() - wall, time.process_time() - cpu)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@
 Writes a synthetic use-of-force table (bench/query.py's), defines a `bench-incidents`
 dataset that publishes it column for column (bench/pages.py's definition), then runs the
 two commands a records officer runs, each as a whole process with its log on: `portal run`
-(fetch, normalise, validate, guard, validate after the guard, diff, stage) and `portal
-approve` (publish, query index, figures, changelog, ledger and notices). It prints every
+(fetch, normalise, validate, guard, validate after the guard when the guard changed a table,
+diff, stage, check staged files, zip) and `portal approve` (publish, query index, figures,
+changelog, ledger and notices). It prints every
 stage's seconds (from the `portal.timing` log records), what each process spent outside
 its stages (start-up, database), the slowest stage, and the total against the goal.
 

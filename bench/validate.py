@@ -108,8 +108,9 @@ def write_incidents(
             out.write(",".join(cells) + newline)
 
 
-def run_child(command: list[str]) -> tuple[dict, float, float]:
-    """Run a whole process; return its JSON report, wall seconds and peak RSS in MB."""
+def run_child(command: list[str]) -> tuple[dict, float, float, float]:
+    """Run a whole process; return its JSON report, wall seconds, peak RSS in MB and CPU
+    seconds (user + system, all threads: what a busy machine changes least)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
@@ -123,7 +124,7 @@ def run_child(command: list[str]) -> tuple[dict, float, float]:
         text = out.read()
     if child.returncode not in (0, 1) or not text:
         sys.exit(f"{command[:4]} failed ({child.returncode}): {errors[-2000:]}")
-    return json.loads(text), seconds, usage.ru_maxrss / 1024
+    return json.loads(text), seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def findings(report: dict) -> list[tuple]:
@@ -162,23 +163,26 @@ def measure(path: Path, repeat: int, reference_repeat: int) -> dict:
     fast = ours[0][0]
     if not theirs:
         return {
-            "ours": statistics.median(s for _, s, _ in ours),
-            "ours_rss": max(m for _, _, m in ours),
-            "same": all(findings(r) == findings(fast) for r, _, _ in ours),
+            "ours": statistics.median(s for _, s, _, _ in ours),
+            "ours_cpu": statistics.median(c for _, _, _, c in ours),
+            "ours_rss": max(m for _, _, m, _ in ours),
+            "same": all(findings(r) == findings(fast) for r, _, _, _ in ours),
             "report": fast,
         }
     slow = theirs[0][0]
     same = (
-        all(findings(r) == findings(fast) for r, _, _ in ours)
+        all(findings(r) == findings(fast) for r, _, _, _ in ours)
         and findings(fast) == findings(slow)
         and fast["rowCount"] == slow["rowCount"]
         and fast["errorCount"] == slow["errorCount"]
     )
     return {
-        "ours": statistics.median(s for _, s, _ in ours),
-        "theirs": statistics.median(s for _, s, _ in theirs),
-        "ours_rss": max(m for _, _, m in ours),
-        "theirs_rss": max(m for _, _, m in theirs),
+        "ours": statistics.median(s for _, s, _, _ in ours),
+        "theirs": statistics.median(s for _, s, _, _ in theirs),
+        "ours_cpu": statistics.median(c for _, _, _, c in ours),
+        "theirs_cpu": statistics.median(c for _, _, _, c in theirs),
+        "ours_rss": max(m for _, _, m, _ in ours),
+        "theirs_rss": max(m for _, _, m, _ in theirs),
         "same": same,
         "report": fast,
         "reference": slow,
@@ -219,7 +223,7 @@ def main() -> None:
             report = result["report"]
             print(
                 f"  portal validate: {result['ours']:6.2f} s (median of {args.repeat}), "
-                f"peak RSS {result['ours_rss']:.0f} MB"
+                f"CPU {result['ours_cpu']:.2f} s, peak RSS {result['ours_rss']:.0f} MB"
             )
             if rows >= 5_000_000:
                 met = "met" if result["ours_rss"] <= PEAK_GOAL_MB else "NOT met"
@@ -230,13 +234,16 @@ def main() -> None:
             ratio = result["theirs"] / result["ours"]
             print(
                 f"  frictionless:    {result['theirs']:6.2f} s (median of "
-                f"{args.reference_repeat}), peak RSS {result['theirs_rss']:.0f} MB"
+                f"{args.reference_repeat}), CPU {result['theirs_cpu']:.2f} s, "
+                f"peak RSS {result['theirs_rss']:.0f} MB"
             )
             goal = GOALS.get(rows)
             verdict = (
                 f" (goal >= {goal:.0f}x: {'met' if ratio >= goal else 'NOT met'})" if goal else ""
             )
             print(f"  ratio: {ratio:.1f}x{verdict}")
+            # Wall seconds swing with other processes on a shared machine; CPU seconds less.
+            print(f"  CPU ratio: {result['theirs_cpu'] / result['ours_cpu']:.1f}x")
             print(
                 f"  findings: {report['errorCount']} errors, same as frictionless: {result['same']}"
             )

@@ -17,12 +17,19 @@ from portal.datasets.context import Portal
 from portal.errors import AlreadyDecided
 from portal.extensions import RATELIMIT_TABLE, babel, csrf, limiter, login_manager
 from portal.languages import gettext as _
+from portal.policies.extract import MAX_DOCUMENT_BYTES
 
 MAX_UPLOAD = 200 * 1024 * 1024
 # The largest body each kind of request needs; bigger ones answer 413 before being read.
 SMALL_FORM = 16 * 1024  # every public form (comments, survey answers), the API
 OFFICE_FORM = 1024 * 1024  # records-office forms (methodology, corrections, notes)
-BODY_LIMITS = {"auth.login": 4 * 1024, "office.run_now": MAX_UPLOAD}  # run now: with files
+# Run now: with files. A policy document: portal.policies.extract's limit, plus the form.
+POLICY_UPLOAD = MAX_DOCUMENT_BYTES + 64 * 1024
+BODY_LIMITS = {
+    "auth.login": 4 * 1024,
+    "office.run_now": MAX_UPLOAD,
+    "policy_office.upload": POLICY_UPLOAD,
+}
 # Larger path integers match no route (404): SQLite stops at 2^63, PostgreSQL's INTEGER at 2^31.
 MAX_PATH_INTEGER = 2**31 - 1
 
@@ -97,6 +104,8 @@ def create_app(config: Config | None = None) -> Flask:
     from portal.web.downloads import downloads
     from portal.web.moderation import moderation
     from portal.web.office import office
+    from portal.web.policies import policies
+    from portal.web.policy_office import policy_office
     from portal.web.public import public
     from portal.web.retraction import retraction
     from portal.web.watches import watches
@@ -112,6 +121,8 @@ def create_app(config: Config | None = None) -> Flask:
         community,
         moderation,
         compare,
+        policies,
+        policy_office,
     ):
         app.register_blueprint(blueprint)
     ledger.check_key_at_startup(config, app.extensions["portal"].db)  # see its docstring

@@ -70,6 +70,8 @@ class Config:
                      and kept in `secret-key` in the data folder, so all workers share it
     PORTAL_DEBUG     "1" for development: same leniency as the demo
     PORTAL_SCHEMAS_DIR, PORTAL_PUBLISHERS_DIR  dataset definitions; default: the repo's folders
+    PORTAL_POLICIES_DIR  policy definitions (policies/<slug>/policy.yaml and *.md); default:
+                     the repo's `policies/` folder
     PORTAL_SOURCE_<NAME>  the value of ${NAME} in publisher entries (source secrets)
     PORTAL_SIGNING_KEY  Ed25519 private key (PEM, or base64 of PEM or of the 32 raw bytes) that
                      signs the release ledger; fallback: portal.releases.ledger.signing_key
@@ -89,6 +91,7 @@ class Config:
     debug: bool = False
     schemas_dir: Path = REPO_ROOT / "schemas"
     publishers_dir: Path = REPO_ROOT / "publishers"
+    policies_dir: Path = REPO_ROOT / "policies"
     # Values that publisher entries may reference as ${NAME} (secrets for sources).
     source_variables: Mapping[str, str] = field(default_factory=dict)
     session_hours: int = 8
@@ -124,6 +127,7 @@ class Config:
             debug=debug,
             schemas_dir=Path(env.get("PORTAL_SCHEMAS_DIR", REPO_ROOT / "schemas")),
             publishers_dir=Path(env.get("PORTAL_PUBLISHERS_DIR", REPO_ROOT / "publishers")),
+            policies_dir=Path(env.get("PORTAL_POLICIES_DIR", REPO_ROOT / "policies")),
             source_variables={
                 k[len("PORTAL_SOURCE_") :]: v
                 for k, v in env.items()

@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +51,24 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _place(source: Path, target: Path, digest: str | None) -> str:
+    """Link (or copy) source to target, flushed to disk; the SHA-256 of its bytes."""
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links: copy, hashing as we go
+        hashed = hashlib.sha256()
+        with source.open("rb") as reading, target.open("wb") as writing:
+            while chunk := reading.read(CHUNK):
+                hashed.update(chunk)
+                writing.write(chunk)
+            writing.flush()
+            os.fsync(writing.fileno())
+        return hashed.hexdigest()
+    with target.open("rb") as handle:
+        os.fsync(handle.fileno())
+    return digest or sha256_of(target)
+
+
 def _fsync_dir(path: Path) -> None:
     descriptor = os.open(path, os.O_RDONLY)
     try:
@@ -62,9 +80,10 @@ def _fsync_dir(path: Path) -> None:
 class LocalStorage:
     """Staging and version folders under the portal's data folder."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, versions: str = "versions") -> None:
+        # `versions`: the folder published things live in (datasets' "versions", "policies").
         self.staging = data_dir / "staging"
-        self.versions = data_dir / "versions"
+        self.versions = data_dir / versions
 
     def new_staging_dir(self, name: str) -> Path:
         path = self.staging / name
@@ -76,31 +95,41 @@ class LocalStorage:
     def staged(self, name: str) -> Path:
         return self._inside(self.staging, name)
 
-    def publish(self, staged_dir: Path, slug: str, number: int) -> StoredFolder:
-        """Copy a staged folder into place as version `number`, durably, in one rename.
+    def publish(
+        self,
+        staged_dir: Path,
+        slug: str,
+        number: int,
+        digests: Mapping[str, str] | None = None,
+    ) -> StoredFolder:
+        """Put a staged folder's files into place as version `number`, durably, in one rename.
 
         Readers see either no `v<N>` folder or a complete one. A `v<N>` folder is written
         once: the rename never replaces an existing one (the caller holds the number in the
         database and removed the orphans first, `remove_orphans`), it fails instead.
+
+        Each file is hard-linked into the version folder (copied where the file system cannot
+        link), never rewritten: staged files are written once and never changed in place.
+        `digests` are SHA-256s the caller has just checked against the staged bytes; other
+        files are hashed here, once, as they are copied or linked.
         """
         dataset_dir = self.versions / slug
         dataset_dir.mkdir(parents=True, exist_ok=True)
         final = dataset_dir / f"v{number}"
         temporary = dataset_dir / f".incoming-{uuid.uuid4().hex}"
         temporary.mkdir()
+        known = digests or {}
         try:
             stored = []
-            for source in sorted(staged_dir.iterdir()):
+            for source in sorted(p for p in staged_dir.iterdir() if p.is_file()):
                 target = temporary / source.name
-                shutil.copyfile(source, target)
-                with target.open("rb+") as handle:
-                    os.fsync(handle.fileno())
+                digest = _place(source, target, known.get(source.name))
                 stored.append(
                     StoredFile(
                         source.name,
                         f"{slug}/v{number}/{source.name}",
                         target.stat().st_size,
-                        sha256_of(target),
+                        digest,
                     )
                 )
             _fsync_dir(temporary)

@@ -15,6 +15,7 @@ from portal.api.blueprint import api
 from portal.api.community import CommentListSchema, TrustSchema
 from portal.api.compare import CompareQuerySchema
 from portal.api.compare import ComparisonSchema as CompareSchema
+from portal.api.policies import PolicyListSchema, PolicySchema, PolicyVersionSchema
 from portal.api.schemas import DatasetSchema
 from portal.extensions import portal
 from portal.query.engine import MAX_LIMIT
@@ -28,6 +29,22 @@ SLUG = {
     "schema": {"type": "string"},
     "description": "The dataset's short name.",
     "example": "use-of-force",
+}
+POLICY = {
+    "in": "path",
+    "name": "slug",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The policy's short name.",
+    "example": "use-of-force",
+}
+NUMBER = {
+    "in": "path",
+    "name": "number",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+    "description": "The version's number.",
+    "example": 2,
 }
 RESOURCE = {
     "in": "path",
@@ -206,6 +223,30 @@ def _paths() -> dict[str, dict]:
             "/api/v1/datasets/use-of-force/comments",
             CommentListSchema,
             [SLUG],
+        ),
+        "/api/v1/policies": _operation(
+            "Policies",
+            "Every published policy of the department with its versions (effective date, "
+            "summary of changes, files and SHA-256 checksums) and the datasets it governs.",
+            "/api/v1/policies",
+            PolicyListSchema,
+            [],
+            errors=(),
+        ),
+        "/api/v1/policies/{slug}": _operation(
+            "Policy",
+            "One policy: the version in effect today, every version, the datasets it governs.",
+            "/api/v1/policies/use-of-force",
+            PolicySchema,
+            [POLICY],
+        ),
+        "/api/v1/policies/{slug}/v{number}": _operation(
+            "Policy version",
+            "One version of a policy with its full Markdown text and files.",
+            "/api/v1/policies/use-of-force/v2",
+            PolicyVersionSchema,
+            [POLICY, NUMBER],
+            errors=(404, 410),
         ),
         "/api/v1/trust": _operation(
             "Community trust index",

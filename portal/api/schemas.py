@@ -8,9 +8,10 @@ from marshmallow import Schema, fields
 
 from portal.datasets import texts
 from portal.datasets.freshness import dataset_freshness
-from portal.extensions import storage
+from portal.extensions import db_session, storage
 from portal.figures.service import shown
 from portal.models import utcnow
+from portal.policies import library
 
 
 class FileSchema(Schema):
@@ -123,6 +124,31 @@ class DatasetSchema(DatasetSummarySchema):
     resources = fields.Nested(ResourceSchema, many=True)
     version = fields.Method("_version")
     about = fields.Method("_about")
+    policies = fields.Method(
+        "_policies",
+        metadata={
+            "description": "the department's policies that govern the data (dataset.yaml "
+            "`policies:`): slug, title, page and the version in effect today"
+        },
+    )
+
+    def _policies(self, dataset: Any) -> list[dict]:
+        found = library.by_slugs(db_session(), list(dataset.meta.get("policies") or []))
+        base, today = getattr(self, "base_url", ""), utcnow().date()
+        listed = []
+        for policy in found:
+            effective = library.in_effect(policy.versions, today)
+            if not any(v.public for v in policy.versions):
+                continue
+            listed.append(
+                {
+                    "slug": policy.slug,
+                    "title": policy.title,
+                    "url": f"{base}/policies/{policy.slug}/",
+                    "in_effect": effective.number if effective else None,
+                }
+            )
+        return listed
 
     def _about(self, dataset: Any) -> dict | None:
         found = getattr(self, "about", None)

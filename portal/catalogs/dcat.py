@@ -16,6 +16,7 @@ from portal.catalogs.files import (
     license_url,
     publisher,
 )
+from portal.catalogs.policy_dcat import policy_entries
 from portal.datasets.browse import published_datasets
 from portal.models import Dataset, Version, VersionFile
 from portal.storage import LocalStorage
@@ -42,6 +43,7 @@ FREQUENCIES = {
 
 def data_json(session: Session, base_url: str, storage: LocalStorage) -> dict:
     """The whole catalogue, as a `data.json` document (non-federal schema)."""
+    datasets = published_datasets(session)
     first_published = dict(
         session.execute(
             select(Version.dataset_id, func.min(Version.published_at)).group_by(Version.dataset_id)
@@ -55,8 +57,9 @@ def data_json(session: Session, base_url: str, storage: LocalStorage) -> dict:
         "describedBy": DESCRIBED_BY,
         "dataset": [
             dataset_entry(dataset, base_url, storage, first_published.get(dataset.id))
-            for dataset in published_datasets(session)
-        ],
+            for dataset in datasets
+        ]
+        + policy_entries(session, base_url, datasets),
     }
 
 

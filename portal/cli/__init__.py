@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from portal.cli.common import PortalGroup, portal_of
+from portal.cli.policies import policies
 from portal.cli.report import report
 from portal.cli.users import users
 
@@ -22,6 +23,7 @@ def main(ctx: click.Context) -> None:
 
 main.add_command(users)
 main.add_command(report)
+main.add_command(policies)
 
 
 @main.group()
@@ -193,15 +195,26 @@ def retract(
 @click.pass_context
 def verify(ctx: click.Context, dataset: str | None) -> None:
     """Check offline that stored files, the database and the signed ledger agree; exit 1 if not."""
+    from portal.policies.verify import verify as verify_policies
     from portal.releases import ledger
 
     portal = portal_of(ctx)
+    # `portal verify policy:<name>` checks one policy's files; no argument checks everything.
+    policy = dataset.removeprefix("policy:") if dataset and dataset.startswith("policy:") else None
     with portal.db.session() as session:
-        result = ledger.verify(session, portal.config, dataset)
+        result = ledger.verify(session, portal.config, None if policy else dataset)
+        policies = (
+            verify_policies(session, portal.config, policy) if policy or not dataset else None
+        )
     click.echo(
         f"ledger intact: {result.entries} entries, signatures valid, {result.files} files match; "
         f"head {result.head or 'none'}"
     )
+    if policies is not None:
+        click.echo(
+            f"policies intact: {policies.versions} versions, {policies.files} files match "
+            "their signed ledger entries"
+        )
 
 
 @main.command()

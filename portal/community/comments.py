@@ -1,7 +1,8 @@
-"""Comments on datasets: submitted by anyone, held for moderation, published with answers.
+"""Comments on datasets and policies: submitted by anyone, held for moderation, published with
+answers.
 
-A comment keeps the dataset, its kind, the scrubbed text and the name its author chose to
-show, never an address or any other way to reach the author.
+A comment keeps the dataset (or policy), its kind, the scrubbed text and the name its author
+chose to show, never an address or any other way to reach the author.
 """
 
 from __future__ import annotations
@@ -28,17 +29,32 @@ KIND_LABELS = {
 
 
 def submit_comment(
-    session: Session, dataset: Dataset, kind: str, body: str | None, name: str | None = None
+    session: Session,
+    dataset: Dataset | None,
+    kind: str,
+    body: str | None,
+    name: str | None = None,
+    *,
+    policy_id: int | None = None,
+    policy_slug: str | None = None,
 ) -> Comment:
     """Hold a resident's comment for moderation; nothing is public until a moderator says so.
 
-    Every field is checked before anything is refused, so the form can show all problems.
+    A comment is on a dataset, or (`policy_id`) on a policy of the library, where there is no
+    data to report a problem in. Every field is checked before anything is refused, so the
+    form can show all problems.
     """
     problems: dict[str, str] = {}
     try:
         chosen = CommentKind(kind)
+        if dataset is None and chosen == CommentKind.PROBLEM:
+            raise ValueError(kind)
     except ValueError:
-        problems["kind"] = gettext("Choose a comment, a question or a problem in the data.")
+        problems["kind"] = (
+            gettext("Choose a comment or a question.")
+            if dataset is None
+            else gettext("Choose a comment, a question or a problem in the data.")
+        )
     try:
         text = resident_text(
             body, field=gettext("Your comment"), max_length=MAX_BODY, required=True, session=session
@@ -55,6 +71,7 @@ def submit_comment(
         raise FeedbackRejected.collect(problems)
     comment = Comment(
         dataset=dataset,
+        policy_id=policy_id if dataset is None else None,
         kind=chosen,
         status=CommentStatus.PENDING,
         body=text,
@@ -62,8 +79,28 @@ def submit_comment(
     )
     session.add(comment)
     session.flush()
-    audit.record(session, "public", "comment.submit", "comment", comment.id, dataset=dataset.slug)
+    audit.record(
+        session, "public", "comment.submit", "comment", comment.id, **_about(comment, policy_slug)
+    )
     return comment
+
+
+def _about(comment: Comment, policy_slug: str | None = None) -> dict[str, object]:
+    """What the audit log names the comment's subject by."""
+    if comment.dataset is not None:
+        return {"dataset": comment.dataset.slug}
+    return {"policy": policy_slug or comment.policy_id}
+
+
+def published_for_policy(session: Session, policy_id: int) -> list[Comment]:
+    """What the public sees under a policy, newest first."""
+    return list(
+        session.scalars(
+            select(Comment)
+            .where(Comment.policy_id == policy_id, Comment.status == CommentStatus.PUBLISHED)
+            .order_by(Comment.id.desc())
+        )
+    )
 
 
 def get_comment(session: Session, comment_id: int) -> Comment:
@@ -106,9 +143,7 @@ def published_comments(session: Session, dataset: Dataset) -> list[Comment]:
 
 def publish_comment(session: Session, comment: Comment, moderator: str) -> Comment:
     _moderate(comment, CommentStatus.PUBLISHED, moderator)
-    audit.record(
-        session, moderator, "comment.publish", "comment", comment.id, dataset=comment.dataset.slug
-    )
+    audit.record(session, moderator, "comment.publish", "comment", comment.id, **_about(comment))
     return comment
 
 
@@ -124,7 +159,7 @@ def reject_comment(session: Session, comment: Comment, moderator: str, reason: s
         "comment.reject",
         "comment",
         comment.id,
-        dataset=comment.dataset.slug,
+        **_about(comment),
         reason=reason,
     )
     return comment
@@ -152,7 +187,7 @@ def unpublish_comment(
         "comment.unpublish",
         "comment",
         comment.id,
-        dataset=comment.dataset.slug,
+        **_about(comment),
         reason=reason,
     )
     return comment
@@ -174,9 +209,7 @@ def answer_comment(session: Session, comment: Comment, moderator: str, answer: s
     if comment.status != CommentStatus.PUBLISHED:
         _moderate(comment, CommentStatus.PUBLISHED, moderator)
     comment.answer, comment.answered_at, comment.answered_by = text, utcnow(), moderator
-    audit.record(
-        session, moderator, "comment.answer", "comment", comment.id, dataset=comment.dataset.slug
-    )
+    audit.record(session, moderator, "comment.answer", "comment", comment.id, **_about(comment))
     return comment
 
 
@@ -200,7 +233,7 @@ def mark_fixed(session: Session, comment: Comment, moderator: str, number: int |
         "comment.fixed",
         "comment",
         comment.id,
-        dataset=comment.dataset.slug,
+        **_about(comment),
         version=number,
     )
     return comment

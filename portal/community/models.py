@@ -35,7 +35,9 @@ class Comment(Base):
     __table_args__ = (Index("ix_comments_dataset_status", "dataset_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    # A comment is on a dataset, or on a policy of the library (portal.policies).
+    dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id"))
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id"))
     kind: Mapped[CommentKind] = mapped_column(string_enum(CommentKind))
     status: Mapped[CommentStatus] = mapped_column(
         string_enum(CommentStatus), default=CommentStatus.PENDING
@@ -50,7 +52,7 @@ class Comment(Base):
     answered_by: Mapped[str | None] = mapped_column(String(254))
     fixed_in_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
 
-    dataset: Mapped[Dataset] = relationship()
+    dataset: Mapped[Dataset | None] = relationship()
     fixed_in_version: Mapped[Version | None] = relationship()
 
 

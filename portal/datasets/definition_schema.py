@@ -465,6 +465,14 @@ DATASET_META = {
             "description": "place on the home page and catalogue (lowest first); "
             "datasets without one come last, by title",
         },
+        "policies": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+            "uniqueItems": True,
+            "description": "the department's policies that govern this data, by their folder "
+            "name in `policies/` (`[use-of-force]`): the dataset page shows the version in "
+            "effect and marks each version's effective date on the charts",
+        },
         "population": {"type": "integer", "description": "residents, for rates per 1,000"},
         "population_source": {"type": "string", "description": "where `population` is from"},
         "population_year": {"type": "integer", "description": "the year it counts"},

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date
@@ -131,6 +132,13 @@ def value_label_in(
         return gettext(LANGUAGE_NAMES[text]), here
     if overrides and field and text in (overrides.get(field) or {}):
         return languages.text_in(overrides[field][text])
+    return _label(text, isinstance(value, str), here)
+
+
+@lru_cache(maxsize=4096)
+def _label(text: str, is_text: bool, here: str) -> tuple[str, str]:
+    """The words for a value no override names, in language `here` (a preview shows hundreds
+    per page), and the language they are in."""
     if text in VALUES:
         return gettext(VALUES[text]), here
     if match := _DISTRICT.fullmatch(text):
@@ -141,7 +149,7 @@ def value_label_in(
         return gettext("Patrol, district %(number)s", number=match.group(1)), here
     if match := _AGES.fullmatch(text):
         return gettext("%(low)s to %(high)s", low=match.group(1), high=match.group(2)), here
-    if not isinstance(value, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", text):
+    if not is_text or not re.fullmatch(r"[a-z][a-z0-9-]*", text):
         return text, here  # numbers, dates and free text are already words
     words = text.replace("-", " ")
     return words[:1].upper() + words[1:], languages.DEFAULT

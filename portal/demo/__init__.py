@@ -13,6 +13,7 @@ from portal.datasets.definitions import sync_dataset
 from portal.db import upgrade
 from portal.demo import body_worn_cameras, resource_allocation, use_of_force
 from portal.demo import community as community_demo
+from portal.demo import policies as policies_demo
 from portal.models import CandidateStatus, Role, RunStatus, User
 from portal.pipeline.run import run_dataset
 from portal.releases import review
@@ -66,6 +67,7 @@ def load_demo(portal: Portal, today: date | None = None) -> Iterator[str]:
             generate(sources / slug, until=until)
             yield from _run_and_approve(portal, slug, officer)
     yield from community_demo.load(portal, officer, today)
+    yield from policies_demo.load(portal, officer)
     generate = GENERATORS[PENDING_DATASET]
     generate(sources / PENDING_DATASET, until=this_month)
     run = run_dataset(portal.db, portal.definition(PENDING_DATASET), trigger="demo")

@@ -9,6 +9,7 @@ never collide there. Ticks are 3 to 6 round numbers, each with a gridline.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from portal.figures import numbers
@@ -227,3 +228,49 @@ def _categories(result: dict, chart: dict) -> dict | None:
 def charts_of(results: list[dict[str, Any]]) -> list[dict]:
     """The drawn charts of a list of figures, in their order."""
     return [drawn for result in results if (drawn := layout(result))]
+
+
+def with_marks(drawn: dict, marks: list[tuple[date, str, str]]) -> dict:
+    """A columns chart with dated marks on its time axis (policy effective dates): each at the
+    start of the period that holds its date; a date outside the periods shown is left out.
+
+    `marks` are (date, short label, full label); the chart is copied, never changed."""
+    if drawn.get("kind") != "columns" or not marks:
+        return drawn
+    keys = [str(row["key"]) for row in drawn["table"]["rows"]]
+    slot = (drawn["right"] - drawn["gutter"]) / len(keys)
+    placed = []
+    for day, short, label in marks:
+        text = day.isoformat()
+        index = next((i for i, key in enumerate(keys) if text.startswith(key)), None)
+        if index is None:
+            continue
+        placed.append({"x": round(drawn["gutter"] + index * slot, 3), "short": short,
+                       "label": label, "date": text})  # fmt: skip
+    return {**drawn, "marks": placed} if placed else drawn
+
+
+def chart_period(drawn: list[dict]) -> tuple[date, date] | None:
+    """The first and last day the time charts cover (by their period keys), if any."""
+    keys = [str(r["key"]) for c in drawn if c.get("kind") == "columns" for r in c["table"]["rows"]]
+    days = [d for key in keys if (d := _period_bounds(key))]
+    if not days:
+        return None
+    return min(d[0] for d in days), max(d[1] for d in days)
+
+
+def _period_bounds(key: str) -> tuple[date, date] | None:
+    """YYYY, YYYY-MM or YYYY-MM-DD as its first and last day; other keys have none."""
+    try:
+        if len(key) == 4 and key.isdigit():
+            return date(int(key), 1, 1), date(int(key), 12, 31)
+        if len(key) == 7 and key[4] == "-":
+            first = date(int(key[:4]), int(key[5:]), 1)
+            following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            return first, following - timedelta(days=1)
+        if len(key) == 10:
+            day = date.fromisoformat(key)
+            return day, day
+    except ValueError:
+        return None
+    return None

@@ -35,7 +35,7 @@ def figures_for(meta: dict, schemas: dict[str, dict], files: dict[str, Path]) ->
     """
     figures = declared(meta, schemas)
     labels = dataset_labels(meta)  # with each label's translations
-    with duckdb.connect() as db:
+    with connection() as db:
         tables = _load(db, files, {f.resource for f in figures})
         results = [
             compute(db, figure, schemas[figure.resource], labels)
@@ -50,6 +50,14 @@ def figures_for(meta: dict, schemas: dict[str, dict], files: dict[str, Path]) ->
         if chart and result["unit"] not in (*numbers.SHARE, "USD"):
             chart["y_title"] = words[:1].upper() + words[1:]
     return {"format": FORMAT, "spec": fingerprint(meta, schemas), "figures": results}
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection without its progress bar: figures over a large table
+    take seconds, and DuckDB would draw the bar into `portal approve`'s output."""
+    db = duckdb.connect()
+    db.execute("SET enable_progress_bar = false")
+    return db
 
 
 def _load(db: duckdb.DuckDBPyConnection, files: dict[str, Path], needed: set[str]) -> set[str]:
@@ -394,7 +402,7 @@ class Measured:
         if not found or found[0].time is None or found[0].by:
             raise DefinitionError(f"{meta.get('name')}: no figure {key!r} with periods to rate")
         self.figure = figure = found[0]
-        self._db = duckdb.connect()
+        self._db = connection()
         if not _load(self._db, files, {figure.resource}):
             self._db.close()
             raise DefinitionError(f"{meta.get('name')}: no file for {figure.resource}")

@@ -7,6 +7,7 @@ from alembic import context
 from portal import models  # noqa: F401  (registers the tables on Base.metadata)
 from portal.community import models as community_models  # noqa: F401
 from portal.db import Base, make_engine
+from portal.policies import models as policy_models  # noqa: F401
 from portal.privacy import models as privacy_models  # noqa: F401
 from portal.releases import models as release_models  # noqa: F401
 from portal.watches import models as watch_models  # noqa: F401

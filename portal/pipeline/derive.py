@@ -32,6 +32,7 @@ def derive(work: Path, select: dict[str, str], schema: dict) -> None:
     source = "read_parquet(" + _literal(str(work)) + ")"
     connection = duckdb.connect()
     try:
+        connection.execute("SET enable_progress_bar = false")  # never drawn into a run's output
         columns = [
             row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
         ]

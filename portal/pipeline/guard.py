@@ -19,7 +19,7 @@ from portal.datasets.definitions import DatasetDefinition, ResourceDefinition
 from portal.errors import DefinitionError
 from portal.pipeline.stage import PARQUET
 from portal.privacy.declaration import check_columns
-from portal.privacy.leaks import Finding, Secrets, find, gather
+from portal.privacy.leaks import Finding, Secrets, find, gather, unchecked_cells
 from portal.privacy.rules import PrivacyGuardFailed, guard_table
 from portal.privacy.terms import Terms
 from publishers.connectors import fetch, read_table
@@ -43,17 +43,34 @@ class Guarded:
         return terms
 
     def check_staged(self, files: list[dict], staging: Path) -> None:
-        """Every staged JSON and Parquet file, cell by cell, as the public will read it."""
+        """Every staged JSON and Parquet file, cell by cell, as the public will read it.
+
+        Each file is read back and compared with the staged CSV, which the guard checked:
+        only the cells whose text differs from it (numbers read back as 12.0, text without
+        the CSV's formula escape) are checked again, whole and inside their text.
+        """
         readers = {"application/json": pl.read_json, PARQUET: pl.read_parquet}
+        csvs = {
+            item["resource"]: staging / item["filename"]
+            for item in files
+            if item["media_type"] == "text/csv"
+        }
         checked: dict[str, list[str]] = {}
+        csv_tables: dict[str, pl.DataFrame] = {}
         for item in files:
             reader = readers.get(item["media_type"])
             if reader is None or item["rows"] == 0:
                 continue
             table = reader(staging / item["filename"])
             label = "JSON" if item["media_type"] == "application/json" else "Parquet"
-            _refuse(self, item["resource"], table, [], f"the staged {label} file")
-            checked.setdefault(item["resource"], []).append(label)
+            resource = item["resource"]
+            if resource in csvs:
+                if resource not in csv_tables:
+                    csv_tables[resource] = pl.read_csv(csvs[resource], infer_schema=False)
+                table = unchecked_cells(table, csv_tables[resource])
+            texts = text_fields(self.definition.resource(resource))
+            _refuse(self, resource, table, texts, f"the staged {label} file")
+            checked.setdefault(resource, []).append(label)
         for resource, labels in checked.items():
             self.report.setdefault(resource, {})["formats"] = ["CSV", *labels]
 
@@ -154,6 +171,9 @@ def _secrets(
     name_columns = (privacy.get("scrub") or {}).get("names_from") or []
     check_columns(where, "never_publish", resource.never_publish, columns)
     check_columns(where, "privacy.scrub.names_from", name_columns, columns)
+    # Read the source once, not once per column.
+    needed = list(dict.fromkeys([*resource.never_publish, *name_columns]))
+    source = source.select(needed).collect().lazy()
     names = {c: _values(source, c) for c in name_columns}
     roster = privacy.get("roster")
     if roster:

@@ -35,15 +35,13 @@ def basic(expr: pl.Expr) -> pl.Expr:
 
 
 def canonical_series(values: pl.Series) -> pl.Series:
-    """`canonical` for a whole column, the costly rules run only on values short enough."""
-    frame = values.alias("v").to_frame().with_row_index("__i")
-    frame = frame.with_columns(basic(pl.col("v")).alias("v"))
-    size = pl.col("v").str.len_bytes()
-    short = frame.filter(size <= SHORT).select("__i", canonical(pl.col("v")).alias("v"))
-    long = frame.filter(size > SHORT)
-    nulls = frame.filter(pl.col("v").is_null())
-    joined = pl.concat([short, long, nulls]).sort("__i")
-    return joined.get_column("v").alias(values.name)
+    """`canonical` for a whole column: the costly rules run once per distinct value that
+    can be a number or a date (short, starting with a digit or a sign); the rest is `basic`."""
+    text = values.alias("v").to_frame().select(basic(pl.col("v"))).to_series()
+    ruled = (text.str.len_bytes() <= SHORT) & text.str.contains(r"^[+-]?\d")
+    distinct = text.filter(ruled).unique().alias("v").to_frame()
+    forms = distinct.with_columns(canonical(pl.col("v")).alias("c"))
+    return text.replace(forms["v"], forms["c"]).alias(values.name)
 
 
 def canonical(expr: pl.Expr) -> pl.Expr:
@@ -129,3 +127,43 @@ def word_variants(values: list[str]) -> dict[str, list[str]]:
     frame = pl.DataFrame({"v": ordered}, schema={"v": pl.String})
     forms = dict(zip(ordered, frame.select(word_form(pl.col("v"))).to_series(), strict=True))
     return {value: sorted(forms[v] for v in found) for value, found in variants.items()}
+
+
+def anchors(patterns: list[str]) -> pl.Series | None:
+    """For every word-form pattern, its longest word in lower case: text holding the
+    pattern holds that word whole. None if some pattern has no word at all ("----")."""
+    words = pl.element().filter((pl.element() != "") & ~pl.element().is_in(separators()))
+    longest = words.sort_by(words.str.len_bytes(), descending=True).first()
+    frame = pl.DataFrame({"p": patterns}, schema={"p": pl.String})
+    word = pl.col("p").str.split(FENCE).list.eval(longest).list.first()
+    found = frame.select(word.str.to_lowercase()).to_series()
+    return None if found.has_nulls() else found.unique()
+
+
+def chunks_holding(chunks: pl.Series, anchors: pl.Series | None) -> pl.Series:
+    """The distinct space-separated chunks of text that hold one of `anchors` as a word
+    (a hash join on their words, not a text scan); all of them if `anchors` is None."""
+    if anchors is None:
+        return chunks
+    frame = chunks.alias("c").to_frame()
+    words = frame.with_columns(pl.col("c").pipe(word_form).str.split(FENCE).alias("w"))
+    lower = pl.col("w").str.to_lowercase()
+    return words.explode("w").filter(lower.is_in(anchors.implode())).get_column("c").unique()
+
+
+def holding(cells: pl.DataFrame, column: str, anchors: pl.Series | None) -> pl.DataFrame:
+    """The rows whose `column` can hold a pattern: those holding one of its `anchors` whole.
+
+    Narratives share most of their space-separated chunks, so only the distinct chunks are
+    looked at (`chunks_holding`). The rows kept still have to be searched for the patterns.
+    """
+    if anchors is None:
+        return cells
+    chunked = pl.col(column).cast(pl.String).str.split(" ")
+    chunks = cells.lazy().select(chunked.explode().drop_nulls().unique()).collect().to_series()
+    if chunks.len() >= cells.height:
+        return cells  # hardly a repeated chunk: searching every row costs no more
+    held = chunks_holding(chunks, anchors)
+    if held.is_empty():
+        return cells.clear()
+    return cells.filter(chunked.list.eval(pl.element().is_in(held.implode())).list.any())

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import polars as pl
 
-from portal.privacy.forms import SHORT, basic, canonical_series, word_form
+from portal.privacy.forms import SHORT, anchors, basic, canonical_series, holding, word_form
 from portal.privacy.scrub import Vocabulary
 
 MIN_SECRET_LENGTH = 4  # shorter values ("M", "12") occur in published columns by chance
@@ -69,7 +70,7 @@ TITLES = frozenset(
         "of",
     ]
 )
-NAME_SPLIT = re.compile(r"[\s;,|/&]+")
+NAME_SPLIT = re.compile(r"[\s\x1c-\x1f;,|/&]+")  # \x1c-\x1f: what Python's \s adds
 
 
 @dataclass
@@ -81,9 +82,13 @@ class Secrets:
     names: dict[str, set[str]] = field(default_factory=dict)  # name token -> columns
     counted: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> counts
 
-    @property
+    @cached_property
     def patterns(self) -> list[str]:
         return self.words.get_column("pattern").unique().sort().to_list()
+
+    @cached_property
+    def anchors(self) -> pl.Series | None:
+        return anchors(self.patterns)
 
     def columns_of(self, matched: pl.DataFrame) -> pl.DataFrame:
         """(row, m) pieces of text matched in any case -> (row, column) they belong to."""
@@ -102,19 +107,23 @@ class Secrets:
 
 
 def name_tokens(values: list[str]) -> set[str]:
-    """Every given and family name in a list of names ("Ofc. J. Smith; Ana O'Neil-Diaz")."""
-    tokens = set()
-    for value in values:
-        for token in NAME_SPLIT.split(value or ""):
-            token = token.strip(".'\"()[]-")
-            if (
-                len(token) >= MIN_NAME_TOKEN
-                and any(c.isalpha() for c in token)
-                and token.lower() not in TITLES
-            ):
-                tokens.add(token)
-                tokens.update(part for part in token.split("-") if len(part) >= MIN_NAME_TOKEN)
-    return tokens
+    """Every given and family name in a list of names ("Ofc. J. Smith; Ana O'Neil-Diaz"):
+    each token and, for a hyphenated one, each part."""
+    names = pl.Series("t", values, dtype=pl.String).drop_nulls().to_frame()
+    token = pl.col("t").str.strip_chars(".'\"()[]-")
+    tokens = (
+        names.select(pl.col("t").str.split(NAME_SPLIT.pattern, literal=False).explode())
+        .select(token)
+        .filter(
+            (pl.col("t").str.len_chars() >= MIN_NAME_TOKEN)
+            & pl.col("t").str.contains(r"[\p{Lu}\p{Ll}\p{Lt}\p{Lm}\p{Lo}]")
+            & ~pl.col("t").str.to_lowercase().is_in(sorted(TITLES))
+        )
+        .unique()
+    )
+    parts = tokens.select(pl.col("t").str.split("-").explode())
+    parts = parts.filter(pl.col("t").str.len_chars() >= MIN_NAME_TOKEN)
+    return set(pl.concat([tokens, parts]).get_column("t").to_list())
 
 
 def gather(source: pl.LazyFrame, never_publish: list[str], names: dict[str, list[str]]) -> Secrets:
@@ -210,15 +219,26 @@ class Finding:
 def find(table: pl.DataFrame, text_fields: list[str], secrets: Secrets) -> list[Finding]:
     """Every (published field, secret column) pair that meets, with the rows it meets in."""
     findings: dict[tuple[str, str], Finding] = {}
+    # Blank cells hold nothing (`unchecked_cells` blanks what was already checked).
+    table = table.select(
+        c for c in table.columns if table.get_column(c).null_count() < table.height
+    )
     if not secrets.values.is_empty():
         # A cell whose basic form is longer than every secret (and than any number or date)
         # cannot equal one: only the others go through the costlier canonical rules.
         longest = max(secrets.values.select(pl.col("v").str.len_bytes().max()).item(), SHORT)
         for column in table.columns:
-            cells = table.select(
-                pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
-                basic(pl.col(column)).alias("v"),
-            ).filter(pl.col("v").str.len_bytes() <= longest)
+            # Collapsing runs of spaces is the only step of `basic` that shortens a trimmed
+            # cell (lower case never has fewer characters), so longer cells without such a
+            # run are left out before it: narratives never go through it.
+            trimmed = pl.col(column).cast(pl.String).str.strip_chars()
+            short = (trimmed.str.len_chars() <= longest) | trimmed.str.contains(r"\s\s")
+            cells = (
+                table.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), column)
+                .filter(short)
+                .select("__row", basic(pl.col(column)).alias("v"))
+                .filter(pl.col("v").str.len_bytes() <= longest)
+            )
             cells = cells.with_columns(canonical_series(cells.get_column("v")))
             hits = cells.join(secrets.values, on="v", how="inner")
             for (secret,), rows in hits.group_by("column"):
@@ -228,10 +248,12 @@ def find(table: pl.DataFrame, text_fields: list[str], secrets: Secrets) -> list[
     for column in text_fields if patterns else []:
         if column not in table.columns:
             continue
+        cells = table.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), column)
+        cells = holding(cells, column, secrets.anchors)
         text = word_form(pl.col(column).cast(pl.String))
-        marked = table.select(
-            pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), text.alias("w")
-        ).filter(pl.col("w").str.contains_any(patterns, ascii_case_insensitive=True))
+        marked = cells.select("__row", text.alias("w")).filter(
+            pl.col("w").str.contains_any(patterns, ascii_case_insensitive=True)
+        )
         if marked.is_empty():
             continue
         matched = marked.select(
@@ -245,3 +267,24 @@ def find(table: pl.DataFrame, text_fields: list[str], secrets: Secrets) -> list[
             finding.rows.update(rows["__row"].to_list())
             finding.inside = True
     return list(findings.values())
+
+
+def unchecked_cells(published: pl.DataFrame, checked: pl.DataFrame) -> pl.DataFrame:
+    """`published` with every cell whose text equals the checked table's cell blanked.
+
+    Both checks read a cell only as text (`find` casts every column to a string), so a cell
+    whose text is the same as an already checked one holds nothing new. What differs (a
+    number read back as 12.0, a CSV formula escape, a different row count or column) is
+    left for `find`. Rows keep their numbers, so findings name the published file's rows.
+    """
+    if published.height != checked.height:
+        return published
+    kept = []
+    for column in published.columns:
+        if column not in checked.columns:
+            kept.append(pl.col(column))
+            continue
+        mine = published.get_column(column).cast(pl.String)
+        same = mine.eq_missing(checked.get_column(column).cast(pl.String))
+        kept.append(pl.when(same).then(None).otherwise(mine).alias(column))
+    return published.select(kept)

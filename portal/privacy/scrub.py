@@ -1,8 +1,13 @@
 """Free text scrubbed: declared names, never-publish values, e-mails, phones, street addresses.
 
-Names and never-publish values are replaced as whole words, case-insensitive, in one
-Aho-Corasick pass over the text's word form (see `forms`); the other rules are regular
+Names and never-publish values are replaced as whole words, case-insensitive, by
+Aho-Corasick passes over the text's word form (see `forms`); the other rules are regular
 expressions run by polars. The same rules clean comments and survey answers.
+
+Speed: polars' `replace_many` costs grows with the number of patterns and the length of
+text, and narratives repeat most of their words. So patterns are replaced once in each
+distinct space-separated chunk of the column, and only in the chunks that hold one of
+their words (a hash join); see `_replace_words`.
 """
 
 from __future__ import annotations
@@ -12,7 +17,14 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from portal.errors import DefinitionError
-from portal.privacy.forms import FENCE, unfence, word_form, word_patterns
+from portal.privacy.forms import (
+    FENCE,
+    anchors,
+    chunks_holding,
+    unfence,
+    word_form,
+    word_patterns,
+)
 
 NAME, WITHHELD = "[name]", "[withheld]"
 # Rust regular expressions (polars): no look-around, so edges are spelled out.
@@ -52,10 +64,9 @@ class Vocabulary:
         return cls(word_patterns(list(names)), word_patterns(list(values)))
 
     def patterns(self) -> tuple[list[str], list[str]]:
+        """Name patterns, and value patterns that are not also names (a name reads [name])."""
         names = set(self.names)
-        values = [p for p in self.values if p not in names]
-        fenced_name, fenced_value = f"{FENCE}{NAME}{FENCE}", f"{FENCE}{WITHHELD}{FENCE}"
-        return sorted(names) + values, [fenced_name] * len(names) + [fenced_value] * len(values)
+        return sorted(names), sorted({p for p in self.values if p not in names})
 
 
 def compile_patterns(patterns: dict | None) -> list[tuple[str, str, str]]:
@@ -80,12 +91,13 @@ def scrub_column(
     # Contacts and addresses first: a name inside an e-mail address goes with the address.
     for label, regex, replacement in rules[: len(BUILT_IN)]:
         work, counts[label] = _apply(work, regex, replacement, counts.get(label, 0))
-    found, replacements = vocabulary.patterns()
-    if found:
+    names, values = vocabulary.patterns()
+    if names or values:
         before = _markers(work)
-        text = word_form(pl.col("__text"))
-        text = text.str.replace_many(found, replacements, ascii_case_insensitive=True)
-        work = work.with_columns(unfence(text).alias("__text"))
+        # Names first: "Ana Ruiz", a never-publish full name, reads "[name] [name]".
+        work = _replace_words(work, [(names, NAME), (values, WITHHELD)])
+        if work.select(pl.col("__text").str.contains(FENCE, literal=True).any()).item():
+            work = work.with_columns(unfence(pl.col("__text")))  # as in word form: no NUL
         after = _markers(work)
         counts["names"] = after[0] - before[0]
         counts["never-publish values"] = after[1] - before[1]
@@ -96,6 +108,64 @@ def scrub_column(
     counts = {label: n for label, n in counts.items() if n}
     counts["cells"] = changed.height
     return table.with_columns(work["__text"].alias(column)), counts, sample
+
+
+def _replace_words(work: pl.DataFrame, groups: list[tuple[list[str], str]]) -> pl.DataFrame:
+    """Replace each group's word-form patterns in `__text` by its marker, whole words, ASCII
+    case-insensitive (polars' Aho-Corasick `replace_many` on the word form), in order.
+
+    A pattern without a space lies inside one space-separated chunk of text, so those are
+    replaced in each distinct chunk once, and only in the chunks holding one of their words
+    (`forms.chunks_holding`, a hash join); the others only in the rows holding such a chunk.
+    Same result, at a cost that follows the text's distinct chunks and what is found, not
+    the number of rows or of patterns.
+    """
+    chunked = pl.col("__text").str.split(" ")
+    chunks = _chunks(work)
+    series = [(pl.Series(patterns, dtype=pl.String), marker) for patterns, marker in groups]
+    spaced = [(p.filter(p.str.contains(" ", literal=True)), marker) for p, marker in series]
+    local = [(p.filter(~p.str.contains(" ", literal=True)), marker) for p, marker in series]
+    local = [(p, marker) for p, marker in local if not p.is_empty()]
+    if local:
+        every = pl.concat([patterns for patterns, _ in local]).to_list()
+        text = pl.col("c")
+        for patterns, marker in local:
+            text = _replaced(text, patterns, marker)
+        new = chunks_holding(chunks, anchors(every)).alias("c").to_frame()
+        new = new.with_columns(text.alias("n")).filter(pl.col("c") != pl.col("n"))
+        if not new.is_empty():
+            rewritten = chunked.list.eval(pl.element().replace(new["c"], new["n"]))
+            work = work.with_columns(rewritten.list.join(" ").alias("__text"))
+            chunks = chunks.replace(new["c"], new["n"]).unique()
+    for patterns, marker in spaced:
+        if patterns.is_empty():
+            continue
+        held = chunks_holding(chunks, anchors(patterns.to_list())).implode()
+        rows = work.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), "__text")
+        rows = rows.filter(chunked.list.eval(pl.element().is_in(held)).list.any())
+        if rows.is_empty():
+            continue
+        rows = rows.with_columns(_replaced(pl.col("__text"), patterns, marker))
+        work = work.with_columns(work["__text"].scatter(rows["__row"], rows["__text"]))
+        chunks = _chunks(work)
+    return work
+
+
+def _chunks(work: pl.DataFrame) -> pl.Series:
+    """The distinct space-separated chunks of `__text`."""
+    chunked = pl.col("__text").str.split(" ")
+    return work.lazy().select(chunked.explode().drop_nulls().unique()).collect().to_series()
+
+
+def _replaced(text: pl.Expr, patterns: pl.Series, replacement: str) -> pl.Expr:
+    """Leftmost-longest: "O'Neil-Diaz" is one name ([name]), not "O'Neil" then "Diaz"."""
+    by_length = patterns.to_frame("p").sort(pl.col("p").str.len_bytes(), descending=True)
+    longest_first = by_length.get_column("p").to_list()
+    fenced = [f"{FENCE}{replacement}{FENCE}"]
+    words = word_form(text).str.replace_many(
+        longest_first, fenced, ascii_case_insensitive=True, leftmost=True
+    )
+    return unfence(words)
 
 
 def _apply(work: pl.DataFrame, regex: str, replacement: str, so_far: int) -> tuple:

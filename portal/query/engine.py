@@ -73,6 +73,9 @@ class Query:
     offset: int = 0
 
 
+PAGE_CACHE_LIMIT = 100  # pages of at most this many rows are kept (`Table._pages`)
+
+
 @dataclass(frozen=True)
 class Page:
     total: int
@@ -136,6 +139,34 @@ def _schema_of(storage: LocalStorage, version: Version, file: VersionFile) -> di
     return resources[file.resource_name]
 
 
+class Recent:
+    """The answers to the latest questions, at most `size` of them; safe between threads.
+
+    Answers are shared between requests: callers read them and never change them."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        with self._lock:
+            if key not in self._kept:
+                return None
+            self._kept.move_to_end(key)
+            return self._kept[key]
+
+    def put(self, key: tuple, answer: Any) -> None:
+        with self._lock:
+            self._kept[key] = answer
+            if len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
 class Table:
     """One published table, open read-only; safe to share between threads."""
 
@@ -148,8 +179,11 @@ class Table:
         self.facets: dict[str, list[dict]] = meta["facets"]
         self.fields: list[dict] = self.schema["fields"]
         self._index = {spec["name"]: i for i, spec in enumerate(self.fields)}
-        self._counts: OrderedDict[tuple, int] = OrderedDict()
-        self._counts_lock = threading.Lock()
+        # A published version never changes, so an answer never goes stale: counts (every
+        # facet of a filtered preview is one) and small pages (the dataset page's preview,
+        # asked for by every visitor) are kept, the least recently used dropped first.
+        self._counts = Recent(512)
+        self._pages = Recent(256)
 
     @property
     def names(self) -> list[str]:
@@ -172,12 +206,35 @@ class Table:
         # limit operator, twice as slow on an unsorted table.
         if query.offset:
             sql, bounds = f"{sql} OFFSET ?", [*bounds, query.offset]
+        key = (sql, tuple(bounds))
+        kept = self._pages.get(key) if query.limit <= PAGE_CACHE_LIMIT else None
+        if kept is not None:
+            return kept
         with self._db.cursor() as cursor:
             found = cursor.execute(sql, bounds).fetchall()
             total = self._total(cursor, query, where, params)
         convert = [_to_json(self.fields[self._index[n]]) for n in names]
         rows = [{n: c(v) for n, c, v in zip(names, convert, row, strict=True)} for row in found]
-        return Page(total, query.limit, query.offset, names, rows)
+        page = Page(total, query.limit, query.offset, names, rows)
+        if query.limit <= PAGE_CACHE_LIMIT:
+            self._pages.put(key, page)
+        return page
+
+    def facet_counts(self, query: Query, name: str, values: Sequence[str]) -> list[int]:
+        """For each value (as a filter gives it), how many rows `query` plus `name=value`
+        matches: one GROUP BY over `name`, not one count per value."""
+        _, where, params, _ = self._compile(Query(query.filters, query.q))
+        key = ("facet", name, where, tuple(params))
+        counts = self._counts.get(key)
+        if counts is None:
+            column = f"f{self._index[name]}"
+            sql = f"SELECT {column}, count(*) FROM rows WHERE {where} GROUP BY {column}"
+            with self._db.cursor() as cursor:
+                counts = dict(cursor.execute(sql, params).fetchall())
+            self._counts.put(key, counts)
+        spec = self.fields[self._index[name]]
+        # Each value read as the filter reads it, so "1", "1.0" or "true" find their rows.
+        return [counts.get(_parse(spec, name, value), 0) for value in values]
 
     def count(self, query: Query) -> int:
         _, where, params, _ = self._compile(query)
@@ -212,15 +269,11 @@ class Table:
         if where == "true":
             return self.row_count
         key = (where, tuple(params))
-        with self._counts_lock:
-            if key in self._counts:
-                self._counts.move_to_end(key)
-                return self._counts[key]
-        total = cursor.execute(f"SELECT count(*) FROM rows WHERE {where}", params).fetchone()[0]
-        with self._counts_lock:
-            self._counts[key] = total
-            if len(self._counts) > 512:
-                self._counts.popitem(last=False)
+        total = self._counts.get(key)
+        if total is None:
+            sql = f"SELECT count(*) FROM rows WHERE {where}"
+            total = cursor.execute(sql, params).fetchone()[0]
+            self._counts.put(key, total)
         return total
 
     def _compile(self, query: Query) -> tuple[list[str], str, list, str]:

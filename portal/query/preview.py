@@ -371,17 +371,16 @@ def _controls(
             chosen = set(filters.get(name, ()))
             # Each count is what choosing that value would show, given the other filters.
             others = {k: v for k, v in filters.items() if k != name}
+            items = [item for item in table.facets[name] if item["value"] is not None]
+            texts = [_text(item["value"]) for item in items]
+            counts = (
+                table.facet_counts(engine.Query(others, q), name, texts)
+                if others or q
+                else [item["count"] for item in items]
+            )
             choices = [
-                Choice(
-                    _text(item["value"]),
-                    value_label(item["value"], name, labels),
-                    table.count(engine.Query({**others, name: [_text(item["value"])]}, q))
-                    if others or q
-                    else item["count"],
-                    _text(item["value"]) in chosen,
-                )
-                for item in table.facets[name]
-                if item["value"] is not None
+                Choice(text, value_label(item["value"], name, labels), count, text in chosen)
+                for item, text, count in zip(items, texts, counts, strict=True)
             ]
             controls.append(Control(name, title, "select", choices))
         elif spec.get("type") in RANGE_TYPES:

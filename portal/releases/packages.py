@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
 from portal.config import Config
 from portal.datasets import texts
 from portal.models import Dataset, Version
+
+# A folder of the staging folder (not a staged file): the zip of the staged files, built once.
+BUNDLE = ".bundle"
+CHUNK = 1 << 20
 
 
 def media_type(filename: str) -> str:
@@ -71,10 +77,50 @@ def write_package(
         # title, description, methodology and caveats in every language (README, "Languages")
         "labels": texts.dataset_labels_by_language(meta),
     }
-    (staged / "datapackage.json").write_text(json.dumps(package, indent=2), encoding="utf-8")
+    description = staged / "datapackage.json"
+    description.unlink(missing_ok=True)  # never rewritten in place: it may be a version's link
+    description.write_text(json.dumps(package, indent=2), encoding="utf-8")
     archive = staged / f"{dataset.slug}.zip"
     archive.unlink(missing_ok=True)
+    if _reuse_bundle(staged, archive, files):
+        with zipfile.ZipFile(archive, "a", compression=zipfile.ZIP_DEFLATED) as bundle:
+            bundle.write(description, arcname=description.name)
+        return
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        for path in sorted(staged.iterdir()):
+        for path in sorted(p for p in staged.iterdir() if p.is_file()):
             if path != archive:
                 bundle.write(path, arcname=path.name)
+
+
+def bundle_staged(staged: Path) -> None:
+    """Compress the staged files once, at staging: the version's zip less its datapackage.json
+    (written at publish, with the version's number and date)."""
+    folder = staged / BUNDLE
+    folder.mkdir(exist_ok=True)
+    with zipfile.ZipFile(folder / "files.zip", "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for path in sorted(p for p in staged.iterdir() if p.is_file()):
+            bundle.write(path, arcname=path.name)
+
+
+def _reuse_bundle(staged: Path, archive: Path, files: list[dict]) -> bool:
+    """Start the version's zip from the one built at staging, if each of its members has
+    exactly the bytes recorded for the staged file of that name (SHA-256), and no more."""
+    built = staged / BUNDLE / "files.zip"
+    if not built.is_file():
+        return False
+    recorded = {item["filename"]: item["sha256"] for item in files}
+    try:
+        with zipfile.ZipFile(built) as bundle:
+            if sorted(bundle.namelist()) != sorted(recorded):
+                return False
+            for name, expected in recorded.items():
+                digest = hashlib.sha256()
+                with bundle.open(name) as member:
+                    while chunk := member.read(CHUNK):
+                        digest.update(chunk)
+                if digest.hexdigest() != expected:
+                    return False
+    except (zipfile.BadZipFile, OSError):
+        return False
+    shutil.copyfile(built, archive)
+    return True

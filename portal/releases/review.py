@@ -233,7 +233,8 @@ def publish(
     written: StoredFolder | None = None
     try:
         write_package(staged, dataset, number, version, candidate.files, config)
-        written = storage.publish(staged, slug, number)
+        checked = {recorded["filename"]: recorded["sha256"] for recorded in candidate.files}
+        written = storage.publish(staged, slug, number, checked)
         laps.lap("publish")
         _record_files(session, config, storage, dataset, version, candidate, written, laps)
         dataset.current_version_id = version.id

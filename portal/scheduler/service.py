@@ -38,6 +38,8 @@ from portal.datasets.definitions import DatasetDefinition, load_catalogue, sync_
 from portal.errors import DefinitionError, PortalError
 from portal.models import Dataset, Run, RunStatus
 from portal.pipeline.run import execute_run
+from portal.policies import review as policy_review
+from portal.policies import sources as policy_sources
 from portal.releases import embargoes
 from portal.scheduler import queue
 from portal.scheduler.cron import cron_trigger, latest_fire_time
@@ -89,6 +91,9 @@ class Scheduler:
         self._active: dict[int, tuple[str, threading.Thread]] = {}
         self._lock = threading.Lock()
         self._force = False
+        # When each policy's source was last checked (in memory: a check is idempotent, so a
+        # restarted scheduler checking once more proposes nothing twice).
+        self._policy_checks: dict[str, datetime] = {}
 
     # -- one pass ------------------------------------------------------------------------------
 
@@ -128,8 +133,33 @@ class Scheduler:
         self._queue_due(now, fence)
         # Embargoed releases now due, then webhooks and e-mails.
         embargoes.publish_due(self.db, self.portal.config, now, fence)
+        policy_review.publish_due(self.db, self.portal.config, now, fence)
+        self._check_policy_sources(now)
         watches.deliver_due(self.db, self.portal.config, now, fence)
         self._dispatch(fence)
+
+    def _check_policy_sources(self, now: datetime) -> None:
+        """Fetch each policy source whose cron fired since its last check (coalesced)."""
+        definitions, _broken = policy_sources.load_definitions(self.portal.config.policies_dir)
+        due = []
+        for definition in definitions:
+            source = definition.source
+            if source is None or not source.schedule:
+                continue
+            try:
+                trigger = cron_trigger({"cron": source.schedule})
+            except DefinitionError as error:
+                log.error("policy %s: schedule: %s", definition.slug, error)
+                continue
+            after = self._policy_checks.get(definition.slug, now - timedelta(days=1))
+            if trigger is not None and latest_fire_time(trigger, after, now) is not None:
+                due.append(definition.slug)
+                self._policy_checks[definition.slug] = now
+        if due:
+            for outcome in policy_sources.check_sources(
+                self.db.session, self.portal.config, due, now
+            ):
+                log.info("policy source %s: %s", outcome.policy, outcome.message)
 
     def _reload(self, now: datetime) -> None:
         # Read again as soon as a definition file is added, changed or removed (a stat of

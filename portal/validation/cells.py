@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from frictionless import Field
+
+if TYPE_CHECKING:  # frictionless' Field, or the same questions answered by light.LightField
+    from frictionless import Field
 
 # Orders findings inside a row as frictionless emits them: field by field, then
 # extra cells, missing cells, unique, primary key and foreign keys.
@@ -93,7 +96,6 @@ class FieldCheck:
         self.number = number
         self.name = field.name
         self.keyed = keyed
-        self.reader = field.create_cell_reader()
         self.constraints: dict = dict(field.constraints)
         missing_values = field.missing_values
         if not field.has_defined("missing_values") and field.schema:
@@ -132,6 +134,11 @@ class FieldCheck:
             for name, expr in self.flag_exprs.items()
             if name.endswith((":missing", ":key"))
         }
+
+    @cached_property
+    def reader(self) -> Any:
+        """frictionless' cell reader: built when a suspect cell first needs it."""
+        return self.field.create_cell_reader()
 
     # Planning: what polars can decide alone
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
-from frictionless import Field, Schema
 
 from portal.validation import source
 from portal.validation.cells import (
@@ -23,6 +23,7 @@ from portal.validation.cells import (
 )
 from portal.validation.key_checks import KeyChecks
 from portal.validation.keys import KeyIndex, key_hashes
+from portal.validation.light import LightField, light_schema
 from portal.validation.report import FindingLog
 from portal.validation.screen import (
     PROBLEM,
@@ -41,7 +42,15 @@ class Table:
     """One CSV file read against one schema: header, expected fields and batches."""
 
     def __init__(self, schema: dict, path: Path, *, keyed: set[str] | None = None) -> None:
-        self.schema = Schema.from_descriptor(schema)
+        light = light_schema(schema)
+        if light is not None:
+            self.schema: Any = light
+            stand_in: Any = LightField
+        else:  # a schema only frictionless can read in full
+            from frictionless import Field, Schema
+
+            self.schema = Schema.from_descriptor(schema)
+            stand_in = Field.from_descriptor
         self.path = path
         self.labels, self.one_line_header = source.read_labels(path)
         fields = self.schema.fields
@@ -51,7 +60,7 @@ class Table:
             fields = [
                 fields[i]
                 if i < len(fields)
-                else Field.from_descriptor({"name": label or f"field{i + 1}", "type": "any"})
+                else stand_in({"name": label or f"field{i + 1}", "type": "any"})
                 for i, label in enumerate(self.labels)
             ]
         self.fields = fields

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from portal.errors import SourceUnreadable
-from portal.validation import reference, source
+from portal.validation import source
 from portal.validation.engine import Lookups, Restart, Table, check_batch, header_findings
 from portal.validation.key_checks import KeyChecks
 from portal.validation.keys import KeyIndex, key_hashes
@@ -116,6 +116,8 @@ def validate_with_lookups(
 ) -> dict:
     if schema.get("fieldsMatch", "exact") != "exact":
         # Name-matched headers are rare enough to leave to frictionless itself.
+        from portal.validation import reference
+
         return reference.validate_table_reference(schema, path, sample_size=sample_size)
     # The readers check UTF-8 as they go, so a valid file is read once, not twice; a file
     # that is not UTF-8 gets nothing but its encoding error, as before any other finding.

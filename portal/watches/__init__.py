@@ -16,7 +16,13 @@ from portal.config import Config
 from portal.models import Version, utcnow
 from portal.watches.models import Delivery, Subscriber, Webhook
 
-EVENTS = ("version.published", "version.retracted", "correction.published")
+EVENTS = (
+    "version.published",
+    "version.retracted",
+    "correction.published",
+    "policy.published",  # a dataset slug `policy:<name>` watches one policy (portal.policies)
+    "policy.retracted",
+)
 
 
 def notify(

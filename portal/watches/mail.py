@@ -22,6 +22,8 @@ SUBJECTS = {
     "version.published": N_("%(title)s: version %(version)s published"),
     "version.retracted": N_("%(title)s: version %(version)s retracted"),
     "correction.published": N_("%(dataset)s: correction to version %(version)s"),
+    "policy.published": N_("%(title)s policy: version %(version)s published"),
+    "policy.retracted": N_("%(title)s policy: version %(version)s retracted"),
 }
 
 
@@ -63,7 +65,12 @@ def compose(payload: dict[str, Any], language: str = languages.DEFAULT) -> tuple
         subject = (
             gettext(said, **details) if said else f"{payload.get('dataset')}: {payload['event']}"
         )
-        lines = [subject, "", gettext("Dataset page: %(url)s", url=payload.get("url"))]
+        page = (
+            gettext("Policy page: %(url)s", url=payload.get("url"))
+            if payload["event"].startswith("policy.")
+            else gettext("Dataset page: %(url)s", url=payload.get("url"))
+        )
+        lines = [subject, "", page]
         if payload.get("reason"):
             lines.append(gettext("Reason: %(reason)s", reason=payload["reason"]))
         if payload.get("note"):

@@ -15,6 +15,7 @@ from portal.community.models import Comment, CommentKind
 from portal.errors import PortalError
 from portal.extensions import admin_required, db_session, reviewer_required
 from portal.models import Version
+from portal.policies.models import Policy
 
 moderation = Blueprint("moderation", __name__, url_prefix="/office")
 
@@ -30,7 +31,7 @@ def _never_cache(response: Response) -> Response:
 def queue() -> str:
     session = db_session()
     shown = comments.pending_comments(session) + comments.recent_published(session)
-    problems = {c.dataset_id for c in shown if c.kind == CommentKind.PROBLEM}
+    problems = {c.dataset_id for c in shown if c.kind == CommentKind.PROBLEM and c.dataset_id}
     versions = {
         dataset_id: list(
             session.scalars(
@@ -47,7 +48,14 @@ def queue() -> str:
         published=comments.recent_published(session),
         versions=versions,
         kinds=comments.KIND_LABELS,
+        policies=_policies(session, shown),
     )
+
+
+def _policies(session, shown: list[Comment]) -> dict[int, Policy]:  # noqa: ANN001
+    """The policies comments are on, by id (a comment names a dataset or a policy)."""
+    ids = {c.policy_id for c in shown if c.policy_id}
+    return {p.id: p for p in session.scalars(select(Policy).where(Policy.id.in_(ids)))}
 
 
 @moderation.post("/moderation/<int:comment_id>/<action>")
@@ -91,7 +99,11 @@ def _version(form: dict) -> int | None:
 
 
 def _done(comment: Comment, action: str) -> str:
-    where = f"comment {comment.id} on {comment.dataset.title}"
+    subject = comment.dataset.title if comment.dataset else "a policy"
+    if comment.policy_id:
+        policy = db_session().get(Policy, comment.policy_id)
+        subject = f"the {policy.title} policy" if policy else subject
+    where = f"comment {comment.id} on {subject}"
     return {
         "publish": f"Published {where}.",
         "reject": f"Rejected {where}; the reason is in the audit log.",

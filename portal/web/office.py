@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from portal.errors import AlreadyDecided, NothingToApprove, PortalError
 from portal.extensions import db_session, portal, reviewer_required
 from portal.models import Candidate, Run
+from portal.policies import library as policy_library
 from portal.releases import review
 from portal.releases.review_page import review_page
 from portal.releases.review_page import staged_preview as staged_page
@@ -36,6 +37,7 @@ def index() -> str:
         candidates=review.pending_candidates(session),
         runs=list(runs),
         broken=portal().broken,
+        policy_candidates=len(policy_library.candidates(session)),
     )
 
 

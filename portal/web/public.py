@@ -31,6 +31,7 @@ from portal.figures import numbers
 from portal.figures import service as figure_service
 from portal.markdown import render_markdown, render_markdown_inline
 from portal.models import Dataset, Version, utcnow
+from portal.policies import links as policy_links
 from portal.query.preview import table_views
 from portal.releases import ledger
 from portal.releases.diff import resource_changes
@@ -80,7 +81,7 @@ class _Summary:
     state: tuple
     checked: float
     expires: float
-    page: str
+    page: bytes  # encoded once: encoding the page took half of each cached answer's time
 
 
 _summaries: dict[tuple[str, str], _Summary] = {}
@@ -101,7 +102,7 @@ def _personal() -> bool:
 
 
 @public.get("/")
-def index() -> str:
+def index() -> str | bytes:
     if current_app.testing or _personal():
         return render_template("index.html", datasets=browse.published_datasets(db_session()))
     # one shared summary per language
@@ -114,7 +115,7 @@ def index() -> str:
         cached.checked = now
         return cached.page
     datasets = browse.published_datasets(db_session())
-    page = render_template("index.html", datasets=datasets)
+    page = render_template("index.html", datasets=datasets).encode()
     lasts = browse.unchanged_for(datasets, utcnow(), SUMMARY_SECONDS)
     _summaries[key] = _Summary(state, now, now + lasts, page)
     return page
@@ -152,16 +153,40 @@ def dataset_page(found: Dataset, **extra: object) -> tuple[str, int]:
     views = table_views(
         portal().config.data_dir, storage(), version, request.args.to_dict(flat=False), names
     )
+    governing, charts = _governing_policies(found, views)
     page = render_template(
         "dataset.html",
         dataset=found,
         version=version,
         views=views,
         labels=names,
+        governing=governing,
+        charts=charts,
         **extra,
     )
     # A filter the table cannot take is explained on the page, answered as a bad request.
     return page, 400 if any(v.preview.errors for v in views.values()) else 200
+
+
+def _governing_policies(found: Dataset, views: dict) -> tuple[list, dict[str, list]]:
+    """The policies dataset.yaml names, for the period the charts show, and each table's
+    charts with those policies' effective dates marked on their time axes."""
+    charts = {name: view.charts for name, view in views.items()}
+    definition = portal().definitions.get(found.slug)
+    if definition is None or not definition.meta.get("policies"):
+        return [], charts
+    drawn = [c for view in views.values() for c in view.charts]
+    period = figure_charts.chart_period(drawn)
+    start, end = period if period else (None, utcnow().date())
+    found_policies = policy_links.governing(db_session(), definition, start, end)
+    marks = [
+        (v.effective_on, f"v{v.number}", f"{g.policy.title} policy version {v.number} "
+         f"in effect from {labels.long_date(v.effective_on)}")
+        for g in found_policies for v in g.changes
+    ]  # fmt: skip
+    marked = {name: [figure_charts.with_marks(c, marks) for c in drawn_charts]
+              for name, drawn_charts in charts.items()}  # fmt: skip
+    return [(g, start, end) for g in found_policies], marked
 
 
 @public.get("/datasets/<slug>/versions/")

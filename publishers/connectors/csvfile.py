@@ -15,6 +15,7 @@ import polars as pl
 from charset_normalizer import from_bytes
 
 from portal.errors import DefinitionError, SourceUnreadable
+from publishers.connectors.plaincsv import copy_plain
 from publishers.connectors.tables import MAX_FIELD_CHARS, TableWriter, normalised_path, scan
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -120,6 +121,11 @@ def _normalise(
             lines = _decoded_lines(handle, encoding, strict_encoding or bom is not None)
         sample = list(itertools.islice(lines, _SAMPLE_LINES))
         delimiter = delimiter or sniff_delimiter(sample)
+        skip = len(bom) if bom else 0
+        if encoding == "utf-8" and copy_plain(
+            path, target, skip=skip, sample=sample, delimiter=delimiter
+        ):
+            return
         # The limit is process-wide and frictionless raises it to 2 GB when imported; ours keeps
         # an unclosed quote from reading the rest of a big file into one value in memory.
         csv.field_size_limit(MAX_FIELD_CHARS + 1)

@@ -112,16 +112,21 @@ def cell_text(value: Any) -> str | None:
     return str(value)
 
 
+def header_names(header: Sequence[str], where: str) -> list[str]:
+    """The checked header's column names, a blank one named after its position."""
+    check_header(header, where)
+    return [
+        name if name.strip() else unnamed_column(number)
+        for number, name in enumerate(header, start=1)
+    ]
+
+
 class TableWriter:
     """Writes a checked header and rows as a UTF-8, comma-separated CSV that polars reads back."""
 
     def __init__(self, path: Path, header: Sequence[str], where: str) -> None:
-        check_header(header, where)
         self.path = path
-        self.header = [
-            name if name.strip() else unnamed_column(number)
-            for number, name in enumerate(header, start=1)
-        ]
+        self.header = header_names(header, where)
         self.width = len(header)
         self._file = path.open("w", encoding="utf-8", newline="")
         # \r\n: the csv module quotes a value holding any character of the line terminator, so a

@@ -11,13 +11,25 @@ import pytest
 
 from tests.browser.conftest import AXE, DEMO_OFFICER, sign_in
 
-PUBLIC = ("/", "/datasets/", "/datasets/use-of-force/", "/login")
-OFFICE = ("/office/",)
+PUBLIC = (
+    "/",
+    "/datasets/",
+    "/datasets/use-of-force/",
+    "/login",
+    "/policies/",
+    "/policies/use-of-force/",
+    "/policies/use-of-force/v3/",
+    "/policies/use-of-force/compare?from=1&to=3",
+    "/policies/use-of-force/compare?from=2&to=3&view=inline",
+)
+OFFICE = ("/office/", "/office/policies/")
 # The same pages, and the survey's, read in Spanish (its words are longer; its lang is set).
 SPANISH = (
     "/?lang=es",
     "/datasets/?lang=es",
     "/datasets/use-of-force/?lang=es&table=incidents&district=D1&sort=-incident_date",
+    "/policies/?lang=es",
+    "/policies/use-of-force/?lang=es",
     "/trust/?lang=es",
     "/surveys/?lang=es",
     "/login?lang=es",

@@ -28,6 +28,11 @@ PUBLIC = (
     "/status",
     "/surveys/",
     "/login",
+    "/policies/",
+    "/policies/use-of-force/",
+    "/policies/use-of-force/v3/",
+    "/policies/use-of-force/compare?from=1&to=3",
+    "/policies/use-of-force/compare?from=2&to=3&view=inline",
 )
 OFFICE = (
     "/office/",
@@ -38,6 +43,7 @@ OFFICE = (
     "/office/users/",
     "/office/surveys/",
     "/office/watches/",
+    "/office/policies/",
     "/office/datasets/use-of-force/versions",
 )
 DEMO_ADMIN = ("admin@example.org", "demo-admin-password")  # portal.demo's account

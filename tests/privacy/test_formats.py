@@ -72,6 +72,6 @@ def test_the_officer_sees_what_was_checked_what_was_not_and_scrubbed_cells(
     )
     assert "Names that are not in the declared name columns or roster are not detected" in page
     assert "First scrubbed cells of narrative (3), as they will be published" in page
-    assert "[name] and Officer [name]-[name] met [name]'s sister" in page
+    assert "[name] and Officer [name] met [name]'s sister" in page
     assert "Berrios" not in page
     app.extensions["portal"].db.dispose()

@@ -288,3 +288,49 @@ def test_query_connections_never_draw_a_progress_bar(tmp_path, table):
     assert fresh.execute(setting).fetchone() == (False,)
     assert table._db.execute(setting).fetchone() == (False,)
     assert table._db.cursor().execute(setting).fetchone() == (False,)  # how queries run
+
+
+def test_a_kept_answer_is_given_only_to_the_very_same_question(table, tmp_path):
+    # Pages and counts are kept per table (a version never changes): asked in any order,
+    # every question gets what a table that never kept anything answers.
+    fresh = Table(table.path)
+    questions = [
+        Query({"district": ["D1"]}, sort=["-day"], limit=2),
+        Query({"district": ["D2"]}, sort=["-day"], limit=2),
+        Query({"district": ["D1"]}, sort=["-day"], limit=2, offset=2),
+        Query({"district": ["D1"]}, sort=["day"], limit=2),
+        Query({"district": ["D1"]}, sort=["-day"], limit=3),
+        Query({"district": ["D1"]}, sort=["-day"], fields=["id"], limit=2),
+        Query(q="traffic"),
+        Query(),
+    ]
+    for question in [*questions, *reversed(questions), *questions]:
+        answer = table.page(question)
+        expected = fresh.page(question)
+        fresh._pages.clear()
+        fresh._counts.clear()
+        assert (answer.rows, answer.total, answer.fields) == (
+            expected.rows,
+            expected.total,
+            expected.fields,
+        )
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"injured": ["true"]}, {"day__min": ["2024-02-01"]}, {"district": ["D1", "D3"]}],
+)
+@pytest.mark.parametrize("q", [None, "traffic", "2"])
+def test_facet_counts_are_the_counts_of_each_value_under_the_other_filters(table, filters, q):
+    # One GROUP BY per field stands in for one count per value (a filtered preview shows
+    # dozens): both must say the same for every value, including the ones no row has.
+    for name in table.facets:
+        others = {k: v for k, v in filters.items() if k != name}
+        values = [
+            str(item["value"]).lower() if isinstance(item["value"], bool) else str(item["value"])
+            for item in table.facets[name]
+            if item["value"] is not None
+        ]
+        counts = table.facet_counts(Query(others, q), name, values)
+        for value, count in zip(values, counts, strict=True):
+            assert count == table.count(Query({**others, name: [value]}, q)), (name, value)

@@ -273,6 +273,7 @@ def test_the_summary_is_rendered_once_per_publication_state(portal, officer, uof
     app.extensions["portal"].db.dispose()
 
     assert again == first and "Overdue" not in first
+    assert client.get("/").headers["Content-Type"] == "text/html; charset=utf-8"  # kept encoded
     assert "Overdue" in later  # a changed release shows within a second, not in a minute
     assert "Records office" in signed_in and "Records office" not in later
 

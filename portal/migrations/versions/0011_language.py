@@ -2,7 +2,7 @@
 and of a subscriber's e-mails
 
 Revision ID: 0011_language
-Revises: 0010_privacy
+Revises: 0012_policies
 Create Date: 2026-12-01 18:10:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_language"
-down_revision = "0010_privacy"
+down_revision = "0012_policies"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""The department's policies: versions reviewed like data, diffed in public, linked to datasets."""

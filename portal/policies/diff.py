@@ -10,8 +10,18 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from portal.languages import N_, gettext
+
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 TOKEN = re.compile(r"\s+|\w+(?:['’]\w+)*|[^\w\s]")
+
+
+# "2 sections reworded, 1 added" in the reader's language
+SECTIONS_CHANGED = {
+    "added": (N_("%(num)s section added"), N_("%(num)s sections added")),
+    "removed": (N_("%(num)s section removed"), N_("%(num)s sections removed")),
+    "reworded": (N_("%(num)s section reworded"), N_("%(num)s sections reworded")),
+}
 
 
 @dataclass(frozen=True)
@@ -54,8 +64,14 @@ class PolicyDiff:
     def sentence(self) -> str:
         """'2 sections reworded, 1 added' in words."""
         counts = self.counts
-        parts = [f"{n} section{'s' if n != 1 else ''} {kind}" for kind, n in counts.items() if n]
-        return ", ".join(parts) if parts else "no change to the text"
+        parts = [
+            gettext(SECTIONS_CHANGED[kind][0] if n == 1 else SECTIONS_CHANGED[kind][1], num=n)
+            if kind in SECTIONS_CHANGED
+            else f"{n} {kind}"
+            for kind, n in counts.items()
+            if n
+        ]
+        return ", ".join(parts) if parts else gettext("no change to the text")
 
 
 def sections_of(text: str) -> list[tuple[str, list[str]]]:

@@ -56,6 +56,14 @@ def title_of(dataset: object) -> str:
     return texts.text(meta, "title", meta.get("title") or getattr(dataset, "title", ""))
 
 
+def as_written(text: object) -> Markup:
+    """The department's own English words (a policy's title, a summary) as written: marked
+    `lang="en"` on a page in another language."""
+    if languages.current() == languages.DEFAULT:
+        return Markup.escape(text)
+    return Markup('<span lang="en">%s</span>') % text
+
+
 def lang_attr_of(found: tuple[str, str]) -> Markup:
     """` lang="en"` for a (text, language) pair whose language is not the page's."""
     return Markup(' lang="%s"') % found[1] if found[1] != languages.current() else Markup("")
@@ -150,6 +158,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(lang_attr, "lang_attr")
     app.add_template_global(languages.current, "current_language")  # also inside macros
     app.add_template_global(lang_attr_of, "lang_attr_of")
+    app.add_template_global(as_written, "as_written")
     app.add_template_global(field_text, "field_text")
     app.add_template_global(resource_title, "resource_title")
     app.add_template_global(dataset_text, "dataset_text")

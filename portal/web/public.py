@@ -36,6 +36,7 @@ from portal.query.preview import table_views
 from portal.releases import ledger
 from portal.releases.diff import resource_changes
 from portal.web import fragments
+from portal.web.language import as_written
 
 public = Blueprint("public", __name__)
 public.add_app_template_filter(labels.value_label, "label")
@@ -168,6 +169,12 @@ def dataset_page(found: Dataset, **extra: object) -> tuple[str, int]:
     return page, 400 if any(v.preview.errors for v in views.values()) else 200
 
 
+def _mark_label(policy: Markup, number: int, day: str) -> Markup:
+    """A policy mark's words; the catalogue's sentence is ours, every value is escaped."""
+    sentence = languages.gettext("%(policy)s policy version %(number)s in effect from %(day)s")
+    return Markup(sentence) % {"policy": policy, "number": number, "day": day}  # noqa: S704
+
+
 def _governing_policies(found: Dataset, views: dict) -> tuple[list, dict[str, list]]:
     """The policies dataset.yaml names, for the period the charts show, and each table's
     charts with those policies' effective dates marked on their time axes."""
@@ -180,8 +187,9 @@ def _governing_policies(found: Dataset, views: dict) -> tuple[list, dict[str, li
     start, end = period if period else (None, utcnow().date())
     found_policies = policy_links.governing(db_session(), definition, start, end)
     marks = [
-        (v.effective_on, f"v{v.number}", f"{g.policy.title} policy version {v.number} "
-         f"in effect from {labels.long_date(v.effective_on)}")
+        # the policy's title is the department's English: marked so (as_written)
+        (v.effective_on, f"v{v.number}", _mark_label(
+            as_written(g.policy.title), v.number, labels.long_date(v.effective_on)))
         for g in found_policies for v in g.changes
     ]  # fmt: skip
     marked = {name: [figure_charts.with_marks(c, marks) for c in drawn_charts]

@@ -4,7 +4,7 @@ Names and never-publish values are replaced as whole words, case-insensitive, by
 Aho-Corasick passes over the text's word form (see `forms`); the other rules are regular
 expressions run by polars. The same rules clean comments and survey answers.
 
-Speed: polars' `replace_many` costs grows with the number of patterns and the length of
+Speed: polars' `replace_many` cost grows with the number of patterns and the length of
 text, and narratives repeat most of their words. So patterns are replaced once in each
 distinct space-separated chunk of the column, and only in the chunks that hold one of
 their words (a hash join); see `_replace_words`.

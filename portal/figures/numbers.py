@@ -130,8 +130,8 @@ def nice_ticks(top: float, bottom: float = 0.0, most: int = 6, whole: bool = Fal
         magnitude = 10 ** math.floor(math.log10(raw))
         for factor in (1, 2, 2.5, 5, 10):
             step = factor * magnitude
-            if whole and step < 1:
-                continue  # counts have no half people
+            if whole and not float(step).is_integer():
+                continue  # counts have no half people (nor 2.5 of them)
             low = math.floor(bottom / step) * step
             ticks = int(math.ceil((top - low) / step - 1e-9))
             if 2 <= ticks <= most - 1:

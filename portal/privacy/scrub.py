@@ -4,7 +4,7 @@ Names and never-publish values are replaced as whole words, case-insensitive, by
 Aho-Corasick passes over the text's word form (see `forms`); the other rules are regular
 expressions run by polars. The same rules clean comments and survey answers.
 
-Speed: polars' `replace_many` costs grows with the number of patterns and the length of
+Speed: polars' `replace_many` cost grows with the number of patterns and the length of
 text, and narratives repeat most of their words. So patterns are replaced once in each
 distinct space-separated chunk of the column, and only in the chunks that hold one of
 their words (a hash join); see `_replace_words`.
@@ -120,8 +120,7 @@ def _replace_words(work: pl.DataFrame, groups: list[tuple[list[str], str]]) -> p
     Same result, at a cost that follows the text's distinct chunks and what is found, not
     the number of rows or of patterns.
     """
-    chunked = pl.col("__text").str.split(" ")
-    chunks = _chunks(work)
+    pieces, chunks = _chunks(work)
     series = [(pl.Series(patterns, dtype=pl.String), marker) for patterns, marker in groups]
     spaced = [(p.filter(p.str.contains(" ", literal=True)), marker) for p, marker in series]
     local = [(p.filter(~p.str.contains(" ", literal=True)), marker) for p, marker in series]
@@ -134,27 +133,27 @@ def _replace_words(work: pl.DataFrame, groups: list[tuple[list[str], str]]) -> p
         new = chunks_holding(chunks, anchors(every)).alias("c").to_frame()
         new = new.with_columns(text.alias("n")).filter(pl.col("c") != pl.col("n"))
         if not new.is_empty():
-            rewritten = chunked.list.eval(pl.element().replace(new["c"], new["n"]))
-            work = work.with_columns(rewritten.list.join(" ").alias("__text"))
+            pieces = pieces.list.eval(pl.element().replace(new["c"], new["n"]))
+            work = work.with_columns(pieces.list.join(" ").alias("__text"))
             chunks = chunks.replace(new["c"], new["n"]).unique()
     for patterns, marker in spaced:
         if patterns.is_empty():
             continue
         held = chunks_holding(chunks, anchors(patterns.to_list())).implode()
         rows = work.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), "__text")
-        rows = rows.filter(chunked.list.eval(pl.element().is_in(held)).list.any())
+        rows = rows.filter(pieces.list.eval(pl.element().is_in(held)).list.any())
         if rows.is_empty():
             continue
         rows = rows.with_columns(_replaced(pl.col("__text"), patterns, marker))
         work = work.with_columns(work["__text"].scatter(rows["__row"], rows["__text"]))
-        chunks = _chunks(work)
+        pieces, chunks = _chunks(work)
     return work
 
 
-def _chunks(work: pl.DataFrame) -> pl.Series:
-    """The distinct space-separated chunks of `__text`."""
-    chunked = pl.col("__text").str.split(" ")
-    return work.lazy().select(chunked.explode().drop_nulls().unique()).collect().to_series()
+def _chunks(work: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """`__text` split at spaces, and its distinct chunks."""
+    pieces = work.select(pl.col("__text").str.split(" ")).to_series()
+    return pieces, pieces.explode().drop_nulls().unique()
 
 
 def _replaced(text: pl.Expr, patterns: pl.Series, replacement: str) -> pl.Expr:

@@ -10,8 +10,8 @@ descriptor itself. Anything else (another type or format, a field option such as
 answers None: the engine uses frictionless' own Schema, as before.
 
 The cells the fast engine cannot prove ordinary (a probable error, an odd spelling) are
-read by `LightField.create_cell_reader`, frictionless' own cell reader and value readers
-copied for these plain types (numbers still go to frictionless: `LightField.real()` builds
+read by `LightField.create_cell_reader`, which gives the answers of frictionless' cell and
+value readers for these plain types (numbers still go to frictionless: `LightField.real()` builds
 its field from the same descriptor on first use). `tests/validation/test_light_schema.py`
 holds both readers to the same answers on generated cells, against the installed frictionless.
 """
@@ -169,7 +169,7 @@ class LightField:
         return read
 
     def create_cell_reader(self) -> Any:
-        """frictionless' `Field.create_cell_reader`, line for line, for the plain types."""
+        """What frictionless' `Field.create_cell_reader` answers, for the plain types."""
         if self.type == "number":  # numbers have a reader of their own options: frictionless'
             return self.real().create_cell_reader()
         read = _VALUE_READERS[self.type]

@@ -24,7 +24,7 @@ def test_a_resident_compares_two_versions_and_sees_the_changes_highlighted(
         page.wait_for_url("**/policies/")
         page.get_by_role("link", name="300 · Use of force").click()
         page.wait_for_url("**/policies/use-of-force/")
-        assert "Version 3 is in effect since 1 August 2026" in page.inner_text("main")
+        assert "Version 3 is in effect since 1 September 2026" in page.inner_text("main")
         nav = page.get_by_role("navigation", name="Main")
         assert nav.get_by_role("link", name="Policies").get_attribute("aria-current") == "true"
 
@@ -67,14 +67,14 @@ def test_the_dataset_page_shows_the_policy_in_effect_and_marks_it_on_the_chart(d
     assert section.is_visible()
     text = section.inner_text()
     assert "Use of force (policy 300): version 3 in effect" in text
-    assert "version 3 in effect from 1 August 2026" in text
-    mark = page.locator("#chart-incidents g.policy-mark[data-date='2026-08-01'] line")
+    assert "version 3 in effect from 1 September 2026" in text
+    mark = page.locator("#chart-incidents g.policy-mark[data-date='2026-09-01'] line")
     assert mark.count() == 1
     box = mark.bounding_box()
     chart = page.locator("#chart-incidents svg").bounding_box()
     assert box is not None and chart["x"] < box["x"] < chart["x"] + chart["width"]
     label = page.locator("#chart-incidents p.policy-marks")
-    assert "Use of force policy version 3 in effect from 1 August 2026" in label.inner_text()
+    assert "Use of force policy version 3 in effect from 1 September 2026" in label.inner_text()
 
 
 def test_an_uploaded_pdf_is_approved_signed_and_verified(

@@ -31,12 +31,12 @@ def test_the_dataset_page_shows_the_policy_in_effect_and_marks_its_changes(
     assert "Policies that govern this data" in page
     # The charts show the 12 months to October 2026 (the demo source's last full month).
     assert "version 3 in effect on 31 October 2026, the end of the period shown" in page
-    assert "in effect from <strong>1 August 2026</strong>" in page
+    assert "in effect from <strong>1 September 2026</strong>" in page
     assert "in effect from <strong>1 February 2026</strong>" in page
     assert "2019" not in re.search(r"Changed during the period shown:(.*?)</li>", page, re.S)[1]
     marks = re.findall(r'<g class="policy-mark" data-date="([\d-]+)">', page)
-    assert set(marks) == {"2026-02-01", "2026-08-01"}
-    assert "Use of force policy version 3 in effect from 1 August 2026" in page
+    assert set(marks) == {"2026-02-01", "2026-09-01"}
+    assert "Use of force policy version 3 in effect from 1 September 2026" in page
 
 
 def test_chart_marks_sit_at_the_start_of_their_period_and_outside_ones_are_left_out():

@@ -64,7 +64,7 @@ def test_a_resident_reads_a_policy_its_versions_and_what_changed(client, library
     assert "Use of force" in listing and "Vehicle pursuits" in listing
 
     page = client.get("/policies/use-of-force/").get_data(as_text=True)
-    assert "Version 3 is in effect since 1 August 2026" in page
+    assert "Version 3 is in effect since 1 September 2026" in page
     assert "Governs the data in" not in page or "Use of force" in page
 
     answer = client.get("/policies/use-of-force/compare?from=2&to=3&view=inline")
@@ -179,7 +179,7 @@ def test_a_bad_document_is_refused_with_its_reason_and_nothing_is_kept(
 
 def test_an_identical_text_a_missing_date_and_a_huge_upload_are_refused(client, library):
     login(client)
-    same = (library.config.policies_dir / "use-of-force" / "2026-08-01.md").read_bytes()
+    same = (library.config.policies_dir / "use-of-force" / "2026-09-01.md").read_bytes()
     answer = _upload(client, {"policy": "use-of-force", "effective_on": "2026-12-01"}, "u.md", same)
     assert answer.status_code == 400
     assert "identical to version 3 of Use of force" in answer.get_data(as_text=True)

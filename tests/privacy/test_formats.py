@@ -44,6 +44,48 @@ def test_a_staged_parquet_file_holding_a_secret_is_refused(portal, tmp_path):
         guard.check_staged(files, tmp_path)
 
 
+def test_a_staged_json_cell_that_differs_from_the_checked_csv_is_checked_again(portal, tmp_path):
+    case = dataset(
+        portal,
+        tmp_path,
+        fields=[TEXT, {"name": "note", "type": "string"}],
+        columns={"incident_id": "IncidentNo", "note": "Notes"},
+        source=source(),
+        never_publish=["Badge", "SubjectName"],
+    )
+    definition = case.definition("case")
+    secrets = gather(
+        pl.LazyFrame({"Badge": [r[2] for r in ROWS], "SubjectName": [r[4] for r in ROWS]}),
+        ["Badge", "SubjectName"],
+        {"SubjectName": [r[4] for r in ROWS]},
+    )
+    guard = Guarded(definition, {"records": {}}, {"records": secrets})
+    # The checked CSV, and a JSON rendering equal to it but for one cell of each column.
+    checked = {"incident_id": ["UOF-1", "UOF-2", "UOF-3"], "note": ["ok", "'=fine", "ok"]}
+    pl.DataFrame(checked).write_csv(tmp_path / "records.csv")
+    rendered = {"incident_id": ["UOF-1", "UOF-2", "10757.0"], "note": ["ok", "=Tom's", "ok"]}
+    pl.DataFrame(rendered).write_json(tmp_path / "records.json")
+    files = [
+        {"filename": "records.csv", "resource": "records", "media_type": "text/csv", "rows": 3},
+        {
+            "filename": "records.json",
+            "resource": "records",
+            "media_type": "application/json",
+            "rows": 3,
+        },
+    ]
+
+    with pytest.raises(PrivacyGuardFailed) as refused:
+        guard.check_staged(files, tmp_path)
+
+    message = str(refused.value)
+    assert "staged JSON file" in message
+    assert "records.incident_id holds values of the never-publish column Badge" in message
+    assert "of 1 cell (rows 3)" in message
+    assert "records.note holds values of the never-publish column SubjectName" in message
+    assert "inside the text of 1 cell (rows 2)" in message
+
+
 def test_the_officer_sees_what_was_checked_what_was_not_and_scrubbed_cells(
     portal, tmp_path, officer
 ):

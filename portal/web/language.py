@@ -134,7 +134,8 @@ def _leave(_error: BaseException | None) -> None:
 def _remember(response: Response) -> Response:
     """Keep a `?lang=` choice in a cookie; say which language the page is in."""
     asked = languages.supported(request.args.get("lang"))
-    if asked and request.cookies.get(COOKIE) != asked:
+    api = request.path.startswith("/api/v1/")  # language-neutral: no cookie of ours
+    if asked and not api and request.cookies.get(COOKIE) != asked:
         response.set_cookie(
             COOKIE, asked, max_age=COOKIE_DAYS * 86400, samesite="Lax", secure=request.is_secure
         )

@@ -17,7 +17,7 @@ RESOURCES = {
     "use-of-force": {"incidents", "monthly-summary"},
     "body-worn-cameras": {"monthly-usage"},
     "resource-allocation": {"budget", "staffing", "calls-for-service"},
-    "community-trust": {"district-quarterly"},
+    "community-trust": {"district-quarterly", "language-quarterly"},
 }
 
 

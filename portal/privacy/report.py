@@ -60,6 +60,14 @@ def _never_publish(entry: dict, secret_tables: list[str], tables: list[str]) -> 
             "appears"
             + (", except the accepted coincidences below." if entry.get("coincidences") else ".")
         )
+        if texts:
+            # The limit of the text search, said where the claim is made.
+            lines.append(
+                "Inside text, a never-publish value of several words is found only with the "
+                "same spaces and punctuation between its words as in the source (written "
+                "across two lines or with a double space it is not); the words of declared "
+                "name columns are looked for one by one."
+            )
     np = entry.get("neverPublish")
     if np and np.get("columns"):
         lines.append(

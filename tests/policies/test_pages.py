@@ -165,6 +165,9 @@ def test_an_uploaded_pdf_is_reviewed_approved_and_verified(client, library, runn
         ("broken.docx", b"PK\x03\x04 nope", "is not a readable Word document"),
         ("virus.exe", b"MZ\x90", "not a Markdown (.md), Word (.docx) or PDF"),
     ],
+    # Named by file: an encrypted PDF's bytes differ per process, and pytest-xdist needs
+    # every worker to collect the same test ids.
+    ids=["locked", "broken-pdf", "blank", "empty", "broken-docx", "virus"],
 )
 def test_a_bad_document_is_refused_with_its_reason_and_nothing_is_kept(
     client, library, name, content, message

@@ -445,6 +445,9 @@ def test_the_published_report_says_which_formats_were_checked(portal, tmp_path):
     line = sentences(result.report["privacy"])["records"][1]
     assert line.startswith("Every cell of this table (CSV and JSON and Parquet) was compared")
     assert "3 values shorter" not in line
+    # The text search's limit is said next to the claim it limits.
+    limit = sentences(result.report["privacy"])["records"][2]
+    assert limit.startswith("Inside text, a never-publish value of several words is found only")
 
 
 # -- the README's worked example, kept true ---------------------------------------------------

@@ -22,7 +22,7 @@ def chosen() -> str:
     """The reader's language for this request (Flask-Babel's locale selector too).
 
     The API is language-neutral: its codes, field names and messages are always English."""
-    if request.path.startswith("/api/v1/"):  # the API page /api/ itself is for people
+    if not for_people():
         return languages.DEFAULT
     return (
         languages.supported(request.args.get("lang"))
@@ -30,6 +30,15 @@ def chosen() -> str:
         or request.accept_languages.best_match(list(languages.LANGUAGES))
         or languages.DEFAULT
     )
+
+
+# Addresses that answer data, not a page: feeds, catalogues, files (their words stay English).
+DATA_SUFFIXES = (".atom", ".json", ".csv", ".parquet", ".pem", ".zip")
+
+
+def for_people() -> bool:
+    """Whether this address answers a page people read (the API page /api/ is one)."""
+    return not (request.path.startswith("/api/v1/") or request.path.endswith(DATA_SUFFIXES))
 
 
 def url_in(code: str | None) -> str:
@@ -134,8 +143,7 @@ def _leave(_error: BaseException | None) -> None:
 def _remember(response: Response) -> Response:
     """Keep a `?lang=` choice in a cookie; say which language the page is in."""
     asked = languages.supported(request.args.get("lang"))
-    api = request.path.startswith("/api/v1/")  # language-neutral: no cookie of ours
-    if asked and not api and request.cookies.get(COOKIE) != asked:
+    if asked and for_people() and request.cookies.get(COOKIE) != asked:
         response.set_cookie(
             COOKIE, asked, max_age=COOKIE_DAYS * 86400, samesite="Lax", secure=request.is_secure
         )

@@ -85,3 +85,13 @@ def test_a_refused_body_is_explained_in_the_chosen_language(client) -> None:
     page = answer.get_data(as_text=True)
     assert (answer.status_code, h1(page)) == (413, "Demasiado grande")
     assert "no se guardó nada" in page
+
+
+def test_feeds_and_catalogues_stay_english_whatever_the_reader_chose(client) -> None:
+    client.get("/nowhere?lang=es")  # the reader chose Spanish for pages
+    feed = client.get("/feed.atom", headers={"Accept-Language": "es"})
+    catalogue = client.get("/data.json?lang=es")
+    assert feed.status_code == catalogue.status_code == 200
+    assert "Content-Language" not in feed.headers
+    assert "Set-Cookie" not in catalogue.headers
+    assert html_lang(client.get("/nowhere").get_data(as_text=True)) == "es"  # pages: Spanish

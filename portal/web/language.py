@@ -32,8 +32,9 @@ def chosen() -> str:
     )
 
 
-# Addresses that answer data, not a page: feeds, catalogues, files (their words stay English).
-DATA_SUFFIXES = (".atom", ".json", ".csv", ".parquet", ".pem", ".zip")
+# Addresses that answer data with words in it: feeds and JSON catalogues (they stay English).
+# Published files carry no words of ours, and a missing file's 404 is a page for people.
+DATA_SUFFIXES = (".atom", ".json")
 
 
 def for_people() -> bool:

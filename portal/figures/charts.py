@@ -245,8 +245,10 @@ def with_marks(drawn: dict, marks: list[tuple[date, str, str]]) -> dict:
         index = next((i for i, key in enumerate(keys) if text.startswith(key)), None)
         if index is None:
             continue
-        placed.append({"x": round(drawn["gutter"] + index * slot, 3), "short": short,
-                       "label": label, "date": text})  # fmt: skip
+        x = round(drawn["gutter"] + index * slot, 3)
+        # In the right half the label goes left of its line, so it never leaves the chart.
+        anchor = "end" if x > (drawn["gutter"] + drawn["right"]) / 2 else "start"
+        placed.append({"x": x, "short": short, "label": label, "date": text, "anchor": anchor})
     return {**drawn, "marks": placed} if placed else drawn
 
 

@@ -52,11 +52,19 @@ def test_chart_marks_sit_at_the_start_of_their_period_and_outside_ones_are_left_
     }
     marked = with_marks(
         chart,
-        [(date(2026, 3, 15), "v2", "v2 from 15 March"), (date(2025, 1, 1), "v1", "too early")],
+        [
+            (date(2026, 3, 15), "v2", "v2 from 15 March"),
+            (date(2025, 1, 1), "v1", "too early"),
+            (date(2026, 7, 1), "v3", "v3 from 1 July"),
+        ],
     )
+    # Labels in the right half sit left of their line, so they stay inside the chart.
     assert marked["marks"] == [
-        {"x": 30.0, "short": "v2", "label": "v2 from 15 March", "date": "2026-03-15"}
-    ]
+        {"x": 30.0, "short": "v2", "label": "v2 from 15 March", "date": "2026-03-15",
+         "anchor": "start"},
+        {"x": 70.0, "short": "v3", "label": "v3 from 1 July", "date": "2026-07-01",
+         "anchor": "end"},
+    ]  # fmt: skip
     assert "marks" not in chart  # the cached drawing is never changed
     assert chart_period([chart]) == (date(2026, 1, 1), date(2026, 8, 31))
 

@@ -8,7 +8,9 @@ cannot: nothing is guessed. `normalise.py` calls them once per distinct source v
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import string
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -70,6 +72,8 @@ def parse_moment(text: str, formats: Sequence[str], pivot: int | None) -> dt.dat
     """
     found: dict[dt.datetime, str] = {}
     for fmt in formats:
+        if not _separators(fmt) <= set(text):
+            continue  # strptime would refuse it: its pattern needs each of these characters
         try:
             moment = dt.datetime.strptime(text, fmt)
         except ValueError:
@@ -90,6 +94,25 @@ def parse_moment(text: str, formats: Sequence[str], pivot: int | None) -> dt.dat
         readings = " or ".join(f"{m.isoformat()} ({f})" for m, f in found.items())
         raise CellError(f"{text!r} is ambiguous: {readings}")
     return next(iter(found))
+
+
+@functools.lru_cache(maxsize=256)
+def _separators(fmt: str) -> frozenset[str]:
+    """The ASCII punctuation `fmt` holds outside its directives (`-` and `:` in `%Y-%m-%d %H:%M`).
+
+    strptime matches them literally (punctuation has no other case), so a text without one of
+    them cannot match `fmt`. Skipping such formats matters: CPython caches only 5 compiled
+    formats, so trying all 12 default formats on every cell recompiled each one every time.
+    """
+    literal, escaped = set(), False
+    for char in fmt:
+        if escaped:
+            escaped = False
+        elif char == "%":
+            escaped = True
+        elif char in string.punctuation:
+            literal.add(char)
+    return frozenset(literal)
 
 
 def to_date(text: str, formats: Sequence[str], pivot: int | None = None) -> str:

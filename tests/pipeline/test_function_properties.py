@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
@@ -9,13 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from portal.pipeline import functions
 from portal.pipeline.functions import (
     AGE_BANDS,
+    DATETIME_FORMATS,
     FUNCTIONS,
     CellError,
     age_band_converter,
     converter,
     pad,
+    parse_moment,
     to_date,
     to_datetime,
     to_integer,
@@ -69,6 +73,32 @@ def test_a_12_hour_datetime_comes_back_as_the_same_moment(moment):
 def test_months_and_years_are_those_of_the_day(day):
     assert to_month(day.strftime("%m/%d/%Y"), ["%m/%d/%Y"]) == day.strftime("%Y-%m")
     assert to_year(day.strftime("%m/%d/%Y"), ["%m/%d/%Y"]) == f"{day.year:04d}"
+
+
+def _every_reading(value: str, formats: list[str]) -> set[dt.datetime]:
+    """What strptime reads in `value` under each format, every format tried."""
+    readings = set()
+    for fmt in formats:
+        with contextlib.suppress(ValueError):
+            readings.add(dt.datetime.strptime(value, fmt))
+    return readings
+
+
+ALL_FORMATS = [*functions.DATE_FORMATS, *DATETIME_FORMATS, "%d %B %Y", "%Y%m%d", "%H.%M %p"]
+written = st.builds(lambda m, f: m.strftime(f), datetimes, st.sampled_from(ALL_FORMATS))
+near_dates = st.text(alphabet="0123456789-/.: TAPMapm", max_size=24)
+
+
+@given(st.one_of(written, near_dates, text))
+def test_a_moment_is_read_under_every_format_strptime_accepts(value):
+    """parse_moment skips a format whose punctuation the text lacks: never one that reads it."""
+    readings = _every_reading(value, ALL_FORMATS)
+    try:
+        moment = parse_moment(value, ALL_FORMATS, None)
+    except CellError:
+        assert len(readings) != 1
+        return
+    assert readings == {moment}
 
 
 @given(text)

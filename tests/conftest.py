@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from portal.config import Config
 from portal.datasets.context import Portal
-from portal.db import upgrade
 from portal.models import Role
+from tests.support.migrated import MigratedDatabases
 from tests.support.postgres import PostgresServer
 
 DEMO_UNTIL = date(2026, 11, 1)
@@ -47,9 +47,17 @@ def config(tmp_path: Path, database_url: str) -> Config:
     )
 
 
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> MigratedDatabases:
+    """Migrates each new test database by copying one migrated once (per backend, per worker)."""
+    return MigratedDatabases(tmp_path_factory.mktemp("migrated"))
+
+
 @pytest.fixture
-def portal(config: Config) -> Iterator[Portal]:
-    upgrade(config.database_url)
+def portal(
+    request: pytest.FixtureRequest, config: Config, migrated: MigratedDatabases
+) -> Iterator[Portal]:
+    migrated.upgrade(config.database_url, lambda: request.getfixturevalue("postgres"))
     portal = Portal(config)
     yield portal
     portal.db.dispose()

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from portal.config import Config
 from portal.datasets.context import Portal
 from portal.models import Role
+from tests.support.demo import DemoPortals
 from tests.support.migrated import MigratedDatabases
 from tests.support.postgres import PostgresServer
 
@@ -51,6 +52,12 @@ def config(tmp_path: Path, database_url: str) -> Config:
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> MigratedDatabases:
     """Migrates each new test database by copying one migrated once (per backend, per worker)."""
     return MigratedDatabases(tmp_path_factory.mktemp("migrated"))
+
+
+@pytest.fixture(scope="session")
+def demo_portals(tmp_path_factory: pytest.TempPathFactory) -> DemoPortals:
+    """`portal demo` run once per worker; `.copy(folder, today, secret_key)` for each user."""
+    return DemoPortals(tmp_path_factory.mktemp("demo-template"))
 
 
 @pytest.fixture

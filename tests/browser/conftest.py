@@ -21,12 +21,11 @@ import pytest
 from werkzeug.serving import make_server
 
 from portal import create_app
-from portal.config import Config
 from portal.datasets.context import Portal
-from portal.demo import load_demo
 
 # A published community-trust dataset to comment on (its fixtures chain survey -> answered).
 from tests.community.conftest import answered, published_trust, survey  # noqa: F401
+from tests.support.demo import DemoPortals
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -115,18 +114,10 @@ class DemoSite:
 
 
 @contextmanager
-def serve_demo(folder: Path) -> Iterator[DemoSite]:
-    """`portal demo` on a fresh SQLite portal in `folder`, served on 127.0.0.1."""
-    config = Config.from_env(
-        {},
-        data_dir=folder / "data",
-        database_url=f"sqlite:///{folder / 'portal.db'}",
-        secret_key="browser-test-secret",
-        testing=True,
-    )
+def serve_demo(folder: Path, demo_portals: DemoPortals) -> Iterator[DemoSite]:
+    """`portal demo`'s portal, copied into `folder` (SQLite), served on 127.0.0.1."""
+    config = demo_portals.copy(folder, DEMO_TODAY, "browser-test-secret")
     portal = Portal(config)
-    lines = list(load_demo(portal, today=DEMO_TODAY))
-    assert not [line for line in lines if "failed" in line], lines
     app = create_app(config)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
@@ -141,9 +132,11 @@ def serve_demo(folder: Path) -> Iterator[DemoSite]:
 
 
 @pytest.fixture(scope="session")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
+def demo_site(
+    tmp_path_factory: pytest.TempPathFactory, demo_portals: DemoPortals
+) -> Iterator[DemoSite]:
     """One demo portal for the tests that only read it."""
-    with serve_demo(tmp_path_factory.mktemp("demo-site")) as site:
+    with serve_demo(tmp_path_factory.mktemp("demo-site"), demo_portals) as site:
         yield site
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from tests.browser.conftest import DEMO_OFFICER, serve_demo, sign_in
 
 
-def test_an_officer_approves_the_pending_candidate_and_it_is_public(tmp_path, page, console_errors):
-    with serve_demo(tmp_path) as site:
+def test_an_officer_approves_the_pending_candidate_and_it_is_public(
+    tmp_path, demo_portals, page, console_errors
+):
+    with serve_demo(tmp_path, demo_portals) as site:
         page.goto(site.url + "/datasets/use-of-force/")
         assert "Version 1," in page.locator("main").inner_text()
 

@@ -67,9 +67,9 @@ def _retract_in_the_office(page, url: str, number: int) -> None:  # noqa: ANN001
 
 
 def test_no_link_leads_to_a_404_before_or_after_a_dataset_is_withdrawn(
-    tmp_path, page, console_errors
+    tmp_path, demo_portals, page, console_errors
 ):
-    with serve_demo(tmp_path) as site:
+    with serve_demo(tmp_path, demo_portals) as site:
         before = crawl(page, site.url)
         assert len(before) > 40
         assert _broken(before) == {}
@@ -162,8 +162,8 @@ def _expected_outcome(session, run: Run) -> str:  # noqa: ANN001
     return "awaits review"
 
 
-def test_status_outcomes_match_the_database(tmp_path, page, console_errors):
-    with serve_demo(tmp_path) as site:
+def test_status_outcomes_match_the_database(tmp_path, demo_portals, page, console_errors):
+    with serve_demo(tmp_path, demo_portals) as site:
         portal = site.portal
         sign_in(page, site.url, *DEMO_OFFICER)
         page.goto(site.url + "/office/")

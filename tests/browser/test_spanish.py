@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal.community.models import SurveyResponse
 from tests.browser.conftest import DemoSite, serve_demo
+from tests.support.demo import DemoPortals
 from tests.web.test_spanish_pages import english_patterns
 
 # The words a Spanish reader sees: visible text nodes, minus code, text marked as another
@@ -35,9 +36,9 @@ SPANISH_DECIMAL = re.compile(r"\b\d+,\d\b")  # 63,8
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
+def site(tmp_path_factory: pytest.TempPathFactory, demo_portals: DemoPortals) -> Iterator[DemoSite]:
     """A demo portal of its own: this test answers the survey."""
-    with serve_demo(tmp_path_factory.mktemp("spanish-browser")) as served:
+    with serve_demo(tmp_path_factory.mktemp("spanish-browser"), demo_portals) as served:
         yield served
 
 

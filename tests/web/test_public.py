@@ -15,34 +15,27 @@ import pytest
 from flask import template_rendered
 
 from portal import create_app
-from portal.config import Config
 from portal.datasets.context import Portal
 from portal.datasets.definitions import sync_dataset
 from portal.datasets.labels import dataset_labels, value_label
-from portal.demo import load_demo
 from portal.models import Dataset, Version, utcnow
 from portal.storage import LocalStorage
 from portal.web import public
 from tests.conftest import csrf_token, login
 from tests.flow import publish
+from tests.support.demo import DemoPortals
 
 TODAY = date(2026, 11, 24)
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Portal, object]]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, demo_portals: DemoPortals
+) -> Iterator[tuple[Portal, object]]:
     """The demo portal, published once for every test here: these tests only read."""
     folder = tmp_path_factory.mktemp("public-site")
-    config = Config.from_env(
-        {},
-        data_dir=folder / "data",
-        database_url=f"sqlite:///{folder / 'portal.db'}",
-        secret_key="test-secret-key",
-        testing=True,
-    )
+    config = demo_portals.copy(folder, TODAY, "test-secret-key")
     portal = Portal(config)
-    lines = list(load_demo(portal, today=TODAY))
-    assert not [line for line in lines if "failed" in line], lines
     app = create_app(config)
     yield portal, app.test_client()
     app.extensions["portal"].db.dispose()

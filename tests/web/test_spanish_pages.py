@@ -23,9 +23,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from portal import create_app, languages
-from portal.config import Config
 from portal.datasets.context import Portal
-from portal.demo import load_demo
+from tests.support.demo import DemoPortals
 from tests.test_translations import office_only
 
 TODAY = date(2026, 11, 24)
@@ -132,18 +131,12 @@ def english_patterns() -> list[tuple[str, re.Pattern]]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Portal, object]]:
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, demo_portals: DemoPortals
+) -> Iterator[tuple[Portal, object]]:
     folder = tmp_path_factory.mktemp("spanish-site")
-    config = Config.from_env(
-        {},
-        data_dir=folder / "data",
-        database_url=f"sqlite:///{folder / 'portal.db'}",
-        secret_key="test-secret-key",
-        testing=True,
-    )
+    config = demo_portals.copy(folder, TODAY, "test-secret-key")
     portal = Portal(config)
-    lines = list(load_demo(portal, today=TODAY))
-    assert not [line for line in lines if "failed" in line], lines
     app = create_app(config)
     yield portal, app
     app.extensions["portal"].db.dispose()

@@ -7,10 +7,17 @@ import io
 
 import pytest
 
+from portal import create_app
+from portal.config import Config
+from portal.datasets.context import Portal
+from portal.demo import use_of_force
+from portal.models import Role
 from portal.releases import review
 from portal.storage import LocalStorage
-from portal.users import get_user
+from portal.users import create_user, get_user
+from tests.conftest import DEMO_UNTIL, OFFICER
 from tests.flow import approve, publish, run
+from tests.support.migrated import MigratedDatabases
 
 ROWS = "/api/v1/datasets/use-of-force/resources/incidents/rows"
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -176,7 +183,29 @@ def test_a_retracted_version_answers_410(portal, client, uof_source, officer):
     assert client.get(f"{ROWS}?version=2").status_code == 200
 
 
-@sqlite_only
+@pytest.fixture(scope="module")
+def published_api(tmp_path_factory: pytest.TempPathFactory, migrated: MigratedDatabases):
+    """Use of force version 1 on SQLite, served once for the tests below: they only GET."""
+    folder = tmp_path_factory.mktemp("api-v1")
+    config = Config.from_env(
+        {},
+        data_dir=folder / "data",
+        database_url=f"sqlite:///{folder / 'portal.db'}",
+        secret_key="test-secret-key",
+        testing=True,
+    )
+    migrated.upgrade(config.database_url, postgres=lambda: pytest.fail("SQLite only"))
+    portal = Portal(config)
+    with portal.db.session() as session:
+        create_user(session, OFFICER[0], OFFICER[1], Role.OFFICER)
+    use_of_force.generate(config.data_dir / "demo-sources" / "use-of-force", until=DEMO_UNTIL)
+    publish(portal, OFFICER[0])
+    app = create_app(config)
+    yield app.test_client()
+    app.extensions["portal"].db.dispose()
+    portal.db.dispose()
+
+
 @pytest.mark.parametrize(
     ("query", "parameter"),
     [
@@ -194,20 +223,15 @@ def test_a_retracted_version_answers_410(portal, client, uof_source, officer):
         ("version=99999999999999999999", "version"),
     ],
 )
-def test_bad_parameters_answer_400_naming_them(
-    portal, client, uof_source, officer, query, parameter
-):
-    publish(portal, officer)
-
+def test_bad_parameters_answer_400_naming_them(published_api, query, parameter):
     for url in (f"{ROWS}?{query}", f"{ROWS}.csv?{query}"):
-        response = client.get(url)
+        response = published_api.get(url)
         assert response.status_code == 400, url
         error = response.json["error"]
         assert error["status"] == 400 and error["title"] == "Bad request"
         assert parameter in error["fields"], error
 
 
-@sqlite_only
 @pytest.mark.parametrize(
     "url",
     [
@@ -221,10 +245,8 @@ def test_bad_parameters_answer_400_naming_them(
         "/api/v1/no/such/address",
     ],
 )
-def test_unknown_things_answer_404_in_the_error_shape(portal, client, uof_source, officer, url):
-    publish(portal, officer)
-
-    response = client.get(url)
+def test_unknown_things_answer_404_in_the_error_shape(published_api, url):
+    response = published_api.get(url)
 
     assert response.status_code == 404
     assert response.json["error"]["status"] == 404

@@ -7,17 +7,12 @@ import io
 
 import pytest
 
-from portal import create_app
-from portal.config import Config
-from portal.datasets.context import Portal
-from portal.demo import use_of_force
-from portal.models import Role
 from portal.releases import review
 from portal.storage import LocalStorage
-from portal.users import create_user, get_user
-from tests.conftest import DEMO_UNTIL, OFFICER
+from portal.users import get_user
 from tests.flow import approve, publish, run
 from tests.support.migrated import MigratedDatabases
+from tests.support.published import use_of_force_v1
 
 ROWS = "/api/v1/datasets/use-of-force/resources/incidents/rows"
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -186,24 +181,8 @@ def test_a_retracted_version_answers_410(portal, client, uof_source, officer):
 @pytest.fixture(scope="module")
 def published_api(tmp_path_factory: pytest.TempPathFactory, migrated: MigratedDatabases):
     """Use of force version 1 on SQLite, served once for the tests below: they only GET."""
-    folder = tmp_path_factory.mktemp("api-v1")
-    config = Config.from_env(
-        {},
-        data_dir=folder / "data",
-        database_url=f"sqlite:///{folder / 'portal.db'}",
-        secret_key="test-secret-key",
-        testing=True,
-    )
-    migrated.upgrade(config.database_url, postgres=lambda: pytest.fail("SQLite only"))
-    portal = Portal(config)
-    with portal.db.session() as session:
-        create_user(session, OFFICER[0], OFFICER[1], Role.OFFICER)
-    use_of_force.generate(config.data_dir / "demo-sources" / "use-of-force", until=DEMO_UNTIL)
-    publish(portal, OFFICER[0])
-    app = create_app(config)
-    yield app.test_client()
-    app.extensions["portal"].db.dispose()
-    portal.db.dispose()
+    with use_of_force_v1(tmp_path_factory.mktemp("api-v1"), migrated) as client:
+        yield client
 
 
 @pytest.mark.parametrize(

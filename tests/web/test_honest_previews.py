@@ -8,16 +8,18 @@ import re
 
 import pytest
 
-from tests.flow import publish
+from tests.support.migrated import MigratedDatabases
+from tests.support.published import use_of_force_v1
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 PAGE = "/datasets/use-of-force/?table=incidents"
 ROWS = "/api/v1/datasets/use-of-force/resources/incidents/rows"
 
 
-@pytest.fixture
-def published(portal, uof_source, officer):  # noqa: ANN001, ANN201
-    return publish(portal, officer)
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory, migrated: MigratedDatabases):  # noqa: ANN201
+    """Use of force version 1 on SQLite, published once: every test here only reads."""
+    with use_of_force_v1(tmp_path_factory.mktemp("previews"), migrated) as served:
+        yield served
 
 
 def _page(client, query: str):  # noqa: ANN001, ANN202
@@ -25,7 +27,7 @@ def _page(client, query: str):  # noqa: ANN001, ANN202
     return response.status_code, html.unescape(response.get_data(as_text=True))
 
 
-def test_an_unknown_value_is_a_400_naming_the_field_and_its_values(client, published):
+def test_an_unknown_value_is_a_400_naming_the_field_and_its_values(client):
     status, text = _page(client, "district=D99")
     api = client.get(f"{ROWS}?district=D99")
 
@@ -38,7 +40,7 @@ def test_an_unknown_value_is_a_400_naming_the_field_and_its_values(client, publi
     assert client.get(f"{ROWS}.csv?district=D99").status_code == 400
 
 
-def test_a_range_that_ends_before_it_starts_is_a_400(client, published):
+def test_a_range_that_ends_before_it_starts_is_a_400(client):
     query = "incident_date__min=2025-06-01&incident_date__max=2024-01-01"
     status, text = _page(client, query)
     api = client.get(f"{ROWS}?{query}")
@@ -49,7 +51,7 @@ def test_a_range_that_ends_before_it_starts_is_a_400(client, published):
     assert "is before Date, from" in api.json["error"]["fields"]["incident_date__max"][0]
 
 
-def test_a_bad_date_is_named_in_words(client, published):
+def test_a_bad_date_is_named_in_words(client):
     status, text = _page(client, "incident_date__min=yesterday")
     api = client.get(f"{ROWS}?incident_date__min=yesterday")
 
@@ -57,13 +59,13 @@ def test_a_bad_date_is_named_in_words(client, published):
     assert api.json["error"]["fields"]["incident_date__min"][0].startswith("Date, from:")
 
 
-def test_a_sort_the_table_cannot_do_is_an_error_in_both(client, published):
+def test_a_sort_the_table_cannot_do_is_an_error_in_both(client):
     status, text = _page(client, "sort=height")
     assert status == 400 and "cannot be sorted by 'height'" in text
     assert client.get(f"{ROWS}?sort=height").status_code == 400
 
 
-def test_filter_counts_reflect_the_other_active_filters(client, published):
+def test_filter_counts_reflect_the_other_active_filters(client):
     everything = client.get(f"{ROWS}?district=D2&limit=1").json["total"]
     status, text = _page(client, "district=D2")
     injuries = text[text.index('id="incidents-subject_injury"') :]
@@ -76,7 +78,7 @@ def test_filter_counts_reflect_the_other_active_filters(client, published):
     assert f"Serious ({serious:,})" in injuries or f"serious ({serious:,})" in injuries.lower()
 
 
-def test_the_preview_is_newest_first_by_default(client, published):
+def test_the_preview_is_newest_first_by_default(client):
     status, text = _page(client, "")
     newest = client.get(f"{ROWS}?sort=-incident_date&limit=1&fields=incident_date").json
     first_row = text[text.index("<tbody>", text.index('id="incidents-caption"')) :]
@@ -86,7 +88,7 @@ def test_the_preview_is_newest_first_by_default(client, published):
     assert newest["rows"][0]["incident_date"] in first_row[: first_row.index("</tr>")]
 
 
-def test_no_download_is_offered_for_zero_rows(client, published):
+def test_no_download_is_offered_for_zero_rows(client):
     status, text = _page(client, "q=no-such-words-anywhere")
     section = text[text.index('id="incidents-count"') :]
     section = section[: section.index("</p>")]

@@ -59,9 +59,9 @@ def _sideways(page) -> int:  # noqa: ANN001
 
 
 def test_verdict_and_decision_in_view_then_reject_exactly_the_reviewed_candidate(
-    tmp_path, browser, console_errors
+    tmp_path, demo_portals, browser, console_errors
 ):
-    with serve_demo(tmp_path) as site:
+    with serve_demo(tmp_path, demo_portals) as site:
         older, reviewed, incident = _revised(site)
         context = browser.new_context(viewport=LAPTOP)
         page = context.new_page()
@@ -95,8 +95,8 @@ def test_verdict_and_decision_in_view_then_reject_exactly_the_reviewed_candidate
     assert console_errors == []
 
 
-def test_an_approval_publishes_exactly_the_reviewed_candidate(tmp_path, browser):
-    with serve_demo(tmp_path) as site:
+def test_an_approval_publishes_exactly_the_reviewed_candidate(tmp_path, demo_portals, browser):
+    with serve_demo(tmp_path, demo_portals) as site:
         context = browser.new_context(viewport=PHONE)
         page = context.new_page()
         sign_in(page, site.url, *DEMO_OFFICER)

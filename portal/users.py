@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
@@ -13,8 +15,13 @@ from portal.models import Role, User, utcnow
 
 hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
-# Verified against when the e-mail is unknown, so a login takes as long either way.
-_DUMMY_HASH = hasher.hash("not a real password, only for timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so a login takes as long either way;
+    made at the first login, not at import (every CLI command imports this module)."""
+    return hasher.hash("not a real password, only for timing")
 
 
 class WeakPassword(PortalError):
@@ -61,7 +68,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with these credentials, or None; records the attempt."""
     user = find_user(session, email)
     try:
-        hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher.verify(user.password_hash if user else _dummy_hash(), password)
         ok = user is not None and user.active
     except (VerificationError, InvalidHashError):
         ok = False

@@ -17,7 +17,7 @@ from portal import audit
 from portal.config import Config
 from portal.datasets.definitions import DatasetDefinition, ResourceDefinition
 from portal.errors import DefinitionError
-from portal.pipeline.stage import PARQUET
+from portal.pipeline.stage import PARQUET, read_json_rows, read_typed
 from portal.privacy.declaration import check_columns
 from portal.privacy.leaks import Finding, Secrets, find, gather, unchecked_cells
 from portal.privacy.rules import PrivacyGuardFailed, guard_table
@@ -49,7 +49,6 @@ class Guarded:
         only the cells whose text differs from it (numbers read back as 12.0, text without
         the CSV's formula escape) are checked again, whole and inside their text.
         """
-        readers = {"application/json": pl.read_json, PARQUET: pl.read_parquet}
         csvs = {
             item["resource"]: staging / item["filename"]
             for item in files
@@ -58,12 +57,14 @@ class Guarded:
         checked: dict[str, list[str]] = {}
         csv_tables: dict[str, pl.DataFrame] = {}
         for item in files:
-            reader = readers.get(item["media_type"])
-            if reader is None or item["rows"] == 0:
-                continue
-            table = reader(staging / item["filename"])
-            label = "JSON" if item["media_type"] == "application/json" else "Parquet"
             resource = item["resource"]
+            path = staging / item["filename"]
+            if item["media_type"] not in ("application/json", PARQUET) or item["rows"] == 0:
+                continue
+            if item["media_type"] == PARQUET:
+                label, table = "Parquet", pl.read_parquet(path)
+            else:
+                label, table = "JSON", self._read_json(path, resource, csvs.get(resource))
             if resource in csvs:
                 if resource not in csv_tables:
                     csv_tables[resource] = pl.read_csv(csvs[resource], infer_schema=False)
@@ -73,6 +74,20 @@ class Guarded:
             checked.setdefault(resource, []).append(label)
         for resource, labels in checked.items():
             self.report.setdefault(resource, {})["formats"] = ["CSV", *labels]
+
+    def _read_json(self, path: Path, resource: str, csv_path: Path | None) -> pl.DataFrame:
+        """A staged JSON file's rows, with the types it was written with; fails closed."""
+        table_schema = self.definition.resource(resource).table_schema
+        try:
+            if csv_path is None:
+                raise ValueError(f"{path.name} has no staged CSV to take its types from")
+            return read_json_rows(path, read_typed(csv_path, table_schema).collect_schema())
+        except (ValueError, pl.exceptions.PolarsError) as error:
+            raise PrivacyGuardFailed(
+                f"privacy guard: the staged JSON file could not be read back to check its "
+                f"cells ({error}); nothing was staged",
+                {"privacy": self.report},
+            ) from error
 
     def record(self, session: Session, run_id: int) -> None:
         """Put each accepted coincidence in the audit log, and remember the run's terms."""

@@ -7,6 +7,7 @@ import json
 import logging
 import shutil
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from portal.errors import (
 from portal.models import Candidate, CandidateStatus, Dataset, Run, RunStatus, Version, utcnow
 from portal.pipeline.cells import SourceRead
 from portal.pipeline.derive import derive
-from portal.pipeline.guard import guard_dataset
+from portal.pipeline.guard import Guarded, guard_dataset
 from portal.pipeline.heartbeat import Heartbeat
 from portal.pipeline.normalise import aggregate, normalise
 from portal.pipeline.stage import stage_resource
@@ -42,6 +43,7 @@ from portal.pipeline.verdict import (
     summary_of,
 )
 from portal.privacy.rules import PrivacyGuardFailed
+from portal.query import index
 from portal.releases.diff import diff_tables
 from portal.releases.packages import bundle_staged
 from portal.releases.review import publish
@@ -248,6 +250,9 @@ def _execute(
         _validate_guarded(definition, tables, report)
         laps.lap("validate after the guard")
     report["diff"] = diff_against_current(session, run.dataset, definition, tables, config)
+    # Which version that was: publishing reuses the diff as the changelog while it is current.
+    current = session.get(Version, run.dataset.current_version_id or 0)
+    report["diffAgainst"] = current.number if current else None
     run.report = report
     laps.lap("diff")
 
@@ -257,15 +262,9 @@ def _execute(
     for name, path in tables.items():
         files += stage_resource(name, path, definition.resource(name).table_schema, staging)
     laps.lap("stage")
-    try:
-        guard.check_staged(files, staging)
-    except PrivacyGuardFailed:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    _check_and_bundle(definition, guard, files, staging)
     guard.record(session, run.id)
-    laps.lap("check staged files")
-    bundle_staged(staging)  # the version's zip, compressed once; publish reuses it
-    laps.lap("zip")
+    laps.lap("check staged files, zip and query index")
     run.report = {**report}
     for older in session.scalars(
         select(Candidate).where(
@@ -302,6 +301,28 @@ def _execute(
             version=version.number,
             files={f.filename: f.sha256 for f in version.files},
         )
+
+
+def _check_and_bundle(
+    definition: DatasetDefinition, guard: Guarded, files: list[dict], staging: Path
+) -> None:
+    """The guard's check of the staged files, and beside it, on another thread (the other
+    core: zlib and DuckDB release the GIL), the version's zip and the query indexes, which
+    need only the staged files. Nothing stays staged if either fails."""
+    schemas = {resource.name: resource.table_schema for resource in definition.resources}
+
+    def prepare() -> None:
+        bundle_staged(staging)  # the version's zip, compressed once; publish reuses it
+        index.build_staged(staging, files, schemas)
+
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            prepared = pool.submit(prepare)
+            guard.check_staged(files, staging)
+            prepared.result()
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def _validate_guarded(

@@ -10,6 +10,7 @@ from portal.pipeline.normalise import restore_formulas
 from portal.storage import sha256_of
 
 DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
+UNIT = "\x1f"  # the unit separator: JSON escapes every control character inside its text
 PARQUET = "application/vnd.apache.parquet"
 
 
@@ -47,6 +48,43 @@ def parquet_dates(schema: dict) -> list[pl.Expr]:
     ]
 
 
+def write_json_rows(table: pl.DataFrame, path: Path) -> None:
+    """The table as a JSON array of row objects, one row per line.
+
+    Any JSON reader takes it whole; the line breaks let a person or a line tool page
+    through a million rows, and let `read_json_rows` read it back on every core (each row
+    object is encoded by polars, in parallel, and holds no raw line break: JSON escapes them).
+    """
+    last = pl.int_range(pl.len()) == pl.len() - 1
+    rows = table.select(pl.struct(pl.all()).struct.json_encode().alias("row")).select(
+        pl.when(last).then(pl.col("row")).otherwise(pl.col("row") + ",")
+    )
+    with path.open("wb") as handle:
+        handle.write(b"[\n")
+        rows.write_csv(handle, include_header=False, quote_style="never", separator=UNIT)
+        handle.write(b"]\n")
+
+
+def read_json_rows(path: Path, schema: pl.Schema) -> pl.DataFrame:
+    """Read back a file `write_json_rows` wrote, row object by row object; ValueError if it
+    is not laid out so (then nothing can be said of its cells)."""
+    lines = pl.read_csv(
+        path,
+        has_header=False,
+        separator=UNIT,  # a control character: never raw inside JSON text
+        quote_char=None,
+        schema={"line": pl.String},
+    )["line"]
+    if len(lines) < 2 or lines[0] != "[" or lines[-1] != "]":
+        raise ValueError(f"{path.name} is not a JSON array with one row per line")
+    body = lines.slice(1, len(lines) - 2)
+    separated = body.str.ends_with(",")
+    if separated.sum() != max(len(body) - 1, 0) or (len(body) and separated[-1]):
+        raise ValueError(f"{path.name}: a row of the JSON array is not on its own line")
+    rows = body.str.strip_suffix(",").str.json_decode(pl.Struct(schema))
+    return rows.to_frame("row").unnest("row")
+
+
 def describe(path: Path, resource: str | None, media_type: str, rows: int | None) -> dict:
     return {
         "filename": path.name,
@@ -64,7 +102,7 @@ def stage_resource(name: str, table_csv: Path, schema: dict, staging: Path) -> l
     table_csv.replace(csv_path)
     typed = read_typed(csv_path, schema).collect()
     json_path = staging / f"{name}.json"
-    typed.write_json(json_path)
+    write_json_rows(typed, json_path)
     rows = typed.height
     # Parquet for large tables: typed columns, compressed, readable without parsing text.
     parquet_path = staging / f"{name}.parquet"

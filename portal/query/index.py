@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
 from pathlib import Path
 
@@ -32,10 +33,36 @@ def index_path(data_dir: Path, slug: str, number: int, resource: str, sha256: st
     return data_dir / "query" / slug / f"v{number}" / f"{resource}.{sha256[:16]}.q{FORMAT}.duckdb"
 
 
+def staged_index(staging: Path, resource: str, sha256: str) -> Path:
+    """Where `portal run` builds a staged table's index, for publish to move into place."""
+    return staging / ".index" / f"{resource}.{sha256[:16]}.q{FORMAT}.duckdb"
+
+
+def build_staged(staging: Path, files: list[dict], schemas: dict[str, dict]) -> None:
+    """Build the index of every staged table at staging (beside the privacy guard's check of
+    the staged files, on the other core), so publishing only moves it into place."""
+    for item in files:
+        resource = item.get("resource")
+        if item.get("media_type") != "text/csv" or resource not in schemas:
+            continue
+        target = staged_index(staging, resource, item["sha256"])
+        try:
+            build_index(staging / item["filename"], schemas[resource], target)
+        except (duckdb.Error, OSError):
+            log.warning("staged query index of %s not built", resource, exc_info=True)
+
+
 def prepare_version(
-    data_dir: Path, dataset: Dataset, number: int, stored: list[StoredFile], recorded: list[dict]
+    data_dir: Path,
+    dataset: Dataset,
+    number: int,
+    stored: list[StoredFile],
+    recorded: list[dict],
+    staging: Path | None = None,
 ) -> None:
-    """Build the query index of every table of a version being published (the publish hook).
+    """Put the query index of every table of a version being published in place (the publish
+    hook): the one built at staging when there is one for exactly these bytes (the SHA-256
+    is in its name), else built now.
 
     An index is a cache: if building one fails, publishing carries on and the first query
     builds it again.
@@ -48,8 +75,14 @@ def prepare_version(
         if resource not in schemas:
             continue
         target = index_path(data_dir, dataset.slug, number, resource, item.sha256)
+        built = staged_index(staging, resource, item.sha256) if staging else None
         try:
-            build_index(storage.path(item.path), schemas[resource], target)
+            if built is not None and built.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(built, target)
+                _remove_stale(target)
+            else:
+                build_index(storage.path(item.path), schemas[resource], target)
         except (duckdb.Error, OSError):
             log.warning(
                 "query index of %s v%d %s not built", dataset.slug, number, resource, exc_info=True
@@ -102,10 +135,15 @@ def build_index(csv_path: Path, table_schema: dict, target: Path) -> Path:
     finally:
         temporary.unlink(missing_ok=True)
         temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
+    _remove_stale(target)
+    return target
+
+
+def _remove_stale(target: Path) -> None:
+    """Remove the indexes of other bytes (or formats) of the same table and version."""
     for stale in target.parent.glob(f"{target.name.split('.')[0]}.*.duckdb"):
         if stale != target:
             stale.unlink(missing_ok=True)
-    return target
 
 
 def field_type(spec: dict) -> str:

@@ -236,7 +236,7 @@ def publish(
         checked = {recorded["filename"]: recorded["sha256"] for recorded in candidate.files}
         written = storage.publish(staged, slug, number, checked)
         laps.lap("publish")
-        _record_files(session, config, storage, dataset, version, candidate, written, laps)
+        _record_files(session, config, storage, staged, version, candidate, written, laps)
         dataset.current_version_id = version.id
         session.flush()
         entry = ledger.record_publish(session, config, version)
@@ -258,13 +258,16 @@ def _record_files(
     session: Session,
     config: Config,
     storage: LocalStorage,
-    dataset: Dataset,
+    staged: Path,
     version: Version,
     candidate: Candidate,
     written: StoredFolder,
     laps: Laps,
 ) -> None:
-    index.prepare_version(config.data_dir, dataset, version.number, written.files, candidate.files)
+    dataset = candidate.dataset
+    index.prepare_version(
+        config.data_dir, dataset, version.number, written.files, candidate.files, staged
+    )
     laps.lap("query index")
     rows = {f["filename"]: f for f in candidate.files}
     for item in written.files:
@@ -290,7 +293,7 @@ def _record_files(
     with languages.use(languages.DEFAULT):  # stored in English; pages translate on reading
         version.figures = dataset_figures(dataset, tables)
     laps.lap("figures")
-    version.changelog = changelog(session, storage, dataset, tables)
+    version.changelog = changelog(session, storage, dataset, tables, candidate.report or {})
     laps.lap("changelog")
 
 
@@ -312,17 +315,34 @@ def remove_orphans(db: Database, config: Config) -> list[str]:
 
 
 def changelog(
-    session: Session, storage: LocalStorage, dataset: Dataset, tables: dict[str, Path]
+    session: Session,
+    storage: LocalStorage,
+    dataset: Dataset,
+    tables: dict[str, Path],
+    report: dict | None = None,
 ) -> dict:
-    """The diff summary of a new version against the one the public saw until now."""
+    """The diff summary of a new version against the one the public saw until now.
+
+    A candidate's run `report` holds the same diff of the same staged files when the version
+    it was compared with is still the current one: then it is reused, not computed again.
+    """
     previous = (
         session.get(Version, dataset.current_version_id) if dataset.current_version_id else None
+    )
+    report = report or {}
+    reusable = (
+        "diffAgainst" in report
+        and report["diffAgainst"] == (previous.number if previous else None)
+        and set(tables) <= set(report.get("diff") or {})
     )
     schemas = {resource.name: resource.table_schema for resource in dataset.resources}
     resources = {}
     for name, path in tables.items():
-        old = previous.file(f"{name}.csv") if previous else None
-        full = diff_tables(storage.path(old.path) if old else None, path, schemas.get(name, {}))
+        if reusable:
+            full = report["diff"][name]
+        else:
+            old = previous.file(f"{name}.csv") if previous else None
+            full = diff_tables(storage.path(old.path) if old else None, path, schemas.get(name, {}))
         resources[name] = {
             key: full[key]
             for key in ("first", "added", "removed", "changed", "columnsAdded", "columnsRemoved")

@@ -26,12 +26,8 @@ import polars as pl
 from portal.errors import DefinitionError
 from publishers.connectors.csvfile import read_csv
 from publishers.connectors.files import fetch_file, fetch_upload
-from publishers.connectors.http import fetch_http
-from publishers.connectors.jsonfile import read_json
 from publishers.connectors.sources import Fetched, check_source, table_format
-from publishers.connectors.sql import fetch_sql
 from publishers.connectors.tables import SOURCE_LINE
-from publishers.connectors.workbook import read_workbook
 
 __all__ = ["SOURCE_LINE", "Fetched", "check_source", "fetch", "read_table"]
 
@@ -56,8 +52,14 @@ def fetch(
         return fetch_upload(source, workdir, upload)
     if source["type"] == "file":
         return fetch_file(source, workdir, base_dir, variables)
+    # The HTTP, SQL, spreadsheet and JSON readers are imported when a source needs them:
+    # every command imports this package, and httpx alone costs a tenth of a second.
     if source["type"] == "http":
+        from publishers.connectors.http import fetch_http
+
         return fetch_http(source, workdir, previous_state, variables)
+    from publishers.connectors.sql import fetch_sql
+
     return fetch_sql(source, workdir, base_dir, variables)
 
 
@@ -75,7 +77,11 @@ def read_table(
     if fmt == "csv":
         return read_csv(path, source, workdir, with_lines=with_lines)
     if fmt == "xlsx":
+        from publishers.connectors.workbook import read_workbook
+
         return read_workbook(path, source, workdir, with_lines=with_lines)
     if fmt == "json":
+        from publishers.connectors.jsonfile import read_json
+
         return read_json(path, source, workdir, with_lines=with_lines)
     raise DefinitionError(f"unknown format {fmt!r}")

@@ -40,8 +40,8 @@ def test_run_and_approve_log_every_stage_with_its_seconds(portal, uof_source, of
         # they are not validated a second time.
         ("run", "diff"),
         ("run", "stage"),
-        ("run", "check staged files"),
-        ("run", "zip"),
+        # The staged files' check, with the zip and the query index built beside it.
+        ("run", "check staged files, zip and query index"),
         ("publish", "publish"),
         ("publish", "query index"),
         ("publish", "figures"),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal import create_app
 from portal.models import Candidate
 from portal.pipeline.guard import Guarded
-from portal.pipeline.stage import PARQUET
+from portal.pipeline.stage import PARQUET, write_json_rows
 from portal.privacy.leaks import gather
 from portal.privacy.rules import PrivacyGuardFailed
 from tests.conftest import login
@@ -64,7 +64,7 @@ def test_a_staged_json_cell_that_differs_from_the_checked_csv_is_checked_again(p
     checked = {"incident_id": ["UOF-1", "UOF-2", "UOF-3"], "note": ["ok", "'=fine", "ok"]}
     pl.DataFrame(checked).write_csv(tmp_path / "records.csv")
     rendered = {"incident_id": ["UOF-1", "UOF-2", "10757.0"], "note": ["ok", "=Tom's", "ok"]}
-    pl.DataFrame(rendered).write_json(tmp_path / "records.json")
+    write_json_rows(pl.DataFrame(rendered), tmp_path / "records.json")
     files = [
         {"filename": "records.csv", "resource": "records", "media_type": "text/csv", "rows": 3},
         {
@@ -84,6 +84,34 @@ def test_a_staged_json_cell_that_differs_from_the_checked_csv_is_checked_again(p
     assert "of 1 cell (rows 3)" in message
     assert "records.note holds values of the never-publish column SubjectName" in message
     assert "inside the text of 1 cell (rows 2)" in message
+
+
+def test_a_staged_json_file_that_cannot_be_read_back_row_by_row_fails_closed(portal, tmp_path):
+    case = dataset(
+        portal,
+        tmp_path,
+        fields=[TEXT],
+        columns={"incident_id": "IncidentNo"},
+        source=source(),
+        never_publish=["Badge"],
+    )
+    secrets = gather(pl.LazyFrame({"Badge": [r[2] for r in ROWS]}), ["Badge"], {})
+    guard = Guarded(case.definition("case"), {"records": {}}, {"records": secrets})
+    pl.DataFrame({"incident_id": ["UOF-1", "UOF-2"]}).write_csv(tmp_path / "records.csv")
+    # Valid JSON, but all on one line: its cells are not checked as if they had been.
+    (tmp_path / "records.json").write_text('[{"incident_id":"UOF-1"},{"incident_id":"10757"}]')
+    files = [
+        {"filename": "records.csv", "resource": "records", "media_type": "text/csv", "rows": 2},
+        {
+            "filename": "records.json",
+            "resource": "records",
+            "media_type": "application/json",
+            "rows": 2,
+        },
+    ]
+
+    with pytest.raises(PrivacyGuardFailed, match="staged JSON file could not be read back"):
+        guard.check_staged(files, tmp_path)
 
 
 def test_the_officer_sees_what_was_checked_what_was_not_and_scrubbed_cells(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -49,20 +50,28 @@ BASELINE = (
 )
 
 
-def timed(command: list[str], env: dict, stdin: str | None = None) -> tuple[float, str, str]:
-    started = time.perf_counter()
+def children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def timed(command: list[str], env: dict, stdin: str | None = None) -> tuple[float, float, str, str]:
+    """Wall seconds, CPU seconds (user + system, every thread), stdout and stderr."""
+    started, cpu = time.perf_counter(), children_cpu()
     done = subprocess.run(
         command, env=env, cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=1800
     )
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, children_cpu() - cpu
     if done.returncode != 0:
         sys.exit(f"{' '.join(command[-3:])} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
-    return seconds, done.stdout, done.stderr
+    return seconds, cpu, done.stdout, done.stderr
 
 
-def portal(args: list[str], env: dict, stdin: str | None = None) -> tuple[float, list[dict], str]:
-    """Run `portal ARGS` as its own process; its seconds, stage records and output."""
-    seconds, out, err = timed([sys.executable, "-c", LOGGED_PORTAL, *args], env, stdin)
+def portal(
+    args: list[str], env: dict, stdin: str | None = None
+) -> tuple[float, float, list[dict], str]:
+    """Run `portal ARGS` as its own process; its wall and CPU seconds, stage records, output."""
+    seconds, cpu, out, err = timed([sys.executable, "-c", LOGGED_PORTAL, *args], env, stdin)
     stages = []
     for line in err.splitlines():
         try:
@@ -71,7 +80,7 @@ def portal(args: list[str], env: dict, stdin: str | None = None) -> tuple[float,
             continue
         if isinstance(record, dict) and record.get("logger") == "portal.timing":
             stages.append(record)
-    return seconds, stages, out.strip()
+    return seconds, cpu, stages, out.strip()
 
 
 def load() -> str:
@@ -108,7 +117,7 @@ def main() -> None:
     portal(["db", "upgrade"], env)
     portal(["users", "create", OFFICER, "--role", "officer", "--password-stdin"], env, "x" * 16)
 
-    baseline, _, _ = timed(
+    baseline, baseline_cpu, _, _ = timed(
         [
             sys.executable,
             "-c",
@@ -121,32 +130,40 @@ def main() -> None:
     )
     (folder / "copy.csv").unlink()
     (folder / "copy.parquet").unlink()
-    run_seconds, run_stages, run_said = portal(["run", SLUG], env)
-    approve_seconds, approve_stages, approve_said = portal(["approve", SLUG, "--by", OFFICER], env)
+    run_seconds, run_cpu, run_stages, run_said = portal(["run", SLUG], env)
+    approve = ["approve", SLUG, "--by", OFFICER]
+    approve_seconds, approve_cpu, approve_stages, approve_said = portal(approve, env)
     print(f"portal run:     {run_said}")
     print(f"portal approve: {approve_said}\n")
 
     rows = []
-    for command, seconds, stages in (
-        ("run", run_seconds, run_stages),
-        ("approve", approve_seconds, approve_stages),
+    for command, seconds, cpu, stages in (
+        ("run", run_seconds, run_cpu, run_stages),
+        ("approve", approve_seconds, approve_cpu, approve_stages),
     ):
         for record in stages:
-            rows.append((command, record["stage"], record["seconds"]))
+            rows.append((command, record["stage"], record["seconds"], record["cpu"]))
         outside = seconds - sum(r["seconds"] for r in stages)
-        rows.append((command, "start-up, database, the rest", outside))
+        outside_cpu = cpu - sum(r["cpu"] for r in stages)
+        rows.append((command, "start-up, database, the rest", outside, outside_cpu))
     slowest = max(rows, key=lambda row: row[2])
-    for command, stage, seconds in rows:
-        mark = "  <- slowest" if (command, stage, seconds) == slowest else ""
-        print(f"  portal {command:8} {stage:30} {seconds:7.2f} s{mark}")
+    print(f"  {'':15} {'stage':40} {'wall':>9} {'CPU':>9}")
+    for row in rows:
+        command, stage, seconds, cpu = row
+        mark = "  <- slowest" if row == slowest else ""
+        print(f"  portal {command:8} {stage:40} {seconds:7.2f} s {cpu:7.2f} s{mark}")
     total = run_seconds + approve_seconds
-    print(f"\n  portal run:     {run_seconds:7.2f} s (whole process)")
-    print(f"  portal approve: {approve_seconds:7.2f} s (whole process)")
+    print(f"\n  portal run:     {run_seconds:7.2f} s (whole process; CPU {run_cpu:.2f} s)")
+    print(f"  portal approve: {approve_seconds:7.2f} s (whole process; CPU {approve_cpu:.2f} s)")
     verdict = "met" if total < GOAL_SECONDS else "NOT met"
     print(f"  run + approve:  {total:7.2f} s (goal < {GOAL_SECONDS:.0f} s: {verdict})")
     print(
         f"  baseline (polars reads the source, writes CSV and Parquet): {baseline:.2f} s; "
         f"run + approve is {total / baseline:.1f}x the baseline"
+    )
+    print(
+        f"  CPU seconds: run + approve {run_cpu + approve_cpu:.2f}, baseline {baseline_cpu:.2f} "
+        f"({(run_cpu + approve_cpu) / baseline_cpu:.1f}x): steadier than wall time under load"
     )
     print(f"load average after: {load()}")
     print(f"work folder: {folder}" + ("" if args.keep else " (delete it when done)"))

@@ -19,16 +19,27 @@ class Laps:
         self.job = job
         self.context = context
         self.started = self.last = time.perf_counter()
+        self.last_cpu = time.process_time()
 
     def lap(self, stage: str) -> float:
-        """Log the seconds since the previous lap (or the start) as the stage's time."""
-        now = time.perf_counter()
+        """Log the seconds since the previous lap (or the start) as the stage's time, with
+        the process's CPU seconds in that time (every thread's: more than the wall time when
+        a stage keeps several cores busy)."""
+        now, cpu = time.perf_counter(), time.process_time()
         seconds, self.last = now - self.last, now
+        cpu_seconds, self.last_cpu = cpu - self.last_cpu, cpu
         log.info(
-            "%s: %s took %.2f s",
+            "%s: %s took %.2f s (CPU %.2f s)",
             self.job,
             stage,
             seconds,
-            extra={"job": self.job, "stage": stage, "seconds": round(seconds, 3), **self.context},
+            cpu_seconds,
+            extra={
+                "job": self.job,
+                "stage": stage,
+                "seconds": round(seconds, 3),
+                "cpu": round(cpu_seconds, 3),
+                **self.context,
+            },
         )
         return seconds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import polars as pl
@@ -10,6 +11,7 @@ from portal.pipeline.normalise import restore_formulas
 from portal.storage import sha256_of
 
 DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
+JSON_CHUNK = 64 << 20
 UNIT = "\x1f"  # the unit separator: JSON escapes every control character inside its text
 PARQUET = "application/vnd.apache.parquet"
 
@@ -66,23 +68,51 @@ def write_json_rows(table: pl.DataFrame, path: Path) -> None:
 
 
 def read_json_rows(path: Path, schema: pl.Schema) -> pl.DataFrame:
-    """Read back a file `write_json_rows` wrote, row object by row object; ValueError if it
-    is not laid out so (then nothing can be said of its cells)."""
-    lines = pl.read_csv(
-        path,
-        has_header=False,
-        separator=UNIT,  # a control character: never raw inside JSON text
-        quote_char=None,
-        schema={"line": pl.String},
-    )["line"]
-    if len(lines) < 2 or lines[0] != "[" or lines[-1] != "]":
-        raise ValueError(f"{path.name} is not a JSON array with one row per line")
-    body = lines.slice(1, len(lines) - 2)
-    separated = body.str.ends_with(",")
-    if separated.sum() != max(len(body) - 1, 0) or (len(body) and separated[-1]):
-        raise ValueError(f"{path.name}: a row of the JSON array is not on its own line")
-    rows = body.str.strip_suffix(",").str.json_decode(pl.Struct(schema))
-    return rows.to_frame("row").unnest("row")
+    """Read back a file `write_json_rows` wrote; ValueError if it is not laid out so (then
+    nothing can be said of its cells).
+
+    Between "[" and "]", every line is one row object ending with a comma but the last; JSON
+    text holds no raw line break, so without those commas the lines are newline-delimited
+    JSON, which polars reads on every core. Read in chunks of whole lines.
+    """
+    frames = []
+    with path.open("rb") as handle:
+        if handle.read(2) != b"[\n":
+            raise ValueError(f"{path.name} is not a JSON array with one row per line")
+        pending = b""
+        while True:
+            chunk = handle.read(JSON_CHUNK)
+            data = pending + chunk
+            if not chunk:
+                if not data.endswith(b"\n]\n") and data != b"]\n":
+                    raise ValueError(f"{path.name} does not end its JSON array on a line")
+                data = data[: -len(b"]\n")]
+                if data.endswith(b",\n"):
+                    raise ValueError(f"{path.name}: the last row of the array ends with a comma")
+                frames.append(_ndjson(data.replace(b",\n", b"\n"), schema, path))
+                break
+            # Whole lines, less the last two: the array's last row and "]" are read at the end.
+            cut = len(data)
+            for _ in range(3):
+                cut = data.rfind(b"\n", 0, cut)
+                if cut < 0:
+                    break
+            data, pending = data[: cut + 1], data[cut + 1 :]
+            if data.count(b"\n") != data.count(b",\n"):
+                raise ValueError(f"{path.name}: a row of the JSON array is not on its own line")
+            frames.append(_ndjson(data.replace(b",\n", b"\n"), schema, path))
+    return pl.concat(frames, how="vertical")
+
+
+def _ndjson(lines: bytes, schema: pl.Schema, path: Path) -> pl.DataFrame:
+    if not lines:
+        return pl.DataFrame(schema=schema)
+    try:
+        return pl.read_ndjson(io.BytesIO(lines), schema=schema)
+    except pl.exceptions.PolarsError as error:
+        raise ValueError(
+            f"{path.name}: a row of the JSON array cannot be read ({error})"
+        ) from error
 
 
 def describe(path: Path, resource: str | None, media_type: str, rows: int | None) -> dict:

@@ -6,9 +6,11 @@ import io
 import json
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from portal.pipeline import stage
 from portal.pipeline.stage import read_json_rows, write_json_rows
 
 AWKWARD = [
@@ -64,3 +66,29 @@ def test_any_text_round_trips(tmp_path_factory, texts):
     write_json_rows(frame, path)
     assert json.loads(path.read_bytes()) == frame.to_dicts()
     assert read_json_rows(path, frame.schema).equals(frame)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
+def test_chunk_boundaries_anywhere_read_the_same_rows(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(stage, "JSON_CHUNK", chunk)
+    frame = table(AWKWARD * 5)
+    path = tmp_path / "rows.json"
+    write_json_rows(frame, path)
+    assert read_json_rows(path, frame.schema).equals(frame)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[{"text":"a"},{"text":"b"}]',  # valid JSON on one line
+        '[\n{"text":"a"}\n{"text":"b"}\n]\n',  # a comma missing
+        '[\n{"text":"a"},\n{"text":"b"},\n]\n',  # a comma too many
+        '[\n{"text":"a"},\n{"text":"b"}\n',  # no end
+        '[\n{"text":"a"},\n{"text":\n]\n',  # a broken row
+    ],
+)
+def test_a_file_laid_out_otherwise_is_refused(tmp_path, text):
+    path = tmp_path / "rows.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="rows.json"):
+        read_json_rows(path, pl.Schema({"text": pl.String}))

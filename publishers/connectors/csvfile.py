@@ -15,8 +15,14 @@ import polars as pl
 from charset_normalizer import from_bytes
 
 from portal.errors import DefinitionError, SourceUnreadable
-from publishers.connectors.plaincsv import copy_plain
-from publishers.connectors.tables import MAX_FIELD_CHARS, TableWriter, normalised_path, scan
+from publishers.connectors.plaincsv import scan_plain
+from publishers.connectors.tables import (
+    MAX_FIELD_CHARS,
+    SOURCE_LINE,
+    TableWriter,
+    normalised_path,
+    scan,
+)
 
 DELIMITERS = (",", ";", "\t", "|")
 _CHUNK = 1024 * 1024
@@ -68,9 +74,11 @@ def read_csv(
     target = normalised_path(path, source, workdir)
     delimiter = source.get("delimiter")
     try:
-        _normalise(path, target, encoding, delimiter, strict_encoding=bool(declared))
+        plain = _normalise(path, target, encoding, delimiter, strict_encoding=bool(declared))
     except _NotUtf8:
-        _normalise(path, target, detect_encoding(path), delimiter, strict_encoding=True)
+        plain = _normalise(path, target, detect_encoding(path), delimiter, strict_encoding=True)
+    if plain is not None:
+        return plain if with_lines else plain.drop(SOURCE_LINE)
     return scan(target, with_lines=with_lines)
 
 
@@ -99,7 +107,9 @@ def detect_encoding(path: Path) -> str:
 
 def _normalise(
     path: Path, target: Path, encoding: str, delimiter: str | None, *, strict_encoding: bool
-) -> None:
+) -> pl.LazyFrame | None:
+    """Check the file and write its normalised copy to target; or, for a plain UTF-8 file,
+    return the frame that reads it as it is (nothing written)."""
     with path.open("rb") as handle:
         head = handle.read(_HEAD_BYTES)
         start = head[:4]
@@ -122,15 +132,16 @@ def _normalise(
         sample = list(itertools.islice(lines, _SAMPLE_LINES))
         delimiter = delimiter or sniff_delimiter(sample)
         skip = len(bom) if bom else 0
-        if encoding == "utf-8" and copy_plain(
-            path, target, skip=skip, sample=sample, delimiter=delimiter
-        ):
-            return
+        if encoding == "utf-8":
+            plain = scan_plain(path, skip=skip, sample=sample, delimiter=delimiter)
+            if plain is not None:
+                return plain
         # The limit is process-wide and frictionless raises it to 2 GB when imported; ours keeps
         # an unclosed quote from reading the rest of a big file into one value in memory.
         csv.field_size_limit(MAX_FIELD_CHARS + 1)
         reader = csv.reader(itertools.chain(sample, lines), delimiter=delimiter, strict=True)
         _copy_rows(reader, target, delimiter)
+        return None
 
 
 def _refuse_binary(head: bytes) -> None:

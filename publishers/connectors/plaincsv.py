@@ -1,8 +1,8 @@
 """The fast road for plain UTF-8 exports: no quote anywhere, every row one physical line.
 
 Most records-system exports are like that, and then a row is its line split at the delimiter:
-polars can copy the file into the normalised CSV without a Python loop over rows. Whether a
-file is plain is checked on its bytes, chunk by chunk, before anything is written: strict
+polars can read the file itself as the normalised table, without a Python loop over rows and
+without a copy. Whether a file is plain is checked on its bytes, chunk by chunk, first: strict
 UTF-8, no quote, no NUL byte, no lone carriage return, no line near the field-size limit, and
 every line either empty or exactly as wide as the header. Anything else (quotes, a ragged
 row, a line of spaces, another encoding) answers "not plain" and `csvfile.py` reads the file
@@ -28,19 +28,20 @@ class _NotPlain(Exception):
     """The file needs the row-by-row reader."""
 
 
-def copy_plain(path: Path, target: Path, *, skip: int, sample: list[str], delimiter: str) -> bool:
-    """Write the normalised copy of a plain file and return True, or False if it is not plain.
+def scan_plain(path: Path, *, skip: int, sample: list[str], delimiter: str) -> pl.LazyFrame | None:
+    """A plain file as the normalised table (text columns named by the header, empty cells
+    null, SOURCE_LINE last), read where it is; None if it is not plain.
 
     `skip` is the byte-order mark's length; `sample` the first lines as the row-by-row reader
     decoded them (for the header), `delimiter` the one it chose.
     """
     header_line, header = _header(sample, delimiter)
     if header is None:
-        return False
+        return None
     try:
         blank, lines = _check(path, skip, delimiter, len(header), header_line)
     except (_NotPlain, UnicodeDecodeError):
-        return False
+        return None
     columns = header_names(header, f"the header row (line {header_line})")
     names = [f"\u2063{n}" for n in range(len(header))]
     frame = (
@@ -62,15 +63,12 @@ def copy_plain(path: Path, target: Path, *, skip: int, sample: list[str], delimi
     if blank:
         frame = frame.filter(~pl.col(SOURCE_LINE).is_in(blank))
     frame = frame.select(
-        *[pl.col(n).fill_null("").alias(h) for n, h in zip(names, columns, strict=True)],
+        *[pl.col(n).alias(h) for n, h in zip(names, columns, strict=True)],
         pl.col(SOURCE_LINE).cast(pl.Int64),
     )
-    frame.sink_csv(target, line_terminator="\r\n", quote_style="necessary")
-    written = pl.scan_csv(target, infer_schema=False, quote_char='"').select(pl.len())
-    if written.collect().item() != lines:  # polars split the file otherwise: take the slow road
-        target.unlink(missing_ok=True)
-        return False
-    return True
+    if frame.select(pl.len()).collect().item() != lines:
+        return None  # polars split the file otherwise than its lines: take the slow road
+    return frame
 
 
 def _header(sample: list[str], delimiter: str) -> tuple[int, list[str] | None]:

@@ -49,6 +49,8 @@ class Guarded:
         only the cells whose text differs from it (numbers read back as 12.0, text without
         the CSV's formula escape) are checked again, whole and inside their text.
         """
+        if not any(_declares_secrets(r) for r in self.definition.resources):
+            return  # nothing to look for: the report says no column or name is declared
         csvs = {
             item["resource"]: staging / item["filename"]
             for item in files
@@ -155,6 +157,13 @@ def text_fields(resource: ResourceDefinition) -> list[str]:
         for f in resource.table_schema["fields"]
         if f.get("type", "string") == "string" and not (f.get("constraints") or {}).get("enum")
     ]
+
+
+def _declares_secrets(resource: ResourceDefinition) -> bool:
+    """Whether a resource declares never-publish columns or names to look for."""
+    privacy = resource.privacy or {}
+    scrub = privacy.get("scrub") or {}
+    return bool(resource.never_publish or scrub.get("names_from") or privacy.get("roster"))
 
 
 def _mapped(resource: ResourceDefinition) -> set[str]:

@@ -21,7 +21,13 @@ def _list(items: list[str]) -> str:
 def sentences(report: dict) -> dict[str, list[str]]:
     """Per table, the report's sentences in reading order."""
     privacy = report or {}
-    secret_tables = [name for name, entry in privacy.items() if entry.get("neverPublish")]
+    # Tables whose source declares something to look for: never-publish columns or names.
+    secret_tables = [
+        name
+        for name, entry in privacy.items()
+        if (entry.get("neverPublish") or {}).get("columns")
+        or (entry.get("names") or {}).get("columns")
+    ]
     out: dict[str, list[str]] = {}
     for name, entry in privacy.items():
         lines: list[str] = []

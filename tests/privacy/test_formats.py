@@ -145,3 +145,27 @@ def test_the_officer_sees_what_was_checked_what_was_not_and_scrubbed_cells(
     assert "[name] and Officer [name] met [name]'s sister" in page
     assert "Berrios" not in page
     app.extensions["portal"].db.dispose()
+
+
+def test_with_nothing_declared_the_report_claims_no_comparison(portal, tmp_path, officer):
+    # No never-publish column and no names: there is nothing to compare any cell with, so
+    # the report says what is declared and claims no search of any format.
+    case = dataset(
+        portal,
+        tmp_path,
+        fields=[TEXT],
+        columns={"incident_id": "IncidentNo"},
+        source=source(),
+    )
+    result = run(case, "case")
+    assert result.status.value == "succeeded", result.error
+    with case.db.session() as session:
+        candidate_id = session.scalars(select(Candidate.id)).one()
+    client = create_app(case.config).test_client()
+    login(client)
+
+    page = html.unescape(client.get(f"/office/candidates/{candidate_id}").get_data(as_text=True))
+
+    assert "No never-publish columns are declared for this table's source." in page
+    assert "No name columns or roster are declared: names are not looked for." in page
+    assert "was compared" not in page and "none appears" not in page

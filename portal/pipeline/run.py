@@ -258,13 +258,8 @@ def _execute(
 
     storage = LocalStorage(config.data_dir)
     staging = storage.new_staging_dir(f"run-{run.id}")
-    files = []
-    for name, path in tables.items():
-        files += stage_resource(name, path, definition.resource(name).table_schema, staging)
-    laps.lap("stage")
-    _check_and_bundle(definition, guard, files, staging)
+    files = _stage_all(definition, guard, tables, staging, laps)
     guard.record(session, run.id)
-    laps.lap("check staged files, zip and query index")
     run.report = {**report}
     for older in session.scalars(
         select(Candidate).where(
@@ -303,26 +298,44 @@ def _execute(
         )
 
 
-def _check_and_bundle(
-    definition: DatasetDefinition, guard: Guarded, files: list[dict], staging: Path
-) -> None:
-    """The guard's check of the staged files, and beside it, on another thread (the other
-    core: zlib and DuckDB release the GIL), the version's zip and the query indexes, which
-    need only the staged files. Nothing stays staged if either fails."""
+def _stage_all(
+    definition: DatasetDefinition,
+    guard: Guarded,
+    tables: Mapping[str, Path],
+    staging: Path,
+    laps: Laps,
+) -> list[dict]:
+    """Stage every table, check the staged files, build the version's zip and query indexes.
+
+    The indexes (from each CSV, as soon as it is in place) and then the zip are built on
+    another thread, so on another core (DuckDB and zlib release the GIL), while this one
+    writes the JSON and Parquet renderings and the guard checks them. Nothing stays staged
+    if any of it fails.
+    """
     schemas = {resource.name: resource.table_schema for resource in definition.resources}
-
-    def prepare() -> None:
-        bundle_staged(staging)  # the version's zip, compressed once; publish reuses it
-        index.build_staged(staging, files, schemas)
-
+    files: list[dict] = []
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            prepared = pool.submit(prepare)
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            built = []
+
+            def build_index(table: dict) -> None:
+                built.append(beside.submit(index.build_staged, staging, [table], schemas))
+
+            for name, path in tables.items():
+                schema = definition.resource(name).table_schema
+                files += stage_resource(name, path, schema, staging, placed=build_index)
+            laps.lap("stage")
+            # The version's zip, compressed once; publish reuses it.
+            built.append(beside.submit(bundle_staged, staging))
             guard.check_staged(files, staging)
-            prepared.result()
+            laps.lap("check staged files")
+            for job in built:
+                job.result()
+            laps.lap("waiting for the zip and query index")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return files
 
 
 def _validate_guarded(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -126,19 +127,31 @@ def describe(path: Path, resource: str | None, media_type: str, rows: int | None
     }
 
 
-def stage_resource(name: str, table_csv: Path, schema: dict, staging: Path) -> list[dict]:
-    """Put a validated table's CSV and JSON renderings into the staging folder."""
+def stage_resource(
+    name: str,
+    table_csv: Path,
+    schema: dict,
+    staging: Path,
+    *,
+    placed: Callable[[dict], object] | None = None,
+) -> list[dict]:
+    """Put a validated table's CSV and its JSON and Parquet renderings into the staging
+    folder. `placed` is given the CSV's description as soon as the CSV is in place (the
+    query index needs only the CSV: it is built on another core meanwhile)."""
     csv_path = staging / f"{name}.csv"
     table_csv.replace(csv_path)
+    table = describe(csv_path, name, "text/csv", None)
+    if placed is not None:
+        placed(table)
     typed = read_typed(csv_path, schema).collect()
-    json_path = staging / f"{name}.json"
-    write_json_rows(typed, json_path)
-    rows = typed.height
+    table["rows"] = rows = typed.height
     # Parquet for large tables: typed columns, compressed, readable without parsing text.
     parquet_path = staging / f"{name}.parquet"
     typed.with_columns(parquet_dates(schema)).write_parquet(parquet_path, statistics=True)
+    json_path = staging / f"{name}.json"
+    write_json_rows(typed, json_path)
     return [
-        describe(csv_path, name, "text/csv", rows),
+        table,
         describe(json_path, name, "application/json", rows),
         describe(parquet_path, name, PARQUET, rows),
     ]

@@ -24,7 +24,6 @@ from pathlib import Path
 import polars as pl
 
 from portal.errors import DefinitionError
-from publishers.connectors.csvfile import read_csv
 from publishers.connectors.files import fetch_file, fetch_upload
 from publishers.connectors.sources import Fetched, check_source, table_format
 from publishers.connectors.tables import SOURCE_LINE
@@ -52,8 +51,8 @@ def fetch(
         return fetch_upload(source, workdir, upload)
     if source["type"] == "file":
         return fetch_file(source, workdir, base_dir, variables)
-    # The HTTP, SQL, spreadsheet and JSON readers are imported when a source needs them:
-    # every command imports this package, and httpx alone costs a tenth of a second.
+    # Connectors and readers are imported when a source needs them: every command imports
+    # this package (httpx alone costs a tenth of a second, the CSV reader's numpy as much).
     if source["type"] == "http":
         from publishers.connectors.http import fetch_http
 
@@ -75,6 +74,8 @@ def read_table(
     workdir.mkdir(parents=True, exist_ok=True)
     fmt = table_format(source, path)
     if fmt == "csv":
+        from publishers.connectors.csvfile import read_csv
+
         return read_csv(path, source, workdir, with_lines=with_lines)
     if fmt == "xlsx":
         from publishers.connectors.workbook import read_workbook

@@ -83,7 +83,7 @@ def create_app(config: Config | None = None) -> Flask:
     # every request, a third of a cached summary page's time.
     app.before_request_funcs[None].remove(limiter._check_request_limit)
     login_manager.init_app(app)
-    from portal.web import language
+    from portal.web import fragments, language
 
     babel.init_app(
         app,
@@ -92,6 +92,7 @@ def create_app(config: Config | None = None) -> Flask:
         locale_selector=languages.current,
     )
     language.init_app(app)
+    fragments.init_app(app)
 
     from portal.api import blueprints as api_blueprints
     from portal.releases import ledger

@@ -8,16 +8,22 @@ request. Those parts are rendered per request; the rest comes from here:
   chart, its data dictionary);
 - `per_generation` (and `partial`, a partial template of a dataset page): made once per site
   generation (`browse.generation`), which moves in the same transaction as any change it
-  could show.
+  could show;
+- `shared_page`: a whole page for readers who are not signed in, made once per site
+  generation and address, its comment form's token filled in per request.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from flask import g, get_template_attribute, render_template
+from flask import Flask, g, get_template_attribute, render_template, request
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from portal import languages
@@ -77,3 +83,62 @@ def partial(template: str, dataset: Dataset, version: Version) -> Markup:
         # render_template escapes what the partial shows; the result is HTML to insert as is.
         lambda: Markup(render_template(template, dataset=dataset, version=version)),  # noqa: S704
     )
+
+
+PAGES = 64  # whole pages per worker (about 50 KB each)
+# Stands for the form token while a shared page is rendered; random per process, so no
+# published text can hold it.
+TOKEN_MARK = f"form-token-{secrets.token_hex(16)}"
+
+
+@dataclass(frozen=True)
+class _Page:
+    body: bytes  # encoded once
+    status: int
+    expires: float  # time.monotonic() after which the page may read differently by itself
+
+
+_pages: OrderedDict[tuple, _Page] = OrderedDict()
+
+
+def shared_page(render: Callable[[], tuple[str, int, float]]) -> tuple[bytes, int]:
+    """A page that is the same for every reader who is not signed in: rendered once per site
+    generation, language and address (host and query included), until the seconds `render`
+    gives run out (a dataset becoming overdue changes its page without any event).
+
+    `render` returns (html, status, seconds). The page's form token is per request: it is
+    rendered as TOKEN_MARK and filled in here, so a comment form keeps working. A page that
+    made a real token while rendering is not kept (it would hand one reader's token to all).
+    """
+    key = (portal().config.database_url, languages.current(), generation(), request.url)
+    now = time.monotonic()
+    with _lock:
+        kept = _pages.get(key)
+        if kept is not None:
+            _pages.move_to_end(key)
+    if kept is None or now >= kept.expires:
+        g.token_mark = True
+        try:
+            page, status, seconds = render()
+        finally:
+            del g.token_mark
+        kept = _Page(page.encode(), status, now + seconds)
+        if "csrf_token" not in g:  # flask_wtf keeps a token it made in g.csrf_token
+            with _lock:
+                _pages[key] = kept
+                if len(_pages) > PAGES:
+                    _pages.popitem(last=False)
+    body = kept.body
+    mark = TOKEN_MARK.encode()
+    if mark in body:
+        body = body.replace(mark, generate_csrf().encode())
+    return body, kept.status
+
+
+def init_app(app: Flask) -> None:
+    """While a shared page renders, `csrf_token()` in its templates gives TOKEN_MARK."""
+    app.context_processor(lambda: {"csrf_token": _token_mark} if g.get("token_mark") else {})
+
+
+def _token_mark() -> str:
+    return TOKEN_MARK

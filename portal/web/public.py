@@ -140,11 +140,23 @@ def datasets() -> tuple[str, int]:
 
 
 @public.get("/datasets/<slug>/")
-def dataset(slug: str) -> tuple[str, int]:
+def dataset(slug: str) -> tuple[str | bytes, int]:
+    if _personal():
+        return _dataset(slug)
+    # The same for every reader who is not signed in: kept per site generation and address.
+    return fragments.shared_page(lambda: (*_dataset(slug), _unchanged_for(slug)))
+
+
+def _dataset(slug: str) -> tuple[str, int]:
     found = _public(slug)
     if found.current_version is None:
         return _tombstone("withdrawn.html", found)
     return dataset_page(found)
+
+
+def _unchanged_for(slug: str) -> float:
+    """Seconds until the dataset's page changes by itself (it becomes overdue)."""
+    return browse.unchanged_for([_public(slug)], utcnow(), SUMMARY_SECONDS)
 
 
 def dataset_page(found: Dataset, **extra: object) -> tuple[str, int]:

@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from portal import languages
 from portal.datasets import browse
-from portal.extensions import db_session, portal
+from portal.extensions import portal
 from portal.models import Dataset, Version
 
 FRAGMENTS = 256  # per worker; a dataset page keeps about five
@@ -54,9 +54,10 @@ def remembered(key: tuple, render: Callable[[], Markup]) -> Markup:
 
 
 def generation() -> int:
-    """The site generation, read once per request."""
+    """The site generation, read once per request, before anything it keys is made (so a
+    change committed meanwhile can only make a kept part newer than its key, never older)."""
     if "generation" not in g:
-        g.generation = browse.generation(db_session())
+        g.generation = browse.current_generation(portal().db.engine)
     return g.generation
 
 

@@ -147,3 +147,23 @@ def test_a_signed_in_session_expires_after_the_configured_hours(portal, client, 
     hours = timedelta(hours=portal.config.session_hours)
     assert hours - timedelta(minutes=5) < lifetime <= hours
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_https_answers_add_hsts_and_errors_carry_the_security_headers(portal):
+    # Behind one trusted TLS proxy, as the README sets it up; clients reaching gunicorn
+    # directly over HTTP get no HSTS.
+    from dataclasses import replace
+
+    from portal import create_app
+
+    app = create_app(replace(portal.config, trusted_proxies=1))
+    client = app.test_client()
+    secure = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    plain = client.get("/healthz")
+    missing = client.get("/no-such-page/")
+    app.extensions["portal"].db.dispose()
+
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "Strict-Transport-Security" not in plain.headers
+    assert missing.status_code == 404 and missing.headers["X-Frame-Options"] == "DENY"
+    assert len(missing.headers.getlist("Content-Security-Policy")) == 1

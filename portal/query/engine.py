@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +20,14 @@ import duckdb
 
 from portal.errors import PortalError
 from portal.models import Version, VersionFile
+from portal.query.cells import BadQuery, is_text, parse, plain, quote_cell, quoted, to_json
 from portal.query.index import (
-    DEFAULT_FALSE,
-    DEFAULT_TRUE,
     build_index,
     connect,
     field_type,
     index_path,
 )
+from portal.query.recent import Recent
 from portal.storage import LocalStorage
 
 log = logging.getLogger(__name__)
@@ -40,20 +37,10 @@ DEFAULT_LIMIT = 100
 RANGE_TYPES = {"integer", "number", "year", "date", "datetime", "yearmonth"}
 OPEN_TABLES = 32  # DuckDB files kept open per process
 EXPORT_BATCH = 5000
-INT64 = 2**63
-YEARMONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 class UnknownResource(PortalError):
     """The version has no table of that name."""
-
-
-class BadQuery(PortalError):
-    """A filter, sort, field list or page parameter does not fit the table."""
-
-    def __init__(self, fields: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items()))
-        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -139,34 +126,6 @@ def _schema_of(storage: LocalStorage, version: Version, file: VersionFile) -> di
     return resources[file.resource_name]
 
 
-class Recent:
-    """The answers to the latest questions, at most `size` of them; safe between threads.
-
-    Answers are shared between requests: callers read them and never change them."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._kept: OrderedDict[tuple, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Any:
-        with self._lock:
-            if key not in self._kept:
-                return None
-            self._kept.move_to_end(key)
-            return self._kept[key]
-
-    def put(self, key: tuple, answer: Any) -> None:
-        with self._lock:
-            self._kept[key] = answer
-            if len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
-
-
 class Table:
     """One published table, open read-only; safe to share between threads."""
 
@@ -179,6 +138,11 @@ class Table:
         self.facets: dict[str, list[dict]] = meta["facets"]
         self.fields: list[dict] = self.schema["fields"]
         self._index = {spec["name"]: i for i, spec in enumerate(self.fields)}
+        # Fields stored as ENUMs (portal.query.index) sort by their text, as the others do,
+        # not by their place in the schema's list.
+        columns = self._db.execute("SELECT column_name, data_type FROM duckdb_columns() "
+                                   "WHERE table_name = 'rows'").fetchall()  # fmt: skip
+        self._sorted_as_text = {name for name, kind in columns if kind.startswith("ENUM")}
         # A published version never changes, so an answer never goes stale: counts (every
         # facet of a filtered preview is one) and small pages (the dataset page's preview,
         # asked for by every visitor) are kept, the least recently used dropped first.
@@ -213,7 +177,7 @@ class Table:
         with self._db.cursor() as cursor:
             found = cursor.execute(sql, bounds).fetchall()
             total = self._total(cursor, query, where, params)
-        convert = [_to_json(self.fields[self._index[n]]) for n in names]
+        convert = [to_json(self.fields[self._index[n]]) for n in names]
         rows = [{n: c(v) for n, c, v in zip(names, convert, row, strict=True)} for row in found]
         page = Page(total, query.limit, query.offset, names, rows)
         if query.limit <= PAGE_CACHE_LIMIT:
@@ -223,18 +187,71 @@ class Table:
     def facet_counts(self, query: Query, name: str, values: Sequence[str]) -> list[int]:
         """For each value (as a filter gives it), how many rows `query` plus `name=value`
         matches: one GROUP BY over `name`, not one count per value."""
-        _, where, params, _ = self._compile(Query(query.filters, query.q))
-        key = ("facet", name, where, tuple(params))
-        counts = self._counts.get(key)
-        if counts is None:
-            column = f"f{self._index[name]}"
-            sql = f"SELECT {column}, count(*) FROM rows WHERE {where} GROUP BY {column}"
-            with self._db.cursor() as cursor:
-                counts = dict(cursor.execute(sql, params).fetchall())
-            self._counts.put(key, counts)
-        spec = self.fields[self._index[name]]
+        return self.choice_counts(query.filters, query.q, {name: values})[name]
+
+    def choice_counts(
+        self,
+        filters: Mapping[str, Sequence[str]],
+        q: str | None,
+        choices: Mapping[str, Sequence[str]],
+    ) -> dict[str, list[int]]:
+        """`facet_counts` of several fields at once, each under the filters on the other
+        fields (what choosing one of its values would show). Fields under the same filters
+        (every field not filtered itself) are counted in one scan, by GROUPING SETS."""
+        wanted: dict[tuple, list[str]] = {}
+        for name in choices:
+            others = {k: v for k, v in filters.items() if k != name}
+            _, where, params, _ = self._compile(Query(others, q))
+            wanted.setdefault((where, tuple(params)), []).append(name)
+        found: dict[str, dict] = {}
+        for (where, params), names in wanted.items():
+            missing = []
+            for name in names:
+                if where == "true" and name in self.facets:  # counted when the index was built
+                    found[name] = {item["value"]: item["count"] for item in self.facets[name]}
+                    continue
+                kept = self._counts.get(("facet", name, where, params))
+                if kept is None:
+                    missing.append(name)
+                else:
+                    found[name] = kept
+            for name, counts in self._group_counts(missing, where, list(params)).items():
+                self._counts.put(("facet", name, where, params), counts)
+                found[name] = counts
         # Each value read as the filter reads it, so "1", "1.0" or "true" find their rows.
-        return [counts.get(_parse(spec, name, value), 0) for value in values]
+        return {
+            name: [found[name].get(parse(self._spec(name), name, v), 0) for v in values]
+            for name, values in choices.items()
+        }
+
+    def _group_counts(self, names: list[str], where: str, params: list) -> dict[str, dict]:
+        """Each field's rows per value under `where`, in one scan."""
+        if not names:
+            return {}
+        columns = [f"f{self._index[name]}" for name in names]
+        if len(columns) == 1:
+            sql = f"SELECT {columns[0]}, count(*) FROM rows WHERE {where} GROUP BY {columns[0]}"
+            with self._db.cursor() as cursor:
+                return {names[0]: dict(cursor.execute(sql, params).fetchall())}
+        listed = ", ".join(columns)
+        sets = ", ".join(f"({column})" for column in columns)
+        sql = (
+            f"SELECT GROUPING_ID({listed}), {listed}, count(*) FROM rows WHERE {where} "
+            f"GROUP BY GROUPING SETS ({sets})"
+        )
+        # GROUPING_ID has a bit per column, the first column's highest, set where the row
+        # is not grouped by that column: the row of set i has every bit set but its own.
+        every = (1 << len(columns)) - 1
+        position = {every ^ (1 << (len(columns) - 1 - i)): i for i in range(len(columns))}
+        counts: dict[str, dict] = {name: {} for name in names}
+        with self._db.cursor() as cursor:
+            for grouping, *values, count in cursor.execute(sql, params).fetchall():
+                i = position[grouping]
+                counts[names[i]][values[i]] = count
+        return counts
+
+    def _spec(self, name: str) -> dict:
+        return self.fields[self._index[name]]
 
     def count(self, query: Query) -> int:
         _, where, params, _ = self._compile(query)
@@ -248,11 +265,11 @@ class Table:
         """
         names, where, params, order = self._compile(query)
         cells = ", ',', ".join(
-            _quoted(self._text(n), _plain(self.fields[self._index[n]])) for n in names
+            quoted(self._text(n), plain(self.fields[self._index[n]])) for n in names
         )
         # One concat() builds each line in one go; chained || copies it once per cell.
         sql = f"SELECT concat({cells}) FROM rows WHERE {where}{order}"
-        header = (",".join(_quote_cell(n) for n in names) + "\r\n").encode()
+        header = (",".join(quote_cell(n) for n in names) + "\r\n").encode()
         return self._stream(sql, params, header)
 
     def _stream(self, sql: str, params: list, header: bytes) -> Iterator[bytes]:
@@ -288,7 +305,7 @@ class Table:
                 continue
             clauses.append(clause)
             params += values_
-        if query.q and not _is_text(query.q):
+        if query.q and not is_text(query.q):
             errors["q"] = ["is not valid UTF-8 text"]
         elif query.q and query.q.strip():
             clause, values_ = self._search(query.q.strip().lower())
@@ -301,7 +318,10 @@ class Table:
                 errors.setdefault("sort", []).append(self._unknown(name))
             else:
                 descending = item.strip().startswith("-")
-                order.append(f"f{self._index[name]}{' DESC' if descending else ''}")
+                column = f"f{self._index[name]}"
+                if column in self._sorted_as_text:
+                    column = f"CAST({column} AS VARCHAR)"
+                order.append(f"{column}{' DESC' if descending else ''}")
         names = list(dict.fromkeys(n.strip() for n in query.fields or self.names if n.strip()))
         for name in names:
             if name not in self._index:
@@ -332,8 +352,8 @@ class Table:
                 )
             if len(values) != 1 or not values[0].strip():
                 raise BadQuery({key: ["give exactly one value"]})
-            return f"f{i} {'>=' if bound == '__min' else '<='} ?", [_parse(spec, key, values[0])]
-        present = [_parse(spec, key, v) for v in values if v != ""]
+            return f"f{i} {'>=' if bound == '__min' else '<='} ?", [parse(spec, key, values[0])]
+        present = [parse(spec, key, v) for v in values if v != ""]
         tests = [f"f{i} IN ({', '.join('?' for _ in present)})"] if present else []
         if "" in values:
             tests.append(f"f{i} IS NULL")
@@ -360,98 +380,3 @@ class Table:
 
     def _unknown(self, name: str) -> str:
         return f"no field named {name!r}; fields are {', '.join(self.names)}"
-
-
-def _parse(spec: dict, key: str, value: str) -> Any:
-    """A filter value as the field's type, or a BadQuery naming the parameter."""
-    kind, text = field_type(spec), value.strip()
-    if not _is_text(value):
-        raise BadQuery({key: ["is not valid UTF-8 text"]})
-    try:
-        if kind in ("integer", "year"):
-            number = int(text)
-            if not -INT64 <= number < INT64:
-                raise ValueError
-            return number
-        if kind == "number":
-            number = float(text)
-            if not math.isfinite(number):
-                raise ValueError
-            return number
-        if kind == "date":
-            return date.fromisoformat(text)
-        if kind == "datetime":
-            return datetime.fromisoformat(text)
-        if kind == "yearmonth":
-            if not YEARMONTH.fullmatch(text):
-                raise ValueError
-            return text
-        if kind == "boolean":
-            if text in spec.get("trueValues", DEFAULT_TRUE) or text.lower() == "true":
-                return True
-            if text in spec.get("falseValues", DEFAULT_FALSE) or text.lower() == "false":
-                return False
-            raise ValueError
-    except ValueError:
-        example = {
-            "date": "2024-01-31",
-            "datetime": "2024-01-31T08:00:00",
-            "yearmonth": "2024-01",
-            "boolean": "true or false",
-            "number": "12.5",
-        }.get(kind, "42")
-        raise BadQuery({key: [f"{value!r} is not a {kind} (for example {example})"]}) from None
-    return value
-
-
-def _is_text(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate, which no database will take
-        return False
-    return True
-
-
-def _to_json(spec: dict) -> Any:
-    kind = field_type(spec)
-    if kind in ("date", "datetime"):
-        return lambda v: None if v is None else v.isoformat()
-    if kind == "number":
-        return lambda v: v if v is None or math.isfinite(v) else None
-    return lambda v: v
-
-
-def _quoted(column: str, plain: bool = False) -> str:
-    """SQL for a cell as polars writes it: quoted only when it holds a comma, quote or line end.
-
-    A `plain` column cannot hold those, so only its empty text needs quotes: skipping the
-    searches makes a sorted export a sixth faster.
-    """
-    if plain:
-        return f"CASE WHEN {column} = '' THEN '\"\"' ELSE coalesce({column}, '') END"
-    return (
-        f"CASE WHEN {column} IS NULL THEN '' "
-        f"WHEN {column} = '' OR contains({column}, ',') OR contains({column}, '\"') "
-        f"OR contains({column}, chr(10)) OR contains({column}, chr(13)) "
-        f"THEN '\"' || replace({column}, '\"', '\"\"') || '\"' ELSE {column} END"
-    )
-
-
-def _plain(spec: dict) -> bool:
-    """Whether the schema rules out commas, quotes and line ends in the field's published text.
-
-    True for numbers, dates and booleans in their default forms, and for strings limited to
-    values without them; a custom format, separator or true/false word could hold a comma.
-    """
-    if any(spec.get(key) for key in ("groupChar", "decimalChar", "trueValues", "falseValues")):
-        return False
-    if field_type(spec) in ("integer", "number", "boolean", "year", "date", "yearmonth"):
-        return spec.get("format", "default") == "default" and spec.get("bareNumber", True)
-    enum = (spec.get("constraints") or {}).get("enum")
-    return bool(enum) and all(isinstance(v, str) and not re.search(r'[,"\r\n]', v) for v in enum)
-
-
-def _quote_cell(text: str) -> str:
-    if text == "" or any(c in text for c in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text

@@ -363,24 +363,28 @@ def _controls(
     labels: Mapping[str, Mapping[str, str]] | None,
     q: str | None = None,
 ) -> list[Control]:
+    # Each count is what choosing that value would show, given the other filters: all of
+    # them asked at once, so fields under the same filters share one scan.
+    items = {
+        spec["name"]: [item for item in table.facets[spec["name"]] if item["value"] is not None]
+        for spec in table.fields
+        if spec["name"] in table.facets
+    }
+    texts = {name: [_text(item["value"]) for item in found] for name, found in items.items()}
+    counts = (
+        table.choice_counts(filters, q, texts)
+        if filters or q
+        else {name: [item["count"] for item in found] for name, found in items.items()}
+    )
     controls = []
     for spec in table.fields:
         name = spec["name"]
         title = spec.get("title") or name
         if name in table.facets:
             chosen = set(filters.get(name, ()))
-            # Each count is what choosing that value would show, given the other filters.
-            others = {k: v for k, v in filters.items() if k != name}
-            items = [item for item in table.facets[name] if item["value"] is not None]
-            texts = [_text(item["value"]) for item in items]
-            counts = (
-                table.facet_counts(engine.Query(others, q), name, texts)
-                if others or q
-                else [item["count"] for item in items]
-            )
             choices = [
                 Choice(text, value_label(item["value"], name, labels), count, text in chosen)
-                for item, text, count in zip(items, texts, counts, strict=True)
+                for item, text, count in zip(items[name], texts[name], counts[name], strict=True)
             ]
             controls.append(Control(name, title, "select", choices))
         elif spec.get("type") in RANGE_TYPES:

@@ -334,3 +334,56 @@ def test_facet_counts_are_the_counts_of_each_value_under_the_other_filters(table
         counts = table.facet_counts(Query(others, q), name, values)
         for value, count in zip(values, counts, strict=True):
             assert count == table.count(Query({**others, name: [value]}, q)), (name, value)
+
+
+LISTED = {
+    "fields": [
+        {"name": "id", "type": "integer"},
+        # Listed in an order that is not alphabetical: a sort must still be alphabetical.
+        {"name": "outcome", "type": "string", "constraints": {"enum": ["released", "arrested"]}},
+        {"name": "force", "type": "string", "constraints": {"enum": ["taser", "baton"]}},
+    ],
+    "missingValues": [""],
+}
+
+
+def test_listed_values_sort_alphabetically_and_a_value_off_the_list_is_never_lost(tmp_path):
+    # Fields limited to a list are stored compactly (a DuckDB ENUM); an older version's file
+    # may hold a value its schema does not list ("firearm"): that field stays plain text.
+    source = tmp_path / "listed.csv"
+    source.write_text(
+        "id,outcome,force\r\n1,released,taser\r\n2,arrested,firearm\r\n3,,baton\r\n4,released,\r\n",
+        encoding="utf-8",
+    )
+    table = Table(build_index(source, LISTED, tmp_path / "listed.duckdb"))
+
+    by_outcome = table.page(Query(sort=["outcome"]))
+    by_force = table.page(Query(sort=["-force"]))
+
+    assert [row["outcome"] for row in by_outcome.rows] == ["arrested", "released", "released", None]
+    assert [row["force"] for row in by_force.rows] == ["taser", "firearm", "baton", None]
+    assert table.count(Query({"force": ["firearm"]})) == 1
+    assert table.count(Query({"outcome": ["arrested", ""]})) == 2
+    assert table.count(Query({"outcome": ["not-listed"]})) == 0
+    assert b"2,arrested,firearm\r\n" in b"".join(table.export(Query()))
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{"injured": ["true"]}, {"district": ["D1", "D3"], "injured": ["false"]}, {"cost__min": ["3"]}],
+)
+@pytest.mark.parametrize("q", [None, "t"])
+def test_counts_of_every_choice_at_once_are_the_counts_one_by_one(table, filters, q):
+    # The preview asks for every field's choices together; fields under the same other
+    # filters share one scan (GROUPING SETS), which must not change a single count.
+    choices = {
+        name: [str(i["value"]).lower() if isinstance(i["value"], bool) else str(i["value"])
+               for i in items if i["value"] is not None]
+        for name, items in table.facets.items()
+    }  # fmt: skip
+    together = table.choice_counts(filters, q, choices)
+
+    for name, values in choices.items():
+        others = {k: v for k, v in filters.items() if k != name}
+        one_by_one = [table.count(Query({**others, name: [value]}, q)) for value in values]
+        assert together[name] == one_by_one, (name, filters, q)

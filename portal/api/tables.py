@@ -22,7 +22,7 @@ from portal.datasets import browse
 from portal.errors import UnknownDataset
 from portal.extensions import db_session, portal
 from portal.models import Version, VersionFile
-from portal.query import engine, preview
+from portal.query import checks, engine
 
 
 @api.get("/datasets/<slug>/resources")
@@ -78,7 +78,7 @@ def rows(slug: str, resource: str) -> Response:
     try:
         page = table.page(query)
     except engine.BadQuery as bad:
-        raise engine.BadQuery(preview.human_errors(table, bad.fields)) from None
+        raise engine.BadQuery(checks.human_errors(table, bad.fields)) from None
     following = None
     if page.offset + page.limit < page.total:
         # Pinned to the version, so a release between two pages cannot shift the rows.
@@ -110,7 +110,7 @@ def rows_csv(slug: str, resource: str) -> Response:
     try:
         chunks = table.export(wanted)  # a bad query raises here, before any byte is sent
     except engine.BadQuery as bad:
-        raise engine.BadQuery(preview.human_errors(table, bad.fields)) from None
+        raise engine.BadQuery(checks.human_errors(table, bad.fields)) from None
     canonical = urlencode(
         sorted(
             (k, v)
@@ -163,7 +163,7 @@ def _query(params: dict) -> engine.Query:
 def _checked(table: engine.Table, query: engine.Query) -> engine.Query:
     """Refuse, as the page does, what would answer 0 rows misleadingly: a value a category
     never takes, a range that ends before it starts."""
-    problems = preview.check_filters(table, query.filters)
+    problems = checks.check_filters(table, query.filters)
     if problems:
         raise engine.BadQuery(problems)
     return query

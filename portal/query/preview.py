@@ -13,7 +13,6 @@ import copy
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,6 +25,7 @@ from portal.figures.service import shown as shown_figures
 from portal.languages import gettext
 from portal.models import Version
 from portal.query import engine
+from portal.query.checks import check_filters, choice_text, human_errors
 from portal.storage import LocalStorage
 
 ROWS_PER_PAGE = 20
@@ -242,98 +242,6 @@ def newest_first(fields: Sequence[dict]) -> str:
     return ""
 
 
-def parameter_label(specs: Mapping[str, dict], key: str) -> str:
-    """A query parameter in words: `incident_date__min` is "Date of incident, from"."""
-    name = key.removesuffix("__min").removesuffix("__max")
-    spec = specs.get(name)
-    if spec is None:
-        return {"q": gettext("Text search"), "sort": gettext("Sort")}.get(key, key)
-    title = spec.get("title") or name
-    if key.endswith("__min"):
-        return gettext("%(field)s, from", field=title)
-    if key.endswith("__max"):
-        return gettext("%(field)s, to", field=title)
-    return title
-
-
-def check_filters(
-    table: engine.Table,
-    filters: Mapping[str, Sequence[str]],
-    labels: Mapping[str, Mapping[str, str]] | None = None,
-) -> dict[str, list[str]]:
-    """What the engine would answer with 0 rows, misleadingly: values a category field never
-    takes, and ranges that end before they start. Each message names the field in words."""
-    specs = {spec["name"]: spec for spec in table.fields}
-    errors: dict[str, list[str]] = {}
-    for key, values in filters.items():
-        if key not in table.facets:
-            continue
-        allowed = [item["value"] for item in table.facets[key] if item["value"] is not None]
-        texts = {_text(value) for value in allowed}
-        unknown = [v for v in values if v != "" and v not in texts]
-        if unknown:
-            choices = ", ".join(
-                f"{value_label(value, key, labels)} ({_text(value)})"
-                if value_label(value, key, labels) != _text(value)
-                else _text(value)
-                for value in allowed
-            )
-            shown = ", ".join(repr(v) for v in unknown)
-            errors[key] = [
-                gettext(
-                    "%(field)s: %(values)s is not one of its values; choose from %(choices)s",
-                    field=parameter_label(specs, key),
-                    values=shown,
-                    choices=choices,
-                )
-            ]
-    for name, spec in specs.items():
-        low = (filters.get(f"{name}__min") or [""])[0].strip()
-        high = (filters.get(f"{name}__max") or [""])[0].strip()
-        if not (low and high):
-            continue
-        lower, upper = _comparable(spec, low), _comparable(spec, high)
-        if lower is None or upper is None:
-            continue  # the engine names the unreadable value itself
-        if lower > upper:
-            errors[f"{name}__max"] = [
-                gettext(
-                    "%(to)s (%(high)s) is before %(from)s (%(low)s): no row can match",
-                    to=parameter_label(specs, name + "__max"),
-                    high=high,
-                    low=low,
-                    **{"from": parameter_label(specs, name + "__min")},
-                )
-            ]
-    return errors
-
-
-def _comparable(spec: dict, text: str) -> float | str | None:
-    """A bound as something to compare with the other bound; None if it does not read."""
-    kind = spec.get("type", "string")
-    try:
-        if kind in ("integer", "number", "year"):
-            return float(text)
-        if kind == "date":
-            return date.fromisoformat(text).isoformat()
-        if kind == "datetime":
-            return datetime.fromisoformat(text).isoformat()
-        if kind == "yearmonth":
-            return date.fromisoformat(f"{text}-01").isoformat()
-    except ValueError:
-        return None
-    return None
-
-
-def human_errors(table: engine.Table, fields: Mapping[str, list[str]]) -> dict[str, list[str]]:
-    """The engine's messages, each led by the parameter's name in words."""
-    specs = {spec["name"]: spec for spec in table.fields}
-    return {
-        key: [f"{parameter_label(specs, key)}: {message}" for message in messages]
-        for key, messages in fields.items()
-    }
-
-
 def _ranged(spec: dict) -> bool:
     return spec.get("type", "string") in engine.RANGE_TYPES
 
@@ -370,7 +278,7 @@ def _controls(
         for spec in table.fields
         if spec["name"] in table.facets
     }
-    texts = {name: [_text(item["value"]) for item in found] for name, found in items.items()}
+    texts = {name: [choice_text(item["value"]) for item in found] for name, found in items.items()}
     counts = (
         table.choice_counts(filters, q, texts)
         if filters or q
@@ -392,12 +300,6 @@ def _controls(
             high = (filters.get(f"{name}__max") or [""])[0]
             controls.append(Control(name, title, "range", low=low, high=high))
     return controls
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 @dataclass(frozen=True)

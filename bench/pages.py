@@ -6,7 +6,8 @@ Everything runs on 127.0.0.1 and is bounded in time. It publishes the demo datas
 `bench-incidents` dataset of `--rows` use-of-force rows through the real pipeline (run,
 then approve), then prints:
 
-1. `/` against a bare Flask "hello" page, both under gunicorn with the same worker count;
+1. `/` against a bare Flask "hello" page, both under gunicorn with the same worker count,
+   in three alternating rounds (the median of their ratios);
 2. a dataset page whose preview shows the big table against Datasette's page of the same
    table (a SQLite file, `--setting suggest_facets off`), at 10 connections;
 3. p50 of a preview's filter + sort + total count (the count cache emptied each time);
@@ -320,12 +321,20 @@ def main() -> None:
             f"http://127.0.0.1:{datasette_port}/incidents/incidents",
         ),
     ):
-        hello = wrk(f"http://127.0.0.1:{hello_port}/", 10, args.seconds)
-        index = wrk(f"{base}/", 10, args.seconds)
-        show("bare Flask hello", hello)
-        show("/ (index summary)", index)
-        share = index["rps"] / hello["rps"]
-        print(f"  / is {share:.2f}x the bare page (goal >= 0.8x: {met(share >= 0.8)})")
+        # Taken in turns, three rounds: the machine is shared, and load that comes and goes
+        # between two long runs would decide the ratio more than the pages do.
+        rounds = []
+        for _ in range(3):
+            hello = wrk(f"http://127.0.0.1:{hello_port}/", 10, max(2, args.seconds // 3))
+            index = wrk(f"{base}/", 10, max(2, args.seconds // 3))
+            rounds.append(index["rps"] / hello["rps"])
+            show("bare Flask hello", hello)
+            show(f"/ (index summary), {rounds[-1]:.2f}x", index)
+        share = statistics.median(rounds)
+        print(
+            f"  / is {share:.2f}x the bare page, median of the rounds' ratios "
+            f"(goal >= 0.8x: {met(share >= 0.8)})"
+        )
         datasette = wrk(f"http://127.0.0.1:{datasette_port}/incidents/incidents", 10, args.seconds)
         ours = wrk(page, 10, args.seconds)
         filtered = wrk(f"{page}?table=incidents&district=D3&sort=-incident_date", 10, args.seconds)

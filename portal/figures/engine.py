@@ -36,7 +36,7 @@ def figures_for(meta: dict, schemas: dict[str, dict], files: dict[str, Path]) ->
     figures = declared(meta, schemas)
     labels = dataset_labels(meta)  # with each label's translations
     with connection() as db:
-        tables = _load(db, files, {f.resource for f in figures})
+        tables = _load(db, files, figures, schemas)
         results = [
             compute(db, figure, schemas[figure.resource], labels)
             for figure in figures
@@ -60,19 +60,45 @@ def connection() -> duckdb.DuckDBPyConnection:
     return db
 
 
-def _load(db: duckdb.DuckDBPyConnection, files: dict[str, Path], needed: set[str]) -> set[str]:
+def _load(
+    db: duckdb.DuckDBPyConnection,
+    files: dict[str, Path],
+    figures: list[Figure],
+    schemas: dict[str, dict],
+) -> set[str]:
+    """Load each table the figures read, only the columns they name (every cell as text)."""
+    named: dict[str, set[str]] = {}
+    for figure in figures:
+        fields = {f["name"] for f in schemas.get(figure.resource, {}).get("fields", [])}
+        named.setdefault(figure.resource, set()).update(_names_in(figure) & fields)
     loaded = set()
-    for name in sorted(needed):
+    for name in sorted(named):
         path = files.get(name)
         if path is None:
             continue
+        # A figure counting rows names no column: one constant column keeps every row.
+        columns = ", ".join(_quote(c) for c in sorted(named[name])) or "NULL AS __row"
         db.execute(
-            f"CREATE TABLE {_table(name)} AS SELECT * FROM read_csv(?, header = true, "
+            f"CREATE TABLE {_table(name)} AS SELECT {columns} FROM read_csv(?, header = true, "
             "all_varchar = true)",
             [str(path)],
         )
         loaded.add(name)
     return loaded
+
+
+def _names_in(spec: object) -> set[str]:
+    """Every text in a figure's declaration (its fields, filters, parts …): the columns it
+    can name are among them, so none is left out when a table is loaded in part."""
+    if isinstance(spec, str):
+        return {spec}
+    if isinstance(spec, dict):
+        return set().union(*(_names_in(k) | _names_in(v) for k, v in spec.items()))
+    if isinstance(spec, list | tuple | set | frozenset):
+        return set().union(*(_names_in(item) for item in spec))
+    if hasattr(spec, "__dataclass_fields__"):
+        return set().union(*(_names_in(getattr(spec, f)) for f in spec.__dataclass_fields__))
+    return set()
 
 
 def _table(resource: str) -> str:
@@ -403,7 +429,7 @@ class Measured:
             raise DefinitionError(f"{meta.get('name')}: no figure {key!r} with periods to rate")
         self.figure = figure = found[0]
         self._db = connection()
-        if not _load(self._db, files, {figure.resource}):
+        if not _load(self._db, files, [figure], schemas):
             self._db.close()
             raise DefinitionError(f"{meta.get('name')}: no file for {figure.resource}")
         time, fields = figure.time, {f["name"]: f for f in schemas[figure.resource]["fields"]}

@@ -22,7 +22,8 @@ from tests.privacy.test_corpus import ROWS, TEXT, narratives, source
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-def test_a_staged_parquet_file_holding_a_secret_is_refused(portal, tmp_path):
+def badge_guard(portal, tmp_path) -> Guarded:  # noqa: ANN001
+    """The guard of a dataset whose source's badge numbers must never be published."""
     case = dataset(
         portal,
         tmp_path,
@@ -31,9 +32,12 @@ def test_a_staged_parquet_file_holding_a_secret_is_refused(portal, tmp_path):
         source=source(),
         never_publish=["Badge"],
     )
-    definition = case.definition("case")
     secrets = gather(pl.LazyFrame({"Badge": [r[2] for r in ROWS]}), ["Badge"], {})
-    guard = Guarded(definition, {"records": {}}, {"records": secrets})
+    return Guarded(case.definition("case"), {"records": {}}, {"records": secrets})
+
+
+def test_a_staged_parquet_file_holding_a_secret_is_refused(portal, tmp_path):
+    guard = badge_guard(portal, tmp_path)
     # A rendering that differs from the checked CSV (a typed column cast the wrong way).
     pl.DataFrame({"incident_id": [10757, 2]}).write_parquet(tmp_path / "records.parquet")
     files = [
@@ -87,16 +91,7 @@ def test_a_staged_json_cell_that_differs_from_the_checked_csv_is_checked_again(p
 
 
 def test_a_staged_json_file_that_cannot_be_read_back_row_by_row_fails_closed(portal, tmp_path):
-    case = dataset(
-        portal,
-        tmp_path,
-        fields=[TEXT],
-        columns={"incident_id": "IncidentNo"},
-        source=source(),
-        never_publish=["Badge"],
-    )
-    secrets = gather(pl.LazyFrame({"Badge": [r[2] for r in ROWS]}), ["Badge"], {})
-    guard = Guarded(case.definition("case"), {"records": {}}, {"records": secrets})
+    guard = badge_guard(portal, tmp_path)
     pl.DataFrame({"incident_id": ["UOF-1", "UOF-2"]}).write_csv(tmp_path / "records.csv")
     # Valid JSON, but all on one line: its cells are not checked as if they had been.
     (tmp_path / "records.json").write_text('[{"incident_id":"UOF-1"},{"incident_id":"10757"}]')

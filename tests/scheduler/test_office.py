@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
 from portal.models import Dataset, Run, RunStatus, Version, utcnow
 from portal.scheduler.service import Scheduler
+from portal.web import fragments
 from tests.conftest import OFFICER, csrf_token, login
 from tests.flow import publish
 
@@ -69,7 +72,7 @@ def test_run_pages_need_a_signed_in_officer(portal, client):
 
 
 def test_an_overdue_dataset_is_marked_on_its_page_the_index_the_api_and_the_office(
-    portal, client, officer
+    portal, client, officer, monkeypatch
 ):
     publish(portal, OFFICER[0], "tiny")
     assert "Overdue" not in client.get("/datasets/tiny/").get_data(as_text=True)
@@ -78,6 +81,10 @@ def test_an_overdue_dataset_is_marked_on_its_page_the_index_the_api_and_the_offi
     with portal.db.session() as session:  # the last release was 40 days ago; cadence P1M
         version = session.scalar(select(Version))
         version.published_at = utcnow() - timedelta(days=40)
+    # The forty days pass for the pages kept in memory too (each is kept until its dataset
+    # would become overdue): without this the page rendered above would still be served.
+    later = time.monotonic() + timedelta(days=40).total_seconds()
+    monkeypatch.setattr(fragments, "time", SimpleNamespace(monotonic=lambda: later))
 
     page = client.get("/datasets/tiny/").get_data(as_text=True)
     index = client.get("/").get_data(as_text=True)

@@ -36,6 +36,12 @@ class Guarded:
     secrets: dict[str, Secrets] = field(default_factory=dict)
 
     @property
+    def looking(self) -> bool:
+        """Whether any resource declares never-publish columns, names or a roster: else no
+        cell can hold anything to look for."""
+        return any(_declares_secrets(r) for r in self.definition.resources)
+
+    @property
     def terms(self) -> Terms:
         terms = Terms()
         for secrets in self.secrets.values():
@@ -49,7 +55,7 @@ class Guarded:
         only the cells whose text differs from it (numbers read back as 12.0, text without
         the CSV's formula escape) are checked again, whole and inside their text.
         """
-        if not any(_declares_secrets(r) for r in self.definition.resources):
+        if not self.looking:
             return  # nothing to look for: the report says no column or name is declared
         csvs = {
             item["resource"]: staging / item["filename"]
@@ -142,7 +148,7 @@ def guard_dataset(
             vocabulary = None
         entry.update(guard_table(tables[resource.name], resource.privacy, vocabulary))
         guarded.report[resource.name] = entry
-    looking = any(_declares_secrets(r) for r in definition.resources)
+    looking = guarded.looking
     for resource in definition.resources:
         texts = text_fields(resource)
         guarded.report[resource.name]["textFields"] = texts

@@ -249,9 +249,9 @@ def _execute(
     if any(sha256_of(path) != validated[name] for name, path in tables.items()):
         _validate_guarded(definition, tables, report)
         laps.lap("validate after the guard")
-    report["diff"] = diff_against_current(session, run.dataset, definition, tables, config)
-    # Which version that was: publishing reuses the diff as the changelog while it is current.
     current = session.get(Version, run.dataset.current_version_id or 0)
+    report["diff"] = diff_against_current(current, definition, tables, config)
+    # Which version that was: publishing reuses the diff as the changelog while it is current.
     report["diffAgainst"] = current.number if current else None
     run.report = report
     laps.lap("diff")
@@ -354,16 +354,13 @@ def _validate_guarded(
 
 
 def diff_against_current(
-    session: Session,
-    dataset: Dataset,
+    current: Version | None,
     definition: DatasetDefinition,
     tables: Mapping[str, Path],
     config: Config,
 ) -> dict[str, dict]:
-    """Each table compared with the same resource of the version the public sees now."""
-    current = (
-        session.get(Version, dataset.current_version_id) if dataset.current_version_id else None
-    )
+    """Each table compared with the same resource of `current`, the version the public sees
+    now (None: nothing is published)."""
     storage = LocalStorage(config.data_dir)
     diffs = {}
     for name, path in tables.items():

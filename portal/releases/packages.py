@@ -88,7 +88,7 @@ def write_package(
             bundle.write(description, arcname=description.name)
         return
     with _zip(archive, "w") as bundle:
-        for path in sorted(p for p in staged.iterdir() if p.is_file() and bundled(p.name)):
+        for path in _bundled_files(staged):
             bundle.write(path, arcname=path.name)
         bundle.write(description, arcname=description.name)
 
@@ -98,6 +98,10 @@ def bundled(filename: str) -> bool:
     datapackage.json describes, and their Parquet copies). The JSON renderings stay separate
     downloads: the same rows again, about three times the CSV's size."""
     return Path(filename).suffix in (".csv", ".parquet")
+
+
+def _bundled_files(staged: Path) -> list[Path]:
+    return sorted(p for p in staged.iterdir() if p.is_file() and bundled(p.name))
 
 
 def _zip(path: Path, mode: str) -> zipfile.ZipFile:
@@ -115,7 +119,7 @@ def bundle_staged(staged: Path) -> None:
     folder.mkdir(exist_ok=True)
     members = {}
     with _zip(folder / "files.zip", "w") as bundle:
-        for path in sorted(p for p in staged.iterdir() if p.is_file() and bundled(p.name)):
+        for path in _bundled_files(staged):
             digest = hashlib.sha256()
             with (
                 path.open("rb") as reading,

@@ -93,7 +93,10 @@ def test_a_resident_answers_a_survey_in_the_browser(
         ).id
 
     page.goto(f"{live_server}/trust/")
-    page.get_by_role("link", name="Spring survey").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Spring survey").click()
+    # Measured once the survey page and its stylesheet are loaded, not mid-navigation.
+    page.wait_for_load_state("load")
     _each_number_sits_with_its_own_radio(page, phone=width < 700)
     # Sent without a district: the answers come back with the problem named, nothing lost.
     page.locator("fieldset.question").first.get_by_label("8", exact=True).check()

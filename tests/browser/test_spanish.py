@@ -57,6 +57,13 @@ def english_left(page, patterns) -> list[str]:  # noqa: ANN001
     return sorted(f"{msgid!r} in …{around}…" for msgid, around in found.items())
 
 
+def follow(page, locator) -> None:  # noqa: ANN001
+    """Click a link or button that loads a new page, and wait until that page has loaded."""
+    with page.expect_navigation():
+        locator.click()
+    page.wait_for_load_state("load")
+
+
 def assert_spanish(page, patterns) -> str:  # noqa: ANN001
     assert page.evaluate("document.documentElement.lang") == "es", page.url
     assert english_left(page, patterns) == [], page.url
@@ -66,7 +73,7 @@ def assert_spanish(page, patterns) -> str:  # noqa: ANN001
 def test_a_resident_reads_and_answers_in_spanish(site, page, patterns, console_errors):
     page.goto(site.url + "/")
     assert page.evaluate("document.documentElement.lang") == "en"  # Chromium asks for en-US
-    page.get_by_role("navigation", name="Language").get_by_role("link", name="Español").click()
+    follow(page, page.get_by_role("navigation", name="Language").get_by_role("link", name="Español"))
 
     words = assert_spanish(page, patterns)
     assert "Datos policiales, publicados abiertamente" in words
@@ -74,30 +81,29 @@ def test_a_resident_reads_and_answers_in_spanish(site, page, patterns, console_e
     assert page.get_by_role("link", name="English").get_attribute("hreflang") == "en"
 
     # A dataset page, the language kept by the cookie; a filtered preview.
-    page.get_by_role("heading", name="Uso de la fuerza").get_by_role("link").click()
+    follow(page, page.get_by_role("heading", name="Uso de la fuerza").get_by_role("link"))
     assert "lang=" not in page.url
     preview = page.get_by_role("form", name="Filtrar Incidentes de uso de la fuerza")
     preview.get_by_label("Distrito", exact=True).select_option("D3")
-    preview.get_by_role("button", name="Mostrar las filas que coinciden").click()
+    follow(page, preview.get_by_role("button", name="Mostrar las filas que coinciden"))
     words = assert_spanish(page, patterns)
     count = page.locator("#incidents-count").inner_text()
     assert re.search(r"^\d{1,3}(\.\d{3})* filas coinciden \(de \d{1,3}(\.\d{3})+\)\.", count)
     assert "Diccionario de datos" in words and "Distrito 3" in words
 
     # The survey, from the trust page's invitation; answered in Spanish.
-    page.get_by_role("navigation", name="Principal").get_by_role(
-        "link", name="Confianza comunitaria"
-    ).click()
+    principal = page.get_by_role("navigation", name="Principal")
+    follow(page, principal.get_by_role("link", name="Confianza comunitaria"))
     words = assert_spanish(page, patterns)
     assert SPANISH_DECIMAL.search(words)  # the index, 63,8
     assert "Según el idioma en que se respondió la encuesta" in words
-    page.locator("p.notice").get_by_role("link").first.click()
+    follow(page, page.locator("p.notice").get_by_role("link").first)
     words = assert_spanish(page, patterns)
     assert "0 = totalmente en desacuerdo" in words
     for group in page.locator("fieldset.question").all():
         group.get_by_label("7", exact=True).check()
     page.get_by_label("¿En qué distrito policial vive usted?").select_option("D2")
-    page.get_by_role("button", name="Enviar mis respuestas").click()
+    follow(page, page.get_by_role("button", name="Enviar mis respuestas"))
     words = assert_spanish(page, patterns)
     assert "Gracias" in words
     with site.portal.db.session() as session:

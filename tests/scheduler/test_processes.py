@@ -130,8 +130,13 @@ class Site:
 
 
 def log_events(process: subprocess.Popen) -> list[dict]:
-    lines = process.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    """The JSON lines the process has logged so far (a line still being written is left out)."""
+    lines = process.log_path.read_text(encoding="utf-8", errors="replace").split("\n")[:-1]
     return [json.loads(line) for line in lines if line.startswith("{")]
+
+
+def events_of(process: subprocess.Popen) -> list[str]:
+    return [event.get("event") for event in log_events(process)]
 
 
 @pytest.fixture
@@ -295,6 +300,8 @@ def test_sigterm_interrupts_a_run_that_outlives_the_grace_period(site, slow_sour
         ),
         30,
     )
+    # The claim marks the run running before its thread logs run.start: wait for both.
+    wait_for("run.start in the log", lambda: "run.start" in events_of(scheduler), 30)
 
     scheduler.send_signal(signal.SIGTERM)
 
@@ -303,7 +310,7 @@ def test_sigterm_interrupts_a_run_that_outlives_the_grace_period(site, slow_sour
     assert run.status == RunStatus.INTERRUPTED
     assert "did not finish within 1 s" in run.error
     assert run.finished_at is not None
-    events = [event.get("event") for event in log_events(scheduler)]
+    events = events_of(scheduler)
     assert (
         events.index("run.start")
         < events.index("scheduler.stopping")

@@ -34,6 +34,8 @@ from portal.validation.screen import (
 )
 
 BATCH_SIZE = 100_000
+# Flagged rows gathered before their exact checks run: see FlaggedRows.
+PENDING_ROWS = 50_000
 # sourceName -> sourceKey -> the referenced keys
 Lookups = dict[str, dict[tuple[str, ...], KeyIndex]]
 
@@ -139,29 +141,67 @@ def header_findings(table: Table, log: FindingLog) -> None:
             log.add_one("incorrect-label", fieldNumber=number, fieldName=field.name)
 
 
+class FlaggedRows:
+    """The rows the screen flagged, gathered over batches for their exact checks.
+
+    The exact checks cost a few polars passes per field whether a batch flags 30 rows or
+    30,000, so they run once per `PENDING_ROWS` flagged rows (and at the end), not once per
+    batch. Findings are sorted by row before they are reported, so their order is the same.
+    """
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.frames: list[pl.DataFrame] = []
+        self.extras: dict[int, list[str]] = {}
+        self.noisy: set[int] = set()
+        self.rows = 0
+
+    def add(self, rows: source.Batch, noisy: set[int]) -> pl.DataFrame | None:
+        self.frames.append(rows.frame)
+        self.extras.update(rows.extras)
+        self.noisy |= noisy
+        self.rows += rows.frame.height
+        return self.flush() if self.rows >= PENDING_ROWS else None
+
+    def flush(self) -> pl.DataFrame | None:
+        if not self.frames:
+            return None
+        rows = source.Batch(pl.concat(self.frames), self.extras)
+        found, _ = cell_findings(self.table, rows, self.noisy)
+        self.frames, self.extras, self.noisy, self.rows = [], {}, set(), 0
+        return found
+
+
 def check_batch(
-    table: Table, batch: source.Batch, screen: Screen, key_checks: KeyChecks
+    table: Table, batch: source.Batch, screen: Screen, key_checks: KeyChecks, flagged: FlaggedRows
 ) -> list[pl.DataFrame]:
-    """Every finding of one batch, in the finding shape (key findings once a block is full)."""
+    """The findings of one batch ready to report: the flagged rows' cell findings once
+    `flagged` is full, key findings once a block of keys is full."""
     frame = batch.frame
     screened = screen.run(frame, regular=batch.regular)
     hashes = {name: screened[hash_column(name)].to_numpy() for name in key_checks.key_sets}
     nulls = {name: screened[null_column(name)].to_numpy() for name in key_checks.key_sets}
     problem = screened[PROBLEM]
     out: list[pl.DataFrame] = []
-    if problem.any():
-        flagged = screened.filter(problem)
-        noisy = {c.number for c in table.checks if flagged[problem_column(c.number)].any()}
+    if problem.any():  # (rows with extra cells are flagged too)
         subset = source.Batch(frame.filter(problem), batch.extras)
-        cells, keys = cell_findings(table, subset, noisy)
-        out.append(cells)
-        positions = problem.arg_true().to_numpy()
-        for name, fields in key_checks.key_sets.items():
-            exact_hashes, exact_nulls = key_hashes([keys[n] for n in fields])
-            hashes[name] = hashes[name].copy()
-            hashes[name][positions] = exact_hashes.to_numpy()
-            nulls[name] = nulls[name].copy()
-            nulls[name][positions] = exact_nulls.to_numpy()
+        raised = screened.filter(problem)
+        noisy = {c.number for c in table.checks if raised[problem_column(c.number)].any()}
+        if key_checks.key_sets:
+            # The keys must be exact now: the key checks take this batch's hashes.
+            keyed = sorted({n for fields in key_checks.key_sets.values() for n in fields})
+            _, parts = table.key_parts(subset, keyed)
+            keys = dict(zip(keyed, parts, strict=True))
+            positions = problem.arg_true().to_numpy()
+            for name, fields in key_checks.key_sets.items():
+                exact_hashes, exact_nulls = key_hashes([keys[n] for n in fields])
+                hashes[name] = hashes[name].copy()
+                hashes[name][positions] = exact_hashes.to_numpy()
+                nulls[name] = nulls[name].copy()
+                nulls[name][positions] = exact_nulls.to_numpy()
+        found = flagged.add(subset, noisy)
+        if found is not None:
+            out.append(found)
     found = key_checks.add(frame["_row"].to_numpy(), hashes, nulls)
     if found is not None:
         out.append(found)

@@ -9,7 +9,14 @@ import polars as pl
 
 from portal.errors import SourceUnreadable
 from portal.validation import source
-from portal.validation.engine import Lookups, Restart, Table, check_batch, header_findings
+from portal.validation.engine import (
+    FlaggedRows,
+    Lookups,
+    Restart,
+    Table,
+    check_batch,
+    header_findings,
+)
 from portal.validation.key_checks import KeyChecks
 from portal.validation.keys import KeyIndex, key_hashes
 from portal.validation.report import FindingLog
@@ -157,14 +164,15 @@ def checked_table(
         unique = {f.name for f in table.fields if f.constraints.get("unique")}
         key_checks = KeyChecks(table.names, unique, table.primary_key, foreign)
         screen = Screen(table.checks, key_checks.key_sets)
+        flagged = FlaggedRows(table)
         rows = 0
         for batch in batches():
             rows += batch.frame.height
-            for found in check_batch(table, batch, screen, key_checks):
+            for found in check_batch(table, batch, screen, key_checks, flagged):
                 log.add_frame(found)
-        found = key_checks.flush()
-        if found is not None:
-            log.add_frame(found)
+        for found in (flagged.flush(), key_checks.flush()):
+            if found is not None:
+                log.add_frame(found)
         for frame in kept:
             sink(frame)
         return log.report(rows)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from portal.validation import key_checks, source, validate_table, validate_table_reference
+from portal.validation import (
+    engine,
+    key_checks,
+    source,
+    validate_table,
+    validate_table_reference,
+)
 from tests.validation.agreement import essence
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -44,12 +50,15 @@ def test_small_samples_agree_too(case: str):
     assert essence(fast, with_row_count=False) == essence(slow, with_row_count=False)
 
 
+@pytest.mark.parametrize("pending", [1, 10**9], ids=["checked-each-chunk", "gathered"])
 @pytest.mark.parametrize("case", CASES)
-def test_tiny_chunks_and_key_blocks_agree_too(case: str, monkeypatch):
+def test_tiny_chunks_and_key_blocks_agree_too(case: str, pending: int, monkeypatch):
     # Chunks of a few lines mix the polars reader and the line-by-line one in one file,
-    # and key blocks of two rows make duplicates span blocks.
+    # key blocks of two rows make duplicates span blocks, and the flagged rows are checked
+    # chunk by chunk or all together at the end.
     monkeypatch.setattr(source, "CHUNK_BYTES", 64)
     monkeypatch.setattr(key_checks, "KEY_BLOCK", 2)
+    monkeypatch.setattr(engine, "PENDING_ROWS", pending)
     schema = json.loads((CORPUS / f"{case}.schema.json").read_text())
     path = CORPUS / f"{case}.csv"
 

@@ -16,6 +16,7 @@ from portal.validation.engine import (
     Table,
     check_batch,
     header_findings,
+    screen_batch,
 )
 from portal.validation.key_checks import KeyChecks
 from portal.validation.keys import KeyIndex, key_hashes
@@ -168,7 +169,8 @@ def checked_table(
         rows = 0
         for batch in batches():
             rows += batch.frame.height
-            for found in check_batch(table, batch, screen, key_checks, flagged):
+            screened = screen_batch(table, batch, screen, key_checks.key_sets)
+            for found in check_batch(screened, key_checks, flagged):
                 log.add_frame(found)
         for found in (flagged.flush(), key_checks.flush()):
             if found is not None:

@@ -21,6 +21,8 @@ from portal.errors import AlreadyDecided
 from portal.extensions import RATELIMIT_TABLE, babel, csrf, limiter, login_manager
 from portal.languages import gettext as _
 from portal.policies.extract import MAX_DOCUMENT_BYTES
+from portal.web.edge import SharedPages
+from portal.web.language import COOKIE as LANGUAGE_COOKIE
 
 MAX_UPLOAD = 200 * 1024 * 1024
 # The largest body each kind of request needs; bigger ones answer 413 before being read.
@@ -70,8 +72,9 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.url_map.converters["int"] = PathInteger
     app.session_interface = SignedCookieSessions()
-    # Inside ProxyFix: HTTPS as the trusted proxy saw it.
-    app.wsgi_app = SecurityHeaders(app.wsgi_app)
+    # Inside ProxyFix: HTTPS as the trusted proxy saw it; outside the shared pages, so a
+    # page kept there gets the headers of the request it answers.
+    app.wsgi_app = SecurityHeaders(SharedPages(app.wsgi_app, language_cookie=LANGUAGE_COOKIE))
     if config.trusted_proxies:
         # The client address and scheme as the configured proxies saw them, and nothing a
         # client wrote in the headers itself.

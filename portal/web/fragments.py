@@ -104,14 +104,15 @@ _pages: OrderedDict[tuple, _Page] = OrderedDict()
 
 def shared_page(render: Callable[[], tuple[str, int, float]]) -> tuple[bytes, int]:
     """A page that is the same for every reader who is not signed in: rendered once per site
-    generation, language and address (host and query included), until the seconds `render`
-    gives run out (a dataset becoming overdue changes its page without any event).
+    generation, language and path with its query (no page shows the Host header), until the
+    seconds `render` gives run out (a dataset becoming overdue changes its page without any
+    event).
 
     `render` returns (html, status, seconds). The page's form token is per request: it is
     rendered as TOKEN_MARK and filled in here, so a comment form keeps working. A page that
     made a real token while rendering is not kept (it would hand one reader's token to all).
     """
-    key = (portal().config.database_url, languages.current(), generation(), request.url)
+    key = (portal().config.database_url, languages.current(), generation(), request.full_path)
     now = time.monotonic()
     with _lock:
         kept = _pages.get(key)

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from portal import languages
 from portal.datasets import texts
+from portal.extensions import portal
 from portal.figures import numbers, periods
 from portal.languages import N_, gettext
 
@@ -43,7 +44,8 @@ def for_people() -> bool:
 
 
 def url_in(code: str | None) -> str:
-    """This page's address in a language (None: without `lang`, the shared default link).
+    """This page's address in a language (None: without `lang`, the shared default link),
+    at the portal's configured address (PORTAL_BASE_URL).
 
     Same path, same query; only `lang` changes, so a filtered preview stays filtered."""
     args = request.args.copy()
@@ -51,7 +53,9 @@ def url_in(code: str | None) -> str:
     if code:
         args["lang"] = code
     query = urlencode(list(args.items(multi=True)))
-    return request.base_url + ("?" + query if query else "")
+    # The portal's own address, never the request's Host header: pages are kept and shared
+    # (fragments.shared_page, the index summary), and a forged Host must not reach them.
+    return portal().config.base_url + request.path + ("?" + query if query else "")
 
 
 def lang_attr(value: object) -> Markup:

@@ -36,6 +36,7 @@ from portal.query.preview import table_views
 from portal.releases import ledger
 from portal.releases.diff import resource_changes
 from portal.web import fragments
+from portal.web.edge import SHARED_SECONDS
 from portal.web.language import as_written
 
 public = Blueprint("public", __name__)
@@ -109,17 +110,18 @@ def index() -> str | bytes:
     # one shared summary per language
     key, now = (portal().config.database_url, languages.current()), time.monotonic()
     cached = _summaries.get(key)
-    if cached is not None and now < cached.expires and now - cached.checked < RECHECK_SECONDS:
-        return cached.page
-    state = browse.publication_state(db_session())
-    if cached is not None and now < cached.expires and state == cached.state:
-        cached.checked = now
-        return cached.page
-    datasets = browse.published_datasets(db_session())
-    page = render_template("index.html", datasets=datasets).encode()
-    lasts = browse.unchanged_for(datasets, utcnow(), SUMMARY_SECONDS)
-    _summaries[key] = _Summary(state, now, now + lasts, page)
-    return page
+    if cached is None or now >= cached.expires or now - cached.checked >= RECHECK_SECONDS:
+        state = browse.publication_state(db_session())
+        if cached is not None and now < cached.expires and state == cached.state:
+            cached.checked = now
+        else:
+            datasets = browse.published_datasets(db_session())
+            page = render_template("index.html", datasets=datasets).encode()
+            lasts = browse.unchanged_for(datasets, utcnow(), SUMMARY_SECONDS)
+            cached = _summaries[key] = _Summary(state, now, now + lasts, page)
+    # The edge (portal.web.edge) may answer the same request with it until the next check.
+    request.environ[SHARED_SECONDS] = min(cached.checked + RECHECK_SECONDS, cached.expires) - now
+    return cached.page
 
 
 @public.get("/datasets/")

@@ -57,20 +57,30 @@ def test_a_language_the_site_does_not_speak_is_ignored(client) -> None:
     assert "Set-Cookie" not in answer.headers
 
 
-def test_every_page_offers_the_switcher_and_alternates_keeping_the_address(client) -> None:
+def test_every_page_offers_the_switcher_and_alternates_keeping_the_address(client, config) -> None:
     page = client.get("/datasets/?q=force&family=use-of-force&lang=es").get_data(as_text=True)
     switcher = re.search(r'<nav class="languages" aria-label="Idioma">(.*?)</nav>', page, re.S)
     links = re.findall(r'<a href="([^"]+)" lang="(\w+)" hreflang="\w+"', switcher.group(1))
     assert [code for _href, code in links] == ["en", "es"]
     english = dict((code, href) for href, code in links)["en"]
-    assert english == "http://localhost/datasets/?q=force&amp;family=use-of-force&amp;lang=en"
+    here = f"{config.base_url}/datasets/?q=force&amp;family=use-of-force"
+    assert english == f"{here}&amp;lang=en"
     assert 'aria-current="true">Español</a>' in switcher.group(1)
     alternates = dict(re.findall(r'<link rel="alternate" hreflang="([\w-]+)" href="([^"]+)"', page))
     assert alternates == {
-        "en": "http://localhost/datasets/?q=force&amp;family=use-of-force&amp;lang=en",
-        "es": "http://localhost/datasets/?q=force&amp;family=use-of-force&amp;lang=es",
-        "x-default": "http://localhost/datasets/?q=force&amp;family=use-of-force",
+        "en": f"{here}&amp;lang=en",
+        "es": f"{here}&amp;lang=es",
+        "x-default": here,
     }
+
+
+@pytest.mark.parametrize("path", ["/", "/datasets/", "/no-such-page"])
+def test_a_forged_host_header_never_reaches_a_page(client, config, path) -> None:
+    # Pages are kept and shared between readers (the index summary, dataset pages): an
+    # address built from the Host header would hand one request's host to everyone.
+    page = client.get(path, headers={"Host": "attacker.example"}).get_data(as_text=True)
+    assert "attacker.example" not in page
+    assert f'hreflang="es" href="{config.base_url}{path}?lang=es"' in page
 
 
 def test_the_api_stays_english_whatever_the_reader_chose(client) -> None:

@@ -43,19 +43,21 @@ def for_people() -> bool:
     return not (request.path.startswith("/api/v1/") or request.path.endswith(DATA_SUFFIXES))
 
 
-def url_in(code: str | None) -> str:
-    """This page's address in a language (None: without `lang`, the shared default link),
-    at the portal's configured address (PORTAL_BASE_URL).
+def url_in(code: str | None, *, absolute: bool = False) -> str:
+    """This page's address in a language (None: without `lang`, the shared default link).
 
-    Same path, same query; only `lang` changes, so a filtered preview stays filtered."""
+    Same path, same query; only `lang` changes, so a filtered preview stays filtered. Never
+    built from the request's Host header: pages are kept and shared (the index summary,
+    `fragments.shared_page`), and a forged Host must not reach other readers. So the link
+    is root-relative, or `absolute` at the portal's configured address (PORTAL_BASE_URL),
+    for the `hreflang` alternates that crawlers read."""
     args = request.args.copy()
     args.pop("lang", None)
     if code:
         args["lang"] = code
     query = urlencode(list(args.items(multi=True)))
-    # The portal's own address, never the request's Host header: pages are kept and shared
-    # (fragments.shared_page, the index summary), and a forged Host must not reach them.
-    return portal().config.base_url + request.path + ("?" + query if query else "")
+    where = request.path + ("?" + query if query else "")
+    return portal().config.base_url + where if absolute else request.script_root + where
 
 
 def lang_attr(value: object) -> Markup:

@@ -15,7 +15,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from portal.datasets.definition_schema import DATASET_META, PUBLISHER_ENTRY
+from portal.datasets.definition_schema import DATASET_META, DATE_FUNCTIONS, PUBLISHER_ENTRY
 from portal.errors import DefinitionError
 
 VALIDATORS = {
@@ -23,7 +23,6 @@ VALIDATORS = {
     "meta": Draft202012Validator(DATASET_META),
 }
 MAX_SHOWN = 5
-DATE_FUNCTIONS = ("date", "datetime", "month", "year", "age_band")
 
 
 def read_yaml(path: Path) -> tuple[dict, yaml.Node | None]:

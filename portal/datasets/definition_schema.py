@@ -7,6 +7,21 @@ descriptions here (`python -m portal.datasets.reference`), and a test keeps the 
 from __future__ import annotations
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+# A column's `function`s (portal.pipeline.functions implements them).
+FUNCTIONS = (
+    "date",
+    "datetime",
+    "month",
+    "year",
+    "age_band",
+    "list",
+    "number",
+    "integer",
+    "lower",
+    "trim",
+)
+# Functions that read a date or time, and so take `formats` (and `pivot` for %y).
+DATE_FUNCTIONS = ("date", "datetime", "month", "year", "age_band")
 STRFTIME = {
     "description": "strftime pattern(s) the source writes, e.g. `%m/%d/%Y %I:%M:%S %p`; "
     "a value must match exactly one reading (two formats that read it differently fail it)",
@@ -40,18 +55,7 @@ COLUMN = {
                     "through unchanged, so validation reports it (for `list`: per item)",
                 },
                 "function": {
-                    "enum": [
-                        "date",
-                        "datetime",
-                        "month",
-                        "year",
-                        "age_band",
-                        "list",
-                        "number",
-                        "integer",
-                        "lower",
-                        "trim",
-                    ],
+                    "enum": list(FUNCTIONS),
                     "description": "`date` → YYYY-MM-DD; `datetime` → YYYY-MM-DDThh:mm:ss; "
                     "`month` → YYYY-MM; `year` → YYYY (all read with `formats`; default: "
                     "ISO, MM/DD/YYYY, DD.MM.YYYY and YYYY/MM/DD, with optional times, 4-digit "

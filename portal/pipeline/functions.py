@@ -37,20 +37,6 @@ AGE_BANDS: tuple[tuple[int, str], ...] = (
     (121, "65-plus"),
 )
 OLDEST_AGE = 120
-FUNCTIONS = (
-    "date",
-    "datetime",
-    "month",
-    "year",
-    "age_band",
-    "list",
-    "number",
-    "integer",
-    "lower",
-    "trim",
-)
-# Functions that read a date or time, and so take `formats` (and `pivot` for %y).
-DATE_FUNCTIONS = ("date", "datetime", "month", "year", "age_band")
 # ASCII digits only: other scripts' digits are not what a US export means by a number.
 _INTEGER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?", re.ASCII)
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?", re.ASCII)

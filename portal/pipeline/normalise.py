@@ -15,8 +15,9 @@ from typing import Any
 
 import polars as pl
 
+from portal.datasets.definition_schema import FUNCTIONS
 from portal.errors import DefinitionError
-from portal.pipeline.functions import FUNCTIONS, CellError, age_band_converter, converter, in_range
+from portal.pipeline.functions import CellError, age_band_converter, converter, in_range
 from portal.pipeline.functions import pad as pad_digits
 from publishers.connectors import SOURCE_LINE
 

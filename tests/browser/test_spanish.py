@@ -73,7 +73,9 @@ def assert_spanish(page, patterns) -> str:  # noqa: ANN001
 def test_a_resident_reads_and_answers_in_spanish(site, page, patterns, console_errors):
     page.goto(site.url + "/")
     assert page.evaluate("document.documentElement.lang") == "en"  # Chromium asks for en-US
-    follow(page, page.get_by_role("navigation", name="Language").get_by_role("link", name="Español"))
+    follow(
+        page, page.get_by_role("navigation", name="Language").get_by_role("link", name="Español")
+    )
 
     words = assert_spanish(page, patterns)
     assert "Datos policiales, publicados abiertamente" in words

@@ -5,7 +5,6 @@ from __future__ import annotations
 from portal.config import REPO_ROOT
 from portal.datasets.definition_schema import COLUMN, DATASET_META, PUBLISHER_ENTRY
 from portal.datasets.reference import reference, rows
-from portal.pipeline.functions import FUNCTIONS
 
 
 def test_the_reference_file_is_the_generated_one():
@@ -19,11 +18,10 @@ def test_every_key_has_a_meaning():
         assert undocumented == []
 
 
-def test_every_mapping_function_is_checked_and_documented():
+def test_every_mapping_function_is_documented():
     mapping = next(s for s in COLUMN["oneOf"] if s.get("properties"))
     function = mapping["properties"]["function"]
-    assert list(function["enum"]) == list(FUNCTIONS)
-    for name in FUNCTIONS:
+    for name in function["enum"]:
         assert f"`{name}`" in function["description"]
 
 

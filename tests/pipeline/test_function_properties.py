@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from portal.datasets.definition_schema import FUNCTIONS
 from portal.pipeline import functions
 from portal.pipeline.functions import (
     AGE_BANDS,
     DATETIME_FORMATS,
-    FUNCTIONS,
     CellError,
     age_band_converter,
     converter,

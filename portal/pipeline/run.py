@@ -6,9 +6,8 @@ import hashlib
 import json
 import logging
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -18,28 +17,18 @@ from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.config import Config
-from portal.datasets.definitions import DatasetDefinition, ResourceDefinition, sync_dataset
+from portal.datasets.definitions import DatasetDefinition, sync_dataset
 from portal.db import Database
-from portal.errors import (
-    DefinitionError,
-    PortalError,
-    RunInProgress,
-    SourceUnavailable,
-    SourceUnreadable,
-    ValidationFailed,
-)
+from portal.errors import PortalError, RunInProgress, ValidationFailed
 from portal.models import Candidate, CandidateStatus, Dataset, Run, RunStatus, Version, utcnow
-from portal.pipeline.cells import SourceRead
-from portal.pipeline.derive import derive
+from portal.pipeline.gather import fetch_all, normalise_all
 from portal.pipeline.guard import Guarded, guard_dataset
 from portal.pipeline.heartbeat import Heartbeat
-from portal.pipeline.normalise import aggregate, normalise
 from portal.pipeline.stage import stage_resource
 from portal.pipeline.verdict import (
     add_mapping_errors,
     cell_report,
     failure_summary,
-    source_read,
     summary_of,
 )
 from portal.privacy.rules import PrivacyGuardFailed
@@ -50,11 +39,8 @@ from portal.releases.review import publish
 from portal.storage import LocalStorage, sha256_of
 from portal.timing import Laps
 from portal.validation import validate_package
-from publishers.connectors import SOURCE_LINE, Fetched, fetch, read_table
-from publishers.connectors.sources import table_format
 
 log = logging.getLogger(__name__)
-CSV_OPTIONS = {"line_terminator": "\r\n", "null_value": ""}
 
 
 def fingerprint(definition: DatasetDefinition) -> str:
@@ -199,7 +185,7 @@ def _execute(
     laps = Laps("run", dataset=definition.slug, run=run.id)
     previous = last_completed_run(session, run.dataset)
     previous_states = (previous.source_state or {}) if previous else {}
-    fetched = _fetch_all(config, definition, workdir, previous_states, uploads)
+    fetched = fetch_all(config, definition, workdir, previous_states, uploads)
     digest = hashlib.sha256(fingerprint(definition).encode())
     for name in sorted(fetched):
         digest.update(f"{name}:{fetched[name].sha256 or previous_states[name]['sha256']}".encode())
@@ -213,10 +199,10 @@ def _execute(
         return
     if any(item.unchanged for item in fetched.values()):
         # The source said "not modified" but the definition changed: fetch it whole.
-        fetched = _fetch_all(config, definition, workdir, {}, uploads)
+        fetched = fetch_all(config, definition, workdir, {}, uploads)
     laps.lap("fetch")
 
-    tables, sources, reads = _normalise_all(definition, fetched, workdir, uploads)
+    tables, sources, reads = normalise_all(definition, fetched, workdir, uploads)
     laps.lap("normalise")
     # As one package, so foreign keys between the dataset's resources are checked too.
     kept: dict[str, list[pl.DataFrame]] = {name: [] for name in tables}
@@ -369,106 +355,3 @@ def diff_against_current(
             storage.path(old.path) if old else None, path, definition.resource(name).table_schema
         )
     return diffs
-
-
-def effective_source(resource: ResourceDefinition, uploads: Mapping[str, Path]) -> dict:
-    """The resource's source, or an upload standing in for it (format and encoding detected)."""
-    if resource.name not in uploads:
-        return resource.source
-    kept = {k: v for k, v in resource.source.items() if k in ("delimiter", "sheet", "records")}
-    return {**kept, "type": "upload"}
-
-
-def _fetch_all(
-    config: Config,
-    definition: DatasetDefinition,
-    workdir: Path,
-    previous_states: Mapping[str, dict],
-    uploads: Mapping[str, Path],
-) -> dict[str, Fetched]:
-    fetched = {}
-    for resource in definition.resources:
-        if resource.source is None:
-            continue
-        target = workdir / "raw" / resource.name
-        target.mkdir(parents=True, exist_ok=True)
-        state = previous_states.get(resource.name)
-        with _naming(resource.name, definition):
-            fetched[resource.name] = fetch(
-                effective_source(resource, uploads),
-                target,
-                base_dir=config.data_dir,
-                previous_state=state if state and "sha256" in state else None,
-                upload=uploads.get(resource.name),
-                variables=config.source_variables,
-            )
-    return fetched
-
-
-def _normalise_all(
-    definition: DatasetDefinition,
-    fetched: Mapping[str, Fetched],
-    workdir: Path,
-    uploads: Mapping[str, Path],
-) -> tuple[dict[str, Path], dict[str, pl.LazyFrame], dict[str, SourceRead]]:
-    out = workdir / "normalised"
-    out.mkdir(parents=True, exist_ok=True)
-    tables: dict[str, Path] = {}
-    sources: dict[str, pl.LazyFrame] = {}
-    reads: dict[str, SourceRead] = {}
-    for resource in definition.resources:
-        if resource.source is None:
-            continue
-        with _naming(resource.name, definition):
-            source_spec = effective_source(resource, uploads)
-            path = fetched[resource.name].path
-            source = read_table(path, source_spec, workdir, with_lines=True)
-            sources[resource.name] = source.drop(SOURCE_LINE)
-            markers = [*resource.source.get("missing_values", ()), *resource.missing_values]
-            targets = list(dict.fromkeys([*resource.field_names, *resource.columns]))
-            targets = [t for t in targets if t in resource.columns]
-            normalised = normalise(
-                source,
-                resource.columns,
-                resource.table_schema,
-                missing_values=markers,
-                targets=targets,
-            )
-            work = out / f"{resource.name}.parquet"
-            normalised.frame.sink_parquet(work)
-            if resource.select:
-                derive(work, resource.select, resource.table_schema)
-            tables[resource.name] = out / f"{resource.name}.csv"
-            pl.scan_parquet(work).select(resource.field_names).sink_csv(
-                tables[resource.name], **CSV_OPTIONS
-            )
-            reads[resource.name] = source_read(
-                resource, work, fetched[resource.name], table_format(source_spec, path)
-            )
-            reads[resource.name].ignored = normalised.ignored_columns
-            reads[resource.name].blanked = normalised.blanked
-    for resource in definition.resources:
-        if resource.aggregate is None:
-            continue
-        origin = tables.get(resource.aggregate.get("from", ""))
-        if origin is None:
-            raise PortalError(f"{resource.name} aggregates an unknown resource")
-        tables[resource.name] = out / f"{resource.name}.csv"
-        aggregate(
-            pl.scan_csv(origin, infer_schema=False), resource.aggregate, resource.table_schema
-        ).sink_csv(tables[resource.name], **CSV_OPTIONS)
-        work = out / f"{resource.name}.parquet"
-        pl.scan_csv(tables[resource.name], infer_schema=False).sink_parquet(work)
-        reads[resource.name] = source_read(resource, work, None, None)
-    return tables, sources, reads
-
-
-@contextmanager
-def _naming(resource: str, definition: DatasetDefinition) -> Iterator[None]:
-    """Say which resource a source problem is about, when the dataset has several sources."""
-    try:
-        yield
-    except (SourceUnavailable, SourceUnreadable, DefinitionError) as error:
-        if sum(r.source is not None for r in definition.resources) < 2:
-            raise
-        raise type(error)(f"{resource}: {error}") from error

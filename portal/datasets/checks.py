@@ -15,7 +15,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from portal.datasets.definition_schema import DATASET_META, DATE_FUNCTIONS, PUBLISHER_ENTRY
+from portal.datasets.definition_schema import DATE_FUNCTIONS, PUBLISHER_ENTRY
+from portal.datasets.meta_schema import DATASET_META
 from portal.errors import DefinitionError
 
 VALIDATORS = {

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from portal.datasets.definition_schema import DATASET_META, PUBLISHER_ENTRY
+from portal.datasets.definition_schema import PUBLISHER_ENTRY
+from portal.datasets.meta_schema import DATASET_META
 
 INTRO = """\
 # Reference: publisher entries and dataset.yaml
 
-Generated from `portal/datasets/definition_schema.py` by
+Generated from `portal/datasets/definition_schema.py` and `meta_schema.py` by
 `python -m portal.datasets.reference > docs/reference.md`; do not edit by hand. Every key below
 is checked when definitions load: an unknown key, a wrong type or a missing required key is an
 error naming the file, the line and the key, and disables only that dataset (the records office

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from portal.config import REPO_ROOT
-from portal.datasets.definition_schema import COLUMN, DATASET_META, PUBLISHER_ENTRY
+from portal.datasets.definition_schema import COLUMN, PUBLISHER_ENTRY
+from portal.datasets.meta_schema import DATASET_META
 from portal.datasets.reference import reference, rows
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from portal.api.schemas import DatasetSummarySchema, VersionSchema
-from portal.datasets.browse import CATALOGUE_SORTS
+from portal.datasets.catalogue_search import CATALOGUE_SORTS
 from portal.query.engine import DEFAULT_LIMIT, MAX_LIMIT
 
 # Bounds that keep every number a database can compare (and a client can send) in range.

@@ -17,7 +17,7 @@ from portal.api.payloads import (
 )
 from portal.api.schemas import DatasetSchema, DatasetSummarySchema, VersionSchema, dump
 from portal.catalogs.about import about
-from portal.datasets import browse
+from portal.datasets import browse, catalogue_search
 from portal.errors import UnknownDataset
 from portal.extensions import db_session, portal, storage
 from portal.figures.service import shown
@@ -48,7 +48,7 @@ def datasets() -> Response:
     except ValidationError as invalid:
         raise ApiError(400, "Some parameters are not valid.", invalid.messages) from None
     session = db_session()
-    found = browse.search_catalogue(session, request.args).datasets
+    found = catalogue_search.search_catalogue(session, request.args).datasets
     schema = DatasetSummarySchema(many=True)
     schema.withdrawals = browse.withdrawals(session, found)
     return payload(

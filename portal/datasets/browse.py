@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 import polars as pl
-from sqlalchemy import Engine, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from portal.datasets.freshness import dataset_freshness
 from portal.datasets.labels import long_date
 from portal.errors import PortalError, UnknownDataset
-from portal.languages import N_, gettext
-from portal.models import AuditEvent, Dataset, Version, VersionFile
+from portal.languages import gettext
+from portal.models import Dataset, Version, VersionFile
 from portal.storage import LocalStorage
 
 
@@ -208,197 +205,3 @@ def download(
 def preview(storage: LocalStorage, file: VersionFile, rows: int = 10) -> pl.DataFrame:
     """The first rows of a published CSV, as text."""
     return pl.read_csv(storage.path(file.path), n_rows=rows, infer_schema=False)
-
-
-def search(datasets: list[Dataset], query: str) -> list[Dataset]:
-    """Datasets whose title, description, keywords or resources mention every word of the query."""
-    words = query.lower().split()
-    if not words:
-        return datasets
-
-    def haystack(dataset: Dataset) -> str:
-        meta = dataset.meta
-        parts = [
-            dataset.title,
-            dataset.slug,
-            meta.get("description", ""),
-            " ".join(meta.get("keywords", [])),
-        ]
-        parts += [f"{r.name} {r.title}" for r in dataset.resources]
-        return " ".join(parts).lower()
-
-    return [d for d in datasets if all(word in haystack(d) for word in words)]
-
-
-CATALOGUE_FACETS = {"family": N_("Topic"), "keyword": N_("Keyword"), "frequency": N_("Updated")}
-CATALOGUE_SORTS = {"title": N_("Title (A to Z)"), "recent": N_("Most recently published")}
-
-
-class QueryArgs(Protocol):
-    """A parsed query string (werkzeug's MultiDict, without importing the web layer)."""
-
-    def get(self, key: str, default: str = "") -> str: ...
-    def getlist(self, key: str) -> list[str]: ...
-
-
-@dataclass(frozen=True)
-class FacetValue:
-    value: str
-    count: int
-    selected: bool
-
-
-@dataclass(frozen=True)
-class Facet:
-    name: str
-    title: str
-    values: list[FacetValue]
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """The catalogue page's answer: matching datasets, facet counts, what was asked."""
-
-    datasets: list[Dataset]
-    facets: list[Facet]
-    q: str
-    sort: str
-    selected: dict[str, list[str]]
-
-
-def facet_values(dataset: Dataset) -> dict[str, list[str]]:
-    """The values a dataset has for each catalogue facet."""
-    meta = dataset.meta or {}
-    return {
-        "family": [dataset.family],
-        "keyword": [str(k) for k in meta.get("keywords") or []],
-        "frequency": [str(meta.get("update_frequency") or "irregular")],
-    }
-
-
-def catalogue(
-    datasets: list[Dataset],
-    q: str = "",
-    selected: dict[str, list[str]] | None = None,
-    sort: str = "title",
-) -> Catalogue:
-    """Search, then facets: values of one facet widen (any of), facets narrow (all of).
-
-    Each facet's counts are over the datasets that match the search and every *other*
-    facet, so a reader sees how many each extra tick would add.
-    """
-    chosen = {k: list(dict.fromkeys(v)) for k, v in (selected or {}).items() if v}
-    chosen = {k: v for k, v in chosen.items() if k in CATALOGUE_FACETS}
-    found = search(datasets, q)
-    values = {d.id: facet_values(d) for d in found}
-
-    def matches(dataset: Dataset, skip: str | None = None) -> bool:
-        return all(
-            set(wanted) & set(values[dataset.id][name])
-            for name, wanted in chosen.items()
-            if name != skip
-        )
-
-    facets = []
-    for name, title in CATALOGUE_FACETS.items():
-        counts: dict[str, int] = {}
-        for dataset in found:
-            if matches(dataset, skip=name):
-                for value in dict.fromkeys(values[dataset.id][name]):
-                    counts[value] = counts.get(value, 0) + 1
-        for value in chosen.get(name, []):
-            counts.setdefault(value, 0)
-        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].lower()))
-        facets.append(
-            Facet(
-                name,
-                gettext(title),
-                [FacetValue(v, n, v in chosen.get(name, [])) for v, n in ordered],
-            )
-        )
-    results = [d for d in found if matches(d)]
-    sort = sort if sort in CATALOGUE_SORTS else "title"
-    if sort == "recent":
-        results.sort(key=lambda d: d.title.lower())
-        # Withdrawn datasets (no current version) come after every live one.
-        results.sort(key=lambda d: (d.current_version is not None, _published_at(d)), reverse=True)
-    else:
-        results.sort(key=lambda d: d.title.lower())
-    return Catalogue(results, facets, q, sort, chosen)
-
-
-def _published_at(dataset: Dataset) -> datetime:
-    return dataset.current_version.published_at if dataset.current_version else datetime.min
-
-
-def search_catalogue(session: Session, args: QueryArgs) -> Catalogue:
-    """The catalogue as `/datasets/` and `/api/v1/datasets` both read it from a query string
-    (`q`, a facet repeated for "any of", `sort`), over published and withdrawn datasets."""
-    return catalogue(
-        public_datasets(session),
-        q=str(args.get("q", "")).strip(),
-        selected={name: args.getlist(name) for name in CATALOGUE_FACETS},
-        sort=str(args.get("sort", "title")),
-    )
-
-
-def publication_state(session: Session) -> tuple:
-    """A cheap fingerprint of what the public summary is computed from.
-
-    It changes whenever a publish, a retraction, a definition sync or an edited release date
-    changes what a page built from the published datasets would show.
-    """
-    rows = session.execute(
-        select(
-            Dataset.id,
-            Dataset.current_version_id,
-            Dataset.title,
-            Dataset.meta,
-            Version.published_at,
-            Version.retracted_at,
-        )
-        .outerjoin(Version, Version.id == Dataset.current_version_id)
-        .order_by(Dataset.id)
-    ).all()
-    return tuple(
-        (row[0], row[1], row[2], json.dumps(row[3], sort_keys=True, default=str), *row[4:])
-        for row in rows
-    )
-
-
-def generation(session: Session) -> int:
-    """A number that grows whenever anything a dataset page shows may have changed.
-
-    Every publish, retraction, embargoed release, correction, moderation decision and
-    definition change is audited in the same transaction as the change itself, so the newest
-    audit event's id moves exactly when they do (and the audit trail is append-only).
-    """
-    # On the session's connection (same transaction) but without the ORM: every page asks.
-    return session.connection().scalar(select(func.max(AuditEvent.id))) or 0
-
-
-GENERATION_SQL = f"SELECT max(id) FROM {AuditEvent.__tablename__}"
-
-
-def current_generation(engine: Engine) -> int:
-    """`generation`, read on a pooled connection without a session or SQL compilation: every
-    kept page asks for it, and a session costs ten times the query."""
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(GENERATION_SQL)
-        found = cursor.fetchone()[0]
-        cursor.close()
-    finally:
-        connection.close()  # back to the pool, its transaction rolled back
-    return found or 0
-
-
-def unchanged_for(datasets: list[Dataset], now: datetime, longest: float) -> float:
-    """Seconds until the first dataset's freshness changes by itself (it becomes overdue)."""
-    flips = [
-        (fresh.overdue_after - now).total_seconds()
-        for fresh in (dataset_freshness(d, now) for d in datasets)
-        if fresh.overdue_after is not None and not fresh.overdue
-    ]
-    return max(0.0, min([longest, *flips]))

@@ -34,7 +34,7 @@ from portal import languages
 from portal.datasets import texts
 from portal.errors import DefinitionError
 from portal.figures import numbers, periods
-from portal.figures.engine import Measured, describe
+from portal.figures.measures import Measured, describe
 from portal.figures.service import csv_files, schemas_of
 from portal.languages import gettext
 from portal.models import Dataset, Version

@@ -7,8 +7,8 @@ request. Those parts are rendered per request; the rest comes from here:
 - `rendered_once`: a `_macros.html` macro whose output depends only on its key (a version's
   chart, its data dictionary);
 - `per_generation` (and `partial`, a partial template of a dataset page): made once per site
-  generation (`browse.generation`), which moves in the same transaction as any change it
-  could show;
+  generation (`portal.datasets.generation`), which moves in the same transaction as any
+  change it could show;
 - `shared_page`: a whole page for readers who are not signed in, made once per site
   generation and address, its comment form's token filled in per request.
 """
@@ -27,7 +27,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from portal import languages
-from portal.datasets import browse
+from portal.datasets.generation import current_generation
 from portal.extensions import portal
 from portal.models import Dataset, Version
 
@@ -57,7 +57,7 @@ def generation() -> int:
     """The site generation, read once per request, before anything it keys is made (so a
     change committed meanwhile can only make a kept part newer than its key, never older)."""
     if "generation" not in g:
-        g.generation = browse.current_generation(portal().db.engine)
+        g.generation = current_generation(portal().db.engine)
     return g.generation
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 from portal import languages
 from portal.catalogs.about import About, about
-from portal.datasets import browse, labels, texts
+from portal.datasets import browse, catalogue_search, generation, labels, texts
 from portal.datasets.freshness import Freshness, dataset_freshness
 from portal.errors import UnknownDataset
 from portal.extensions import db_session, portal, storage
@@ -111,13 +111,13 @@ def index() -> str | bytes:
     key, now = (portal().config.database_url, languages.current()), time.monotonic()
     cached = _summaries.get(key)
     if cached is None or now >= cached.expires or now - cached.checked >= RECHECK_SECONDS:
-        state = browse.publication_state(db_session())
+        state = generation.publication_state(db_session())
         if cached is not None and now < cached.expires and state == cached.state:
             cached.checked = now
         else:
             datasets = browse.published_datasets(db_session())
             page = render_template("index.html", datasets=datasets).encode()
-            lasts = browse.unchanged_for(datasets, utcnow(), SUMMARY_SECONDS)
+            lasts = generation.unchanged_for(datasets, utcnow(), SUMMARY_SECONDS)
             cached = _summaries[key] = _Summary(state, now, now + lasts, page)
     # The edge (portal.web.edge) may answer the same request with it until the next check.
     request.environ[SHARED_SECONDS] = min(cached.checked + RECHECK_SECONDS, cached.expires) - now
@@ -127,14 +127,14 @@ def index() -> str | bytes:
 @public.get("/datasets/")
 def datasets() -> tuple[str, int]:
     session = db_session()
-    found = browse.search_catalogue(session, request.args)
+    found = catalogue_search.search_catalogue(session, request.args)
     sort = request.args.get("sort", "title")
     # An order the catalogue cannot give is said, never silently replaced (as in the API).
-    bad_sort = sort not in browse.CATALOGUE_SORTS
+    bad_sort = sort not in catalogue_search.CATALOGUE_SORTS
     page = render_template(
         "datasets.html",
         catalogue=found,
-        sorts=browse.CATALOGUE_SORTS,
+        sorts=catalogue_search.CATALOGUE_SORTS,
         withdrawn=browse.withdrawals(session, found.datasets),
         bad_sort=sort if bad_sort else None,
     )
@@ -158,7 +158,7 @@ def _dataset(slug: str) -> tuple[str, int]:
 
 def _unchanged_for(slug: str) -> float:
     """Seconds until the dataset's page changes by itself (it becomes overdue)."""
-    return browse.unchanged_for([_public(slug)], utcnow(), SUMMARY_SECONDS)
+    return generation.unchanged_for([_public(slug)], utcnow(), SUMMARY_SECONDS)
 
 
 def dataset_page(found: Dataset, **extra: object) -> tuple[str, int]:

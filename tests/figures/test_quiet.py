@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.figures.engine import connection
+from portal.figures.tables import connection
 
 
 def test_figure_connections_have_no_progress_bar() -> None:

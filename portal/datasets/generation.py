@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from portal.datasets.freshness import dataset_freshness
@@ -37,32 +37,35 @@ def publication_state(session: Session) -> tuple:
     )
 
 
-def generation(session: Session) -> int:
-    """A number that grows whenever anything a dataset page shows may have changed.
-
-    Every publish, retraction, embargoed release, correction, moderation decision and
-    definition change is audited in the same transaction as the change itself, so the newest
-    audit event's id moves exactly when they do (and the audit trail is append-only).
-    """
-    # On the session's connection (same transaction) but without the ORM: every page asks.
-    return session.connection().scalar(select(func.max(AuditEvent.id))) or 0
+# Audited actions that change nothing a page shows: a sign-in flood must not make every
+# worker render its kept pages anew.
+UNSEEN_ACTIONS = ("login", "login.failed", "logout")
 
 
-GENERATION_SQL = f"SELECT max(id) FROM {AuditEvent.__tablename__}"
+# A number that grows whenever anything a dataset page shows may have changed. Every
+# publish, retraction, embargoed release, correction, moderation decision and definition
+# change is audited in the same transaction as the change itself, so the newest audit
+# event's id (sign-ins and sign-outs aside) moves exactly when they do (the audit trail is
+# append-only). The newest first: the scan goes back past sign-ins only.
+GENERATION_SQL = (
+    f"SELECT id FROM {AuditEvent.__tablename__} "
+    f"WHERE action NOT IN ({', '.join(repr(a) for a in UNSEEN_ACTIONS)}) "
+    "ORDER BY id DESC LIMIT 1"
+)
 
 
 def current_generation(engine: Engine) -> int:
-    """`generation`, read on a pooled connection without a session or SQL compilation: every
-    kept page asks for it, and a session costs ten times the query."""
+    """The site generation (GENERATION_SQL), read on a pooled connection without a session or
+    SQL compilation: every kept page asks for it, and a session costs ten times the query."""
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
         cursor.execute(GENERATION_SQL)
-        found = cursor.fetchone()[0]
+        found = cursor.fetchone()
         cursor.close()
     finally:
         connection.close()  # back to the pool, its transaction rolled back
-    return found or 0
+    return found[0] if found else 0
 
 
 def unchanged_for(datasets: list[Dataset], now: datetime, longest: float) -> float:

@@ -10,10 +10,11 @@ import html
 import re
 from datetime import date
 
+from portal.datasets.generation import current_generation
 from portal.demo import use_of_force
 from portal.releases import review
 from portal.users import get_user
-from tests.conftest import OFFICER
+from tests.conftest import OFFICER, csrf_token, login
 from tests.flow import publish
 
 PAGE = "/datasets/use-of-force/"
@@ -84,3 +85,23 @@ def test_every_reader_of_a_kept_page_gets_a_comment_form_that_works(
     assert "Comment sent" not in later.get_data(as_text=True) and "Comment sent" not in bob.get(
         PAGE
     ).get_data(as_text=True)
+
+
+def test_sign_ins_and_failed_ones_keep_the_kept_pages(portal, app, uof_source, officer):
+    # A page is kept per generation; sign-ins are audited but show nowhere, so a flood of
+    # failed ones must not make every worker render its pages anew.
+    publish(portal, officer)
+    engine = app.extensions["portal"].db.engine
+    before = current_generation(engine)
+    visitor = app.test_client()
+    for password in ("wrong", "still wrong"):
+        refused = login(visitor, OFFICER[0], password)
+        assert refused.status_code == 401  # the sign-in form again, with its message
+    login(visitor)
+    visitor.post("/logout", data={"csrf_token": csrf_token(visitor, "/office/")})
+    after_sign_ins = current_generation(engine)
+    with portal.db.session() as session:
+        review.retract(session, "use-of-force", 1, get_user(session, OFFICER[0]), "Recounted.")
+
+    assert after_sign_ins == before
+    assert current_generation(engine) > before

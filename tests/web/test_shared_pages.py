@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from portal.demo import use_of_force
-from portal.releases import review
+from portal.releases import retractions
 from portal.users import get_user
 from tests.conftest import OFFICER
 from tests.flow import publish
@@ -46,7 +46,7 @@ def test_a_kept_dataset_page_shows_each_publication_and_retraction_at_once(
     second = {url: _figures(app.test_client(), url) for url in (PAGE, FILTERED)}
 
     with portal.db.session() as session:
-        review.retract(
+        retractions.retract(
             session, "use-of-force", 2, get_user(session, OFFICER[0]), "October was counted twice."
         )
     after_retraction = {url: _figures(app.test_client(), url) for url in (PAGE, FILTERED)}

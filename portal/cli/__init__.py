@@ -36,12 +36,12 @@ def db() -> None:
 def db_upgrade(ctx: click.Context) -> None:
     """Create or migrate the database to the latest schema."""
     from portal.db import current, upgrade
-    from portal.releases import review
+    from portal.releases import publishing
 
     portal = portal_of(ctx)
     upgrade(portal.config.database_url)
     click.echo(f"database at revision {current(portal.config.database_url)}")
-    for name in review.remove_orphans(portal.db, portal.config):
+    for name in publishing.remove_orphans(portal.db, portal.config):
         click.echo(f"removed {name}: left by an interrupted publish, never published")
 
 
@@ -169,19 +169,19 @@ def retract(
     ctx: click.Context, dataset: str, version: int, email: str, reason: str, yes: bool
 ) -> None:
     """Retract a published version with a public notice (asks to confirm unless --yes)."""
-    from portal.releases import review
+    from portal.releases import retractions, review
     from portal.users import get_user
 
     with portal_of(ctx).db.session() as session:
         user = get_user(session, email)
         if not yes:
-            consequences = review.retraction_consequences(session, dataset, version)
+            consequences = retractions.retraction_consequences(session, dataset, version)
             for sentence in consequences.sentences:
                 click.echo(f"- {sentence}")
             if not click.confirm(f"Retract version {version} of {dataset}?", default=False):
                 click.echo("error: nothing was retracted", err=True)
                 ctx.exit(1)
-        review.retract(session, dataset, version, user, reason, portal_of(ctx).config)
+        retractions.retract(session, dataset, version, user, reason, portal_of(ctx).config)
         session.flush()
         current = review.current_version(session, dataset)
         click.echo(

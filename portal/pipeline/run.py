@@ -35,7 +35,7 @@ from portal.privacy.rules import PrivacyGuardFailed
 from portal.query import index
 from portal.releases.diff import diff_tables
 from portal.releases.packages import bundle_staged
-from portal.releases.review import publish
+from portal.releases.publishing import publish
 from portal.storage import LocalStorage, sha256_of
 from portal.timing import Laps
 from portal.validation import validate_package

@@ -24,7 +24,7 @@ from portal.policies.extract import Extracted, extract
 from portal.policies.library import current, get_policy, ledger_name
 from portal.policies.models import Policy, PolicyStatus, PolicyVersion
 from portal.releases import ledger
-from portal.releases.review import require_active
+from portal.releases.guards import require_active
 from portal.storage import LocalStorage
 
 POLICY_PUBLISH, POLICY_RETRACT = "policy-publish", "policy-retract"

@@ -24,7 +24,7 @@ from portal.config import Config
 from portal.db import Database, FenceCheck, no_fence
 from portal.errors import LeaseLost, NothingToApprove, PortalError
 from portal.models import Candidate, CandidateStatus, Dataset, User, Version
-from portal.releases import review
+from portal.releases import guards, publishing
 from portal.releases.models import Embargo, EmbargoStatus
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,8 @@ def parse_publish_at(value: str, zone: str) -> datetime:
 
 def cancel(session: Session, slug: str, user: User) -> Embargo:
     """Withdraw a scheduled embargoed release; its candidate goes back to review."""
-    review.require_active(user)
-    dataset = review.lock_dataset(session, slug)
+    guards.require_active(user)
+    dataset = guards.lock_dataset(session, slug)
     embargo = _locked(
         session,
         select(Embargo)
@@ -110,11 +110,11 @@ def publish_one(
                 .join(Embargo, Embargo.dataset_id == Dataset.id)
                 .where(Embargo.id == embargo_id)
             )
-            review.lock_dataset(session, slug)
+            guards.lock_dataset(session, slug)
             embargo = _locked(session, select(Embargo).where(Embargo.id == embargo_id))
             if embargo is None or embargo.status != EmbargoStatus.SCHEDULED:
                 return None  # cancelled (or published) since the list was read
-            version = review.publish(
+            version = publishing.publish(
                 session,
                 config,
                 embargo.candidate,

@@ -15,7 +15,7 @@ from portal.datasets import browse
 from portal.datasets.definitions import get_dataset
 from portal.errors import PortalError, UnknownDataset
 from portal.extensions import db_session, reviewer_required
-from portal.releases import review
+from portal.releases import retractions
 
 retraction = Blueprint("retraction", __name__, url_prefix="/office/datasets")
 
@@ -48,7 +48,7 @@ def retract(slug: str, number: int) -> tuple[str, int] | Response:
         return _confirmation(slug, number, reason, f"Nothing was retracted: give {missing}.")
     session = db_session()
     try:
-        review.retract(session, slug, number, current_user, reason)
+        retractions.retract(session, slug, number, current_user, reason)
         session.commit()
     except PortalError as error:
         session.rollback()
@@ -62,7 +62,7 @@ def _confirmation(
 ) -> tuple[str, int] | Response:
     session = db_session()
     try:
-        consequences = review.retraction_consequences(session, slug, number)
+        consequences = retractions.retraction_consequences(session, slug, number)
     except UnknownDataset:
         abort(404)
     except PortalError as refused:

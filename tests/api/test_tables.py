@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from portal.releases import review
+from portal.releases import retractions
 from portal.storage import LocalStorage
 from portal.users import get_user
 from tests.flow import approve, publish, run
@@ -168,7 +168,9 @@ def test_a_retracted_version_answers_410(portal, client, uof_source, officer):
     publish(portal, officer)
     publish_a_second_version(portal, officer, uof_source)
     with portal.db.session() as session:
-        review.retract(session, "use-of-force", 1, get_user(session, officer), "Wrong districts")
+        retractions.retract(
+            session, "use-of-force", 1, get_user(session, officer), "Wrong districts"
+        )
 
     response = client.get(f"{ROWS}?version=1")
 

@@ -7,7 +7,7 @@ from xml.etree import ElementTree
 
 import feedparser
 
-from portal.releases import corrections, review
+from portal.releases import corrections, retractions
 from portal.users import get_user
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -18,7 +18,7 @@ def test_the_feed_lists_publications_and_retractions_newest_first(
     portal, client, two_versions, officer
 ):
     with portal.db.session() as session:
-        review.retract(
+        retractions.retract(
             session, "use-of-force", 2, get_user(session, officer), "Duplicate rows in October"
         )
 
@@ -65,7 +65,7 @@ def test_a_dataset_feed_is_the_same_atom_for_one_dataset_with_its_corrections(
 ):
     with portal.db.session() as session:
         user = get_user(session, officer)
-        review.retract(session, "use-of-force", 2, user, "Duplicate rows in October")
+        retractions.retract(session, "use-of-force", 2, user, "Duplicate rows in October")
     with portal.db.session() as session:  # published at once: the newest entry
         corrections.record(
             session, portal.config, "use-of-force", 1, officer, "October counted twice.", "Halved."

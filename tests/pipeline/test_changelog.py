@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from portal.datasets.definitions import get_dataset
 from portal.models import Version
-from portal.releases import review
+from portal.releases import publishing, retractions
 from portal.storage import LocalStorage
 from portal.users import get_user
 from tests.flow import approve, publish, revise_history, run
@@ -16,7 +17,7 @@ from tests.flow import approve, publish, revise_history, run
 def recomputed(portal, number: int) -> dict:  # noqa: ANN001
     """The changelog of version `number`, computed from the files alone (no run report)."""
     with portal.db.session() as session:
-        dataset = review.get_dataset(session, "use-of-force")
+        dataset = get_dataset(session, "use-of-force")
         versions = {
             v.number: v for v in session.scalars(select(Version).filter_by(dataset_id=dataset.id))
         }
@@ -29,7 +30,7 @@ def recomputed(portal, number: int) -> dict:  # noqa: ANN001
             for f in version.files
             if f.resource_name and f.media_type == "text/csv"
         }
-        found = review.changelog(session, storage, dataset, tables)
+        found = publishing.changelog(session, storage, dataset, tables)
         dataset.current_version_id = before
         session.rollback()
         return found
@@ -59,7 +60,7 @@ def test_a_version_withdrawn_after_the_run_is_not_what_the_changelog_compares_wi
     assert result.report["diff"]["incidents"]["changed"] == 1
     with portal.db.session() as session:
         user = get_user(session, officer)
-        review.retract(session, "use-of-force", 1, user, "Wrong ethnicity in one row.")
+        retractions.retract(session, "use-of-force", 1, user, "Wrong ethnicity in one row.")
 
     version = approve(portal, officer)
 

@@ -13,7 +13,7 @@ import pytest
 
 from portal.config import Config
 from portal.datasets.context import Portal
-from portal.releases import corrections, review
+from portal.releases import corrections, retractions
 from portal.scheduler.service import Scheduler
 from portal.users import get_user
 from tests.flow import publish
@@ -107,7 +107,7 @@ def history(portal, officer) -> None:
     write_source(portal.config.data_dir, [("2026-09", 65), ("2026-10", 118)])
     publish(portal, officer, "tiny")
     with portal.db.session() as session:
-        review.retract(session, "tiny", 1, get_user(session, officer), "Double counted")
+        retractions.retract(session, "tiny", 1, get_user(session, officer), "Double counted")
 
 
 def flip_byte(path: Path) -> None:

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from portal.releases.review import StagedFilesChanged
+from portal.releases.publishing import StagedFilesChanged
 from portal.storage import LocalStorage
 from tests.flow import approve, run
 

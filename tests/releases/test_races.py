@@ -195,11 +195,11 @@ def test_db_upgrade_removes_orphans_of_interrupted_publishes(portal, runner, off
 # Every step of a publish, in order; a crash at any of them leaves version 1 served byte for
 # byte, nothing of version 2 public, no folder behind, and the next approval works.
 PUBLISH_STEPS = [
-    ("portal.releases.review", "write_package"),
+    ("portal.releases.publishing", "write_package"),
     ("portal.storage.LocalStorage", "publish"),
     ("portal.query.index", "prepare_version"),
-    ("portal.releases.review", "dataset_figures"),
-    ("portal.releases.review", "changelog"),
+    ("portal.releases.publishing", "dataset_figures"),
+    ("portal.releases.publishing", "changelog"),
     ("portal.releases.ledger", "record_publish"),
     ("portal.releases.corrections", "publish_with"),
     ("portal.watches", "released"),

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from portal.demo import use_of_force
-from portal.releases import review
+from portal.releases import retractions
 from portal.users import get_user
 from tests.flow import publish
 
@@ -89,7 +89,7 @@ def test_comparisons_that_cannot_be_made_say_why(portal, client, two_versions, o
     assert client.get(f"{PAGE}?from=1&to=9").status_code == 404
     assert client.get("/datasets/use-of-force/compare/nothing?from=1&to=2").status_code == 400
     with portal.db.session() as session:
-        review.retract(session, "use-of-force", 1, get_user(session, officer), "Wrong extract")
+        retractions.retract(session, "use-of-force", 1, get_user(session, officer), "Wrong extract")
     gone = client.get(f"{PAGE}?from=1&to=2")
     assert gone.status_code == 410 and "Wrong extract" in gone.get_data(as_text=True)
     api = client.get("/api/v1/datasets/use-of-force/resources/incidents/compare?from=1&to=2")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.cli import main
 from portal.demo import use_of_force
 from portal.models import AuditEvent, Dataset, Version
-from portal.releases import review
+from portal.releases import retractions, review
 from portal.users import get_user
 from tests.conftest import ADMIN, OFFICER, csrf_token, login
 from tests.flow import publish, run
@@ -23,7 +23,7 @@ NOTICE = "Districts were swapped in the extract."
 
 def _retract(portal, number: int, reason: str = NOTICE) -> None:  # noqa: ANN001
     with portal.db.session() as session:
-        review.retract(session, "use-of-force", number, get_user(session, OFFICER[0]), reason)
+        retractions.retract(session, "use-of-force", number, get_user(session, OFFICER[0]), reason)
 
 
 def _text(response) -> str:  # noqa: ANN001

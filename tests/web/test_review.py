@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.demo import use_of_force
 from portal.models import AuditEvent, Candidate, Dataset, Version
-from portal.releases import review
+from portal.releases import retractions
 from portal.users import get_user
 from tests.conftest import ADMIN, OFFICER, csrf_token, login
 from tests.flow import approve, publish, run
@@ -102,7 +102,7 @@ def test_retraction_serves_410_and_moves_latest_back(portal, client, uof_source,
     latest_before = client.get("/datasets/use-of-force/latest/incidents.csv").data
 
     with portal.db.session() as session:
-        review.retract(
+        retractions.retract(
             session,
             "use-of-force",
             2,
@@ -123,7 +123,7 @@ def test_retraction_serves_410_and_moves_latest_back(portal, client, uof_source,
         assert session.scalar(select(Dataset)).current_version_id == first.id
         assert session.get(Version, second.id).retracted_at is not None
         with pytest.raises(Exception, match="already retracted"):
-            review.retract(session, "use-of-force", 2, get_user(session, officer), "again")
+            retractions.retract(session, "use-of-force", 2, get_user(session, officer), "again")
 
 
 def test_every_action_is_in_the_audit_log(portal, client, uof_source, officer):
@@ -147,7 +147,7 @@ def test_every_action_is_in_the_audit_log(portal, client, uof_source, officer):
     use_of_force.generate(uof_source.parent, until=date(2026, 10, 1))
     publish(portal, officer)
     with portal.db.session() as session:
-        review.retract(session, "use-of-force", 1, get_user(session, officer), "test")
+        retractions.retract(session, "use-of-force", 1, get_user(session, officer), "test")
 
     with portal.db.session() as session:
         actions = set(session.scalars(select(AuditEvent.action)))

@@ -12,7 +12,7 @@ from datetime import date
 
 from portal.datasets.generation import current_generation
 from portal.demo import use_of_force
-from portal.releases import review
+from portal.releases import retractions
 from portal.users import get_user
 from tests.conftest import OFFICER, csrf_token, login
 from tests.flow import publish
@@ -47,7 +47,7 @@ def test_a_kept_dataset_page_shows_each_publication_and_retraction_at_once(
     second = {url: _figures(app.test_client(), url) for url in (PAGE, FILTERED)}
 
     with portal.db.session() as session:
-        review.retract(
+        retractions.retract(
             session, "use-of-force", 2, get_user(session, OFFICER[0]), "October was counted twice."
         )
     after_retraction = {url: _figures(app.test_client(), url) for url in (PAGE, FILTERED)}
@@ -101,7 +101,7 @@ def test_sign_ins_and_failed_ones_keep_the_kept_pages(portal, app, uof_source, o
     visitor.post("/logout", data={"csrf_token": csrf_token(visitor, "/office/")})
     after_sign_ins = current_generation(engine)
     with portal.db.session() as session:
-        review.retract(session, "use-of-force", 1, get_user(session, OFFICER[0]), "Recounted.")
+        retractions.retract(session, "use-of-force", 1, get_user(session, OFFICER[0]), "Recounted.")
 
     assert after_sign_ins == before
     assert current_generation(engine) > before

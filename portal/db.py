@@ -30,13 +30,18 @@ def no_fence(_session: Session) -> None:
     """The fence of callers that are no scheduler (the CLI, the web): nothing to check."""
 
 
+# How long a SQLite writer waits for the one write lock before it gives up (the web then
+# answers 503 with Retry-After).
+SQLITE_BUSY_SECONDS = 30
+
+
 def make_engine(database_url: str) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
@@ -44,7 +49,7 @@ def make_engine(database_url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
         # FULL: a committed publish survives a power loss (its files are already served).
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()

@@ -5,4 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/pip-install.sh
 export PORTAL_DEMO=1
-exec python3 -m portal demo --serve --bind "${PORTAL_BIND:-127.0.0.1:8000}"
+bind="${PORTAL_BIND:-127.0.0.1:8000}"
+# Links in feeds, catalogues and hreflang alternates name the address the demo answers on.
+export PORTAL_BASE_URL="${PORTAL_BASE_URL:-http://$bind}"
+exec python3 -m portal demo --serve --bind "$bind"

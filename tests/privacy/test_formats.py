@@ -36,6 +36,14 @@ def badge_guard(portal, tmp_path) -> Guarded:  # noqa: ANN001
     return Guarded(case.definition("case"), {"records": {}}, {"records": secrets})
 
 
+def staged_csv_and_json(rows: int) -> list[dict]:
+    """The staged-file entries of records.csv (the checked table) and its JSON rendering."""
+    return [
+        {"filename": f"records.{ext}", "resource": "records", "media_type": media, "rows": rows}
+        for ext, media in (("csv", "text/csv"), ("json", "application/json"))
+    ]
+
+
 def test_a_staged_parquet_file_holding_a_secret_is_refused(portal, tmp_path):
     guard = badge_guard(portal, tmp_path)
     # A rendering that differs from the checked CSV (a typed column cast the wrong way).
@@ -69,15 +77,7 @@ def test_a_staged_json_cell_that_differs_from_the_checked_csv_is_checked_again(p
     pl.DataFrame(checked).write_csv(tmp_path / "records.csv")
     rendered = {"incident_id": ["UOF-1", "UOF-2", "10757.0"], "note": ["ok", "=Tom's", "ok"]}
     write_json_rows(pl.DataFrame(rendered), tmp_path / "records.json")
-    files = [
-        {"filename": "records.csv", "resource": "records", "media_type": "text/csv", "rows": 3},
-        {
-            "filename": "records.json",
-            "resource": "records",
-            "media_type": "application/json",
-            "rows": 3,
-        },
-    ]
+    files = staged_csv_and_json(rows=3)
 
     with pytest.raises(PrivacyGuardFailed) as refused:
         guard.check_staged(files, tmp_path)
@@ -95,15 +95,7 @@ def test_a_staged_json_file_that_cannot_be_read_back_row_by_row_fails_closed(por
     pl.DataFrame({"incident_id": ["UOF-1", "UOF-2"]}).write_csv(tmp_path / "records.csv")
     # Valid JSON, but all on one line: its cells are not checked as if they had been.
     (tmp_path / "records.json").write_text('[{"incident_id":"UOF-1"},{"incident_id":"10757"}]')
-    files = [
-        {"filename": "records.csv", "resource": "records", "media_type": "text/csv", "rows": 2},
-        {
-            "filename": "records.json",
-            "resource": "records",
-            "media_type": "application/json",
-            "rows": 2,
-        },
-    ]
+    files = staged_csv_and_json(rows=2)
 
     with pytest.raises(PrivacyGuardFailed, match="staged JSON file could not be read back"):
         guard.check_staged(files, tmp_path)

@@ -29,6 +29,7 @@ from portal.validation.keys import KeyIndex, key_hashes
 from portal.validation.light import LightField, light_schema
 from portal.validation.report import FindingLog
 from portal.validation.screen import (
+    KEY_PROBLEM,
     PROBLEM,
     Screen,
     hash_column,
@@ -206,16 +207,11 @@ def screen_batch(
     result.flagged = source.Batch(frame.filter(problem), batch.extras)
     raised = screened.filter(problem)
     result.noisy = {c.number for c in table.checks if raised[problem_column(c.number)].any()}
-    keyed = sorted({n for fields in key_sets.values() for n in fields})
     # The screen hashed every cell it did not flag exactly (see screen.py): only the rows
     # with a flagged keyed cell need their keys read exactly.
-    inexact = screened.select(
-        pl.any_horizontal(
-            pl.lit(False),
-            *(pl.col(problem_column(c.number)) for c in table.checks if c.name in keyed),
-        )
-    ).to_series()
+    inexact = screened[KEY_PROBLEM]
     if inexact.any():
+        keyed = sorted({n for fields in key_sets.values() for n in fields})
         _, parts = table.key_parts(source.Batch(frame.filter(inexact)), keyed)
         keys = dict(zip(keyed, parts, strict=True))
         positions = inexact.arg_true().to_numpy()

@@ -20,6 +20,14 @@ def _in_view(page, locator) -> bool:  # noqa: ANN001
     return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 60) <= height
 
 
+def send_and_load(page) -> None:  # noqa: ANN001
+    """Send the comment form and wait for the answer page's load event: the browser scrolls
+    to its `#write-comment` anchor only then, so a box read earlier can be out of view."""
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send for moderation").click()
+    page.wait_for_load_state("load")
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_resident_comments_and_an_officer_answers_in_the_browser(
     portal,
@@ -34,7 +42,7 @@ def test_a_resident_comments_and_an_officer_answers_in_the_browser(
     page.get_by_label("A question").check()
     page.get_by_label("Name to show (optional)").fill("Ana")
     # Sent empty: the page comes back at the form, the problem named and linked, the name kept.
-    page.get_by_role("button", name="Send for moderation").click()
+    send_and_load(page)
     summary = page.locator(".error-summary")
     summary.wait_for()
     assert _in_view(page, summary)
@@ -45,7 +53,7 @@ def test_a_resident_comments_and_an_officer_answers_in_the_browser(
     console_errors[:] = [e for e in console_errors if "400" not in e]  # refused on purpose
 
     page.get_by_label("Your comment").fill("Why is District 4 empty? <b>see</b> https://x.example")
-    page.get_by_role("button", name="Send for moderation").click()
+    send_and_load(page)
     confirmation = page.locator(".confirmation")
     confirmation.wait_for()
     # The thank-you is where the resident is looking, beside the form, not 8,000 px above.

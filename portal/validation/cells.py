@@ -70,11 +70,15 @@ def findings(frame: pl.DataFrame | pl.LazyFrame, **columns: pl.Expr) -> pl.DataF
     if isinstance(frame, pl.DataFrame) and not frame.height:
         # Literals alone would broadcast to one row.
         return empty_findings()
-    exprs = [
+    return finding_rows(frame.lazy(), **columns).collect()
+
+
+def finding_rows(frame: pl.LazyFrame, **columns: pl.Expr) -> pl.LazyFrame:
+    """`findings` as a query, to collect with others in one go (`_row` must be a column)."""
+    return frame.select(
         columns.get(name, pl.lit(None)).cast(dtype).alias(name)
         for name, dtype in FINDING_SCHEMA.items()
-    ]
-    return frame.lazy().select(exprs).collect()
+    )
 
 
 def empty_findings() -> pl.DataFrame:
@@ -83,8 +87,8 @@ def empty_findings() -> pl.DataFrame:
 
 @dataclass
 class FieldResult:
-    findings: list[pl.DataFrame]
-    missing: pl.Series
+    # Queries over the checked frame and its flags: collected together by the caller.
+    findings: list[pl.LazyFrame]
     key: pl.Series | None
 
 
@@ -227,7 +231,8 @@ class FieldCheck:
     # Checking
 
     def check(self, frame: pl.DataFrame) -> FieldResult:
-        return self.results(frame, frame.select(**self.flag_exprs))
+        flags = frame.select(**self.flag_exprs)
+        return self.results(frame, flags, frame.hstack(flags).lazy())
 
     def flags(self) -> dict[str, pl.Expr]:
         """The flags of each cell, named `<field number>:<flag>` so that the flags of all
@@ -246,19 +251,25 @@ class FieldCheck:
     def present(self) -> pl.Expr:
         return pl.col("_n") >= self.number
 
-    def results(self, frame: pl.DataFrame, flags: pl.DataFrame) -> FieldResult:
-        """The findings and keys of the field's cells in `frame`, given its flags."""
+    def results(
+        self, frame: pl.DataFrame, flags: pl.DataFrame, flagged: pl.LazyFrame
+    ) -> FieldResult:
+        """The findings and keys of the field's cells in `frame`, given its flags (and
+        `flagged`, the frame with the flags as columns)."""
         raw, number, name = self.raw, self.number, self.name
 
         def flag(name: str) -> pl.Series:
             return flags[f"{number}:{name}"]
 
+        def rows_where(name: str) -> pl.LazyFrame:
+            return flagged.filter(pl.col(f"{number}:{name}"))
+
         missing = flag("missing")
-        out: list[pl.DataFrame] = []
+        out: list[pl.LazyFrame] = []
         if self.constraints.get("required") and missing.any():
             out.append(
-                findings(
-                    frame.filter(missing),
+                finding_rows(
+                    rows_where("missing"),
                     _row=pl.col("_row"),
                     _order=pl.lit(number * FIELD_SLOT),
                     type=pl.lit("constraint-error"),
@@ -276,17 +287,16 @@ class FieldCheck:
         for index, (name_c, _) in enumerate(self.checks if self.fast else []):
             if f"{number}:v{index}" not in flags.columns:
                 continue
-            violated = flag(f"v{index}")
-            if violated.any():
+            if flag(f"v{index}").any():
                 order = number * FIELD_SLOT + 1 + self.field.supported_constraints.index(name_c)
-                out.append(self.constraint_findings(frame.filter(violated), name_c, order))
+                out.append(self.constraint_findings(rows_where(f"v{index}"), name_c, order))
         suspect = flag("suspect") if f"{number}:suspect" in flags.columns else None
         if suspect is not None and suspect.any():
-            out.append(self.read_in_python(frame.filter(suspect), suspect, key))
-        return FieldResult(out, missing, key)
+            out.append(self.read_in_python(frame.filter(suspect), suspect, key).lazy())
+        return FieldResult(out, key)
 
-    def constraint_findings(self, bad: pl.DataFrame, name: str, order: int) -> pl.DataFrame:
-        return findings(
+    def constraint_findings(self, bad: pl.LazyFrame, name: str, order: int) -> pl.LazyFrame:
+        return finding_rows(
             bad,
             _row=pl.col("_row"),
             _order=pl.lit(order),

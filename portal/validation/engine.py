@@ -22,14 +22,14 @@ from portal.validation.cells import (
     MISSING_CELL,
     FieldCheck,
     empty_findings,
+    finding_rows,
     findings,
 )
-from portal.validation.key_checks import KeyChecks
+from portal.validation.key_checks import ExactKeys, KeyChecks
 from portal.validation.keys import KeyIndex, key_hashes
 from portal.validation.light import LightField, light_schema
 from portal.validation.report import FindingLog
 from portal.validation.screen import (
-    KEY_PROBLEM,
     PROBLEM,
     Screen,
     hash_column,
@@ -40,6 +40,8 @@ from portal.validation.screen import (
 BATCH_SIZE = 100_000
 # Flagged rows gathered before their exact checks run: see FlaggedRows.
 PENDING_ROWS = 50_000
+# The flag of a row whose every cell is missing (see cell_findings).
+BLANK = "_blank"
 # sourceName -> sourceKey -> the referenced keys
 Lookups = dict[str, dict[tuple[str, ...], KeyIndex]]
 
@@ -149,38 +151,49 @@ class FlaggedRows:
     """The rows the screen flagged, gathered over batches for their exact checks.
 
     The exact checks cost a few polars passes per field whether a batch flags 30 rows or
-    30,000, so they run once per `PENDING_ROWS` flagged rows (and at the end), not once per
-    batch. Findings are sorted by row before they are reported, so their order is the same.
+    30,000, so they run once per `PENDING_ROWS` flagged rows, before each block of key
+    checks and at the end, not once per batch. Findings are sorted by row before they are
+    reported, so their order is the same.
     """
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, key_sets: dict[str, list[str]]) -> None:
         self.table = table
+        self.key_sets = key_sets
         self.frames: list[pl.DataFrame] = []
         self.extras: dict[int, list[str]] = {}
         self.noisy: set[int] = set()
         self.rows = 0
 
-    def add(self, rows: source.Batch, noisy: set[int]) -> pl.DataFrame | None:
+    @property
+    def full(self) -> bool:
+        return self.rows >= PENDING_ROWS
+
+    def add(self, rows: source.Batch, noisy: set[int]) -> None:
         # Copies of the cells: a filtered string column is a view that would keep the whole
         # chunk's text alive (the 5M-row file's peak grew from 197 MB to 637 MB without).
         self.frames.append(rows.frame.with_columns(pl.col(pl.String) + ""))
         self.extras.update(rows.extras)
         self.noisy |= noisy
         self.rows += rows.frame.height
-        return self.flush() if self.rows >= PENDING_ROWS else None
 
-    def flush(self) -> pl.DataFrame | None:
+    def flush(self) -> tuple[pl.DataFrame | None, ExactKeys | None]:
+        """The findings of the gathered rows, and their exact key hashes."""
         if not self.frames:
-            return None
+            return None, None
         rows = source.Batch(pl.concat(self.frames), self.extras)
-        found, _ = cell_findings(self.table, rows, self.noisy)
+        found, keys = cell_findings(self.table, rows, self.noisy)
         self.frames, self.extras, self.noisy, self.rows = [], {}, set(), 0
-        return found
+        exact = ExactKeys(rows.frame["_row"].to_numpy(), {}, {})
+        for name, fields in self.key_sets.items():
+            hashes, nulls = key_hashes([keys[n] for n in fields])
+            exact.hashes[name], exact.nulls[name] = hashes.to_numpy(), nulls.to_numpy()
+        return found, exact
 
 
 @dataclass
 class ScreenedBatch:
-    """A batch after the screen: the exact key hashes of every row, and the flagged rows."""
+    """A batch after the screen: the key hashes of every row (exact but for the rows with
+    a flagged keyed cell, see FlaggedRows.flush) and the flagged rows."""
 
     rows: np.ndarray
     hashes: dict[str, np.ndarray]
@@ -192,7 +205,7 @@ class ScreenedBatch:
 def screen_batch(
     table: Table, batch: source.Batch, screen: Screen, key_sets: dict[str, list[str]]
 ) -> ScreenedBatch:
-    """Screen a batch and make the keys of its flagged rows exact."""
+    """Screen a batch: its key hashes, and its flagged rows with the fields they flag."""
     frame = batch.frame
     screened = screen.run(frame, regular=batch.regular)
     result = ScreenedBatch(
@@ -207,37 +220,36 @@ def screen_batch(
     result.flagged = source.Batch(frame.filter(problem), batch.extras)
     raised = screened.filter(problem)
     result.noisy = {c.number for c in table.checks if raised[problem_column(c.number)].any()}
-    # The screen hashed every cell it did not flag exactly (see screen.py): only the rows
-    # with a flagged keyed cell need their keys read exactly.
-    inexact = screened[KEY_PROBLEM]
-    if inexact.any():
-        keyed = sorted({n for fields in key_sets.values() for n in fields})
-        _, parts = table.key_parts(source.Batch(frame.filter(inexact)), keyed)
-        keys = dict(zip(keyed, parts, strict=True))
-        positions = inexact.arg_true().to_numpy()
-        for name, fields in key_sets.items():
-            exact_hashes, exact_nulls = key_hashes([keys[n] for n in fields])
-            result.hashes[name] = result.hashes[name].copy()
-            result.hashes[name][positions] = exact_hashes.to_numpy()
-            result.nulls[name] = result.nulls[name].copy()
-            result.nulls[name][positions] = exact_nulls.to_numpy()
     return result
 
 
 def check_batch(
     screened: ScreenedBatch, key_checks: KeyChecks, flagged: FlaggedRows
 ) -> list[pl.DataFrame]:
-    """The findings ready to report after this batch: the flagged rows' cell findings once
-    `flagged` is full, key findings once a block of keys is full."""
-    out: list[pl.DataFrame] = []
+    """The findings ready to report after this batch: see `settle`."""
     if screened.flagged is not None:
-        found = flagged.add(screened.flagged, screened.noisy)
-        if found is not None:
-            out.append(found)
-    found = key_checks.add(screened.rows, screened.hashes, screened.nulls)
-    if found is not None:
+        flagged.add(screened.flagged, screened.noisy)
+    key_checks.add(screened.rows, screened.hashes, screened.nulls)
+    return settle(key_checks, flagged)
+
+
+def settle(
+    key_checks: KeyChecks, flagged: FlaggedRows, *, final: bool = False
+) -> list[pl.DataFrame]:
+    """The findings ready to report: the flagged rows' cell findings once `flagged` is full,
+    and key findings once a block of keys is full. The screen's hash of a flagged keyed
+    cell is not exact, so a block's flagged rows are checked (and their exact keys put in
+    the block) before the block's keys are."""
+    out: list[pl.DataFrame | None] = []
+    keys_due = final or key_checks.full
+    if keys_due or flagged.full:
+        found, exact = flagged.flush()
         out.append(found)
-    return out
+        if exact is not None:
+            key_checks.correct(exact)
+    if keys_due:
+        out.append(key_checks.flush())
+    return [found for found in out if found is not None]
 
 
 def cell_findings(
@@ -248,39 +260,38 @@ def cell_findings(
     Only the fields numbered in `noisy` (default: all) can have findings in the batch.
     """
     frame = batch.frame
-    out: list[pl.DataFrame] = []
-    missing: list[pl.Series] = []
+    out: list[pl.LazyFrame] = []
     keys: dict[str, pl.Series | None] = {}
     # One select computes the flags of every field; rows are only filtered out for the
-    # (rare) flags that are raised.
+    # (rare) flags that are raised, and every finding query is collected in one go.
     exprs = {}
     for check in table.checks:
         quiet = noisy is not None and check.number not in noisy
         exprs.update(check.quiet_flag_exprs if quiet else check.flag_exprs)
+    missing = [expr for name, expr in exprs.items() if name.endswith(":missing")]
+    exprs[BLANK] = pl.all_horizontal(missing) if missing else pl.lit(False)
     flags = frame.select(**exprs)
+    flagged = frame.hstack(flags).lazy()
     for check in table.checks:
-        result = check.results(frame, flags)
+        result = check.results(frame, flags, flagged)
         out.extend(result.findings)
-        missing.append(result.missing)
         keys.setdefault(check.name, result.key)
     width = len(table.checks)
     count = pl.col("_n")
     shortest = frame["_n"].min() if frame.height else width
     for j in range(shortest, width):
-        short = frame.filter(count <= j)
-        if short.height:
-            out.append(
-                findings(
-                    short,
-                    _row=pl.col("_row"),
-                    _order=pl.lit(MISSING_CELL + j + 1),
-                    type=pl.lit("missing-cell"),
-                    fieldNumber=pl.lit(j + 1),
-                    fieldName=pl.lit(table.names[j]),
-                    cell=pl.lit(""),
-                    note=pl.lit(""),
-                )
+        out.append(
+            finding_rows(
+                frame.lazy().filter(count <= j),
+                _row=pl.col("_row"),
+                _order=pl.lit(MISSING_CELL + j + 1),
+                type=pl.lit("missing-cell"),
+                fieldNumber=pl.lit(j + 1),
+                fieldName=pl.lit(table.names[j]),
+                cell=pl.lit(""),
+                note=pl.lit(""),
             )
+        )
     extra = [
         (row, width + k + 1, cell)
         for row, cells in batch.extras.items()
@@ -289,9 +300,9 @@ def cell_findings(
     if extra:
         rows, numbers, cells = zip(*extra, strict=True)
         out.append(
-            findings(
-                pl.DataFrame({"r": rows, "f": numbers, "c": cells}),
-                _row=pl.col("r"),
+            finding_rows(
+                pl.LazyFrame({"_row": rows, "f": numbers, "c": cells}),
+                _row=pl.col("_row"),
                 _order=pl.lit(EXTRA_CELL) + pl.col("f"),
                 type=pl.lit("extra-cell"),
                 fieldNumber=pl.col("f"),
@@ -300,15 +311,11 @@ def cell_findings(
                 note=pl.lit(""),
             )
         )
-    found = pl.concat(out) if out else empty_findings()
+    found = pl.concat(out).collect() if out else empty_findings()
     # A row whose every cell is blank reports one blank-row error instead of its cell errors.
-    blank = (
-        pl.DataFrame({f"m{i}": m for i, m in enumerate(missing)})
-        .select(pl.all_horizontal(pl.all()))
-        .to_series()
-    )
-    blank_rows = frame.filter(blank)
-    if blank_rows.height:
+    blank = flags[BLANK]
+    if blank.any():
+        blank_rows = frame.filter(blank)
         found = found.filter(~pl.col("_row").is_in(blank_rows["_row"].implode()))
         found = pl.concat(
             [

@@ -9,6 +9,8 @@ in the report nor its samples.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 
@@ -25,6 +27,15 @@ def unique_set(name: str) -> str:
 
 def foreign_set(index: int) -> str:
     return f"foreign:{index}"
+
+
+@dataclass
+class ExactKeys:
+    """Exact key hashes of some rows (ascending row numbers), by key set."""
+
+    rows: np.ndarray
+    hashes: dict[str, np.ndarray]
+    nulls: dict[str, np.ndarray]
 
 
 class KeyChecks:
@@ -54,19 +65,28 @@ class KeyChecks:
         self.hashes: dict[str, list[np.ndarray]] = {name: [] for name in self.key_sets}
         self.nulls: dict[str, list[np.ndarray]] = {name: [] for name in self.key_sets}
         self.pending = 0
+        self.corrections: list[ExactKeys] = []
+
+    @property
+    def full(self) -> bool:
+        return self.pending >= KEY_BLOCK
 
     def add(
         self, rows: np.ndarray, hashes: dict[str, np.ndarray], nulls: dict[str, np.ndarray]
-    ) -> pl.DataFrame | None:
-        """Take the key hashes of a batch; return the findings of a block once one is full."""
+    ) -> None:
+        """Take the key hashes of a batch (`flush` checks them once the block is `full`)."""
         if not self.key_sets:
-            return None
+            return
         self.rows.append(rows)
         for name in self.key_sets:
             self.hashes[name].append(hashes[name])
             self.nulls[name].append(nulls[name])
         self.pending += len(rows)
-        return self.flush() if self.pending >= KEY_BLOCK else None
+
+    def correct(self, exact: ExactKeys) -> None:
+        """Replace the hashes of some rows taken since the last flush by exact ones."""
+        if self.key_sets and len(exact.rows):
+            self.corrections.append(exact)
 
     def flush(self) -> pl.DataFrame | None:
         """The findings of the rows taken since the last flush."""
@@ -75,10 +95,16 @@ class KeyChecks:
         rows = np.concatenate(self.rows)
         hashes = {name: np.concatenate(parts) for name, parts in self.hashes.items()}
         nulls = {name: np.concatenate(parts) for name, parts in self.nulls.items()}
+        for exact in self.corrections:
+            at = np.searchsorted(rows, exact.rows)
+            for name in self.key_sets:
+                hashes[name][at] = exact.hashes[name]
+                nulls[name][at] = exact.nulls[name]
         self.rows = []
         self.hashes = {name: [] for name in self.key_sets}
         self.nulls = {name: [] for name in self.key_sets}
         self.pending = 0
+        self.corrections = []
         parts = [empty_findings()]
         for number, name in self.unique:
             present = ~nulls[unique_set(name)]

@@ -17,8 +17,6 @@ from portal.validation.keys import NULL_HASH, combine, part_hash
 
 PROBLEM = "_problem"
 ROW_PROBLEM = "_problem_row"
-# A keyed cell was flagged: the row's key hashes are not exact (see engine.screen_batch).
-KEY_PROBLEM = "_problem_key"
 
 
 def problem_column(number: int) -> str:
@@ -40,8 +38,6 @@ class Screen:
         self.checks = checks
         self.key_sets = key_sets
         self.selects = {regular: self.build(regular) for regular in (False, True)}
-        keyed = {name for fields in key_sets.values() for name in fields}
-        self.key_flags = [problem_column(c.number) for c in checks if c.name in keyed]
 
     def build(self, regular: bool) -> list[pl.Expr]:
         """The select; `regular` batches have every cell of every row (no short/long rows)."""
@@ -114,16 +110,13 @@ class Screen:
         return pl.when(is_missing).then(null_hash).otherwise(part_hash(payload, tag))
 
     def run(self, frame: pl.DataFrame, *, regular: bool) -> pl.DataFrame:
-        """The screening columns of a batch: `_row`, the problem flags (of each field, of the
-        row, of its keyed cells) and the key hashes."""
+        """The screening columns of a batch: `_row`, the problem flags (of each field and of
+        the row) and the key hashes."""
         # Two steps, so that the field flags are computed once and kept for `problem_column`.
         flags = [ROW_PROBLEM, *(problem_column(check.number) for check in self.checks)]
         return (
             frame.lazy()
             .select(self.selects[regular])
-            .with_columns(
-                pl.any_horizontal(flags).alias(PROBLEM),
-                pl.any_horizontal(pl.lit(False), *self.key_flags).alias(KEY_PROBLEM),
-            )
+            .with_columns(pl.any_horizontal(flags).alias(PROBLEM))
             .collect()
         )

@@ -17,6 +17,7 @@ from portal.validation.engine import (
     check_batch,
     header_findings,
     screen_batch,
+    settle,
 )
 from portal.validation.key_checks import KeyChecks
 from portal.validation.keys import KeyIndex, key_hashes
@@ -165,16 +166,15 @@ def checked_table(
         unique = {f.name for f in table.fields if f.constraints.get("unique")}
         key_checks = KeyChecks(table.names, unique, table.primary_key, foreign)
         screen = Screen(table.checks, key_checks.key_sets)
-        flagged = FlaggedRows(table)
+        flagged = FlaggedRows(table, key_checks.key_sets)
         rows = 0
         for batch in batches():
             rows += batch.frame.height
             screened = screen_batch(table, batch, screen, key_checks.key_sets)
             for found in check_batch(screened, key_checks, flagged):
                 log.add_frame(found)
-        for found in (flagged.flush(), key_checks.flush()):
-            if found is not None:
-                log.add_frame(found)
+        for found in settle(key_checks, flagged, final=True):
+            log.add_frame(found)
         for frame in kept:
             sink(frame)
         return log.report(rows)

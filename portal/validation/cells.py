@@ -29,6 +29,8 @@ EXTRA_CELL, MISSING_CELL, UNIQUE, PRIMARY_KEY, FOREIGN_KEY = (
     5 << 20,
 )
 MAX_FAST_INTEGER = 2**62
+# Up to this many values, `one_of` compares rather than hashes.
+FEW_VALUES = 8
 FINDING_SCHEMA = {
     "_row": pl.Int64,
     "_order": pl.Int64,
@@ -173,8 +175,8 @@ class FieldCheck:
             value = raw.str.strip_chars_start("+").cast(pl.Float64, strict=False)
             key = None
         elif kind == "boolean":
-            ok = raw.is_in([str(v) for v in field.true_values + field.false_values])
-            value = raw.is_in([str(v) for v in field.true_values])
+            ok = one_of(raw, [str(v) for v in field.true_values + field.false_values])
+            value = one_of(raw, [str(v) for v in field.true_values])
             key = ("n", pl.when(value).then(pl.lit("1")).otherwise(pl.lit("0")))
         elif kind == "date":
             parsed = raw.str.to_date("%Y-%m-%d", strict=False)
@@ -206,7 +208,7 @@ class FieldCheck:
                 allowed = [reader(v) for v in constraint]
                 if kind == "integer" and not all(fast_integer(v) for v in allowed):
                     raise SlowPath("enum")
-                checks.append((name, ~value.is_in([v for v in allowed if v is not None])))
+                checks.append((name, ~one_of(value, [v for v in allowed if v is not None])))
             else:
                 bound = fast_bound(kind, reader(constraint))
                 violated = {
@@ -237,7 +239,7 @@ class FieldCheck:
     def flags(self) -> dict[str, pl.Expr]:
         """The flags of each cell, named `<field number>:<flag>` so that the flags of all
         fields can be computed in one select."""
-        missing = ~self.present | self.raw.is_in(self.missing_values)
+        missing = ~self.present | one_of(self.raw, self.missing_values)
         suspect = self.suspect if self.fast else pl.lit(True)
         plain = ~missing & ~suspect
         exprs = {"missing": missing, "suspect": ~missing & suspect}
@@ -349,6 +351,17 @@ class FieldCheck:
             },
             schema=FINDING_SCHEMA,
         )
+
+
+def one_of(expr: pl.Expr, values: list) -> pl.Expr:
+    """Whether the value is one of `values` (null for a null value, as `is_in` says)."""
+    if not values:
+        return pl.lit(False)
+    if len(values) > FEW_VALUES:
+        return expr.is_in(values)
+    # A few comparisons take half the time of a hash look-up (5 ms against 2.6 for six
+    # values over 200,000 cells).
+    return pl.any_horizontal([expr == value for value in values])
 
 
 def fast_integer(value: Any) -> bool:

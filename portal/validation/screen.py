@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from portal.validation.cells import FieldCheck
+from portal.validation.cells import FieldCheck, one_of
 from portal.validation.keys import NULL_HASH, combine, part_hash
 
 PROBLEM = "_problem"
@@ -77,10 +77,7 @@ class Screen:
     @staticmethod
     def missing(check: FieldCheck, regular: bool) -> pl.Expr:
         raw = check.raw
-        if len(check.missing_values) == 1:
-            blank = raw == check.missing_values[0]
-        else:
-            blank = raw.is_in(check.missing_values)
+        blank = one_of(raw, check.missing_values)
         return blank if regular else (pl.col("_n") < check.number) | blank
 
     @staticmethod

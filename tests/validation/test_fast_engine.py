@@ -316,3 +316,23 @@ def test_a_bad_byte_anywhere_is_the_one_encoding_error_check_utf8_names(
             }
         ],
     }
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["few-values-compared", "many-hashed"])
+def test_an_enum_of_few_or_many_values_agrees_with_frictionless(tmp_path: Path, many: bool):
+    # `cells.one_of` compares a value with up to FEW_VALUES values and hashes beyond.
+    allowed = [f"v{i}" for i in range(12 if many else 3)]
+    numbers = list(range(12 if many else 3))
+    schema = {
+        "fields": [
+            {"name": "label", "type": "string", "constraints": {"enum": allowed}},
+            {"name": "level", "type": "integer", "constraints": {"enum": numbers}},
+        ]
+    }
+    rows = ["v0,0", "v2,2", "V2,1", "v1,x", ",", "v9,9", "v1,+1", "v12,-0"]
+    path = write(tmp_path, "enum.csv", "label,level\n" + "\n".join(rows) + "\n")
+
+    fast = validate_table(schema, path, sample_size=100)
+
+    assert essence(fast) == essence(validate_table_reference(schema, path, sample_size=100))
+    assert fast["errorCount"] > 0

@@ -115,10 +115,11 @@ class KeyIndex:
         seen = repeated.copy()
         for bucket, start, end in pieces(ordered):
             run, part = self.buckets[bucket], ordered[start:end]
+            if not len(run):  # nothing to look up or merge with (every bucket, at first)
+                self.buckets[bucket] = part[~seen[start:end]]
+                continue
             positions = np.searchsorted(run, part)
-            if len(run):
-                hit = run[np.minimum(positions, len(run) - 1)] == part
-                seen[start:end] |= hit
+            seen[start:end] |= run[np.minimum(positions, len(run) - 1)] == part
             fresh = ~seen[start:end]
             if fresh.any():
                 self.buckets[bucket] = merge(run, part[fresh], positions[fresh])

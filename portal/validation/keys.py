@@ -104,15 +104,9 @@ class KeyIndex:
         A hash repeated inside `hashes` is a duplicate from its second occurrence on.
         """
         hashes = np.asarray(hashes, dtype=np.uint64)
-        order = np.argsort(hashes)
-        ordered = hashes[order]
-        repeated = np.zeros(len(ordered), dtype=bool)
-        repeated[1:] = ordered[1:] == ordered[:-1]
-        if repeated.any():
-            # Put each run of equal hashes back in row order: its first is the original.
-            tied = np.flatnonzero(repeated | np.append(repeated[1:], False))
-            order[tied] = order[tied[np.lexsort((order[tied], ordered[tied]))]]
-        seen = repeated.copy()
+        ordered = np.sort(hashes)
+        seen = np.zeros(len(ordered), dtype=bool)
+        seen[1:] = ordered[1:] == ordered[:-1]
         for bucket, start, end in pieces(ordered):
             run, part = self.buckets[bucket], ordered[start:end]
             if not len(run):  # nothing to look up or merge with (every bucket, at first)
@@ -124,7 +118,10 @@ class KeyIndex:
             if fresh.any():
                 self.buckets[bucket] = merge(run, part[fresh], positions[fresh])
         duplicate = np.zeros(len(hashes), dtype=bool)
-        duplicate[order] = seen
+        if seen.any():
+            # Duplicates are rare, so only then are the rows sorted with their positions; a
+            # stable sort keeps equal hashes in row order, the first of them the original.
+            duplicate[np.argsort(hashes, kind="stable")] = seen
         return duplicate
 
 

@@ -218,8 +218,8 @@ def screen_batch(
         return result
     # Rows with extra cells are flagged too, so the batch's extras go with the flagged rows.
     result.flagged = source.Batch(frame.filter(problem), batch.extras)
-    raised = screened.filter(problem)
-    result.noisy = {c.number for c in table.checks if raised[problem_column(c.number)].any()}
+    # (a field's problem flag is raised only on flagged rows)
+    result.noisy = {c.number for c in table.checks if screened[problem_column(c.number)].any()}
     return result
 
 

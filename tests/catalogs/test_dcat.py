@@ -7,35 +7,10 @@ import csv
 import io
 from datetime import date
 
-import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from portal.models import Dataset, Version
 from tests.flow import publish
-from tests.support.migrated import MigratedDatabases
-from tests.support.published import use_of_force_v1
+from tests.support.published import served_version
 
 BASE = "http://127.0.0.1:8000"
-
-
-@pytest.fixture(scope="module")
-def served_v1(tmp_path_factory: pytest.TempPathFactory, migrated: MigratedDatabases):  # noqa: ANN201
-    """Use of force version 1 on SQLite, published once: the tests that use it only read."""
-    with use_of_force_v1(tmp_path_factory.mktemp("dcat-v1"), migrated) as client:
-        yield client
-
-
-def _published(client) -> Version:  # noqa: ANN001
-    """The version `served_v1` serves, with its files."""
-    portal = client.application.extensions["portal"]
-    with portal.db.session() as session:
-        return session.scalars(
-            select(Version)
-            .join(Dataset, Dataset.current_version_id == Version.id)
-            .where(Dataset.slug == "use-of-force")
-            .options(selectinload(Version.files))
-        ).one()
 
 
 def test_data_json_passes_the_official_dcat_us_schemas(
@@ -61,7 +36,7 @@ def test_data_json_passes_the_official_dcat_us_schemas(
 
 
 def test_a_dataset_entry_says_who_what_when_and_where_to_download(served_v1):
-    client, version = served_v1, _published(served_v1)
+    client, version = served_v1, served_version(served_v1)
 
     entry = client.get("/data.json").json["dataset"][0]
 

@@ -60,6 +60,16 @@ def demo_portals(tmp_path_factory: pytest.TempPathFactory) -> DemoPortals:
     return DemoPortals(tmp_path_factory.mktemp("demo-template"))
 
 
+@pytest.fixture(scope="module")
+def served_v1(tmp_path_factory: pytest.TempPathFactory, migrated: MigratedDatabases):  # noqa: ANN201
+    """A client of use of force version 1 on SQLite, published once per module: the tests
+    that share it only read (tests.support.published)."""
+    from tests.support.published import use_of_force_v1
+
+    with use_of_force_v1(tmp_path_factory.mktemp("use-of-force-v1"), migrated) as client:
+        yield client
+
+
 @pytest.fixture
 def portal(
     request: pytest.FixtureRequest, config: Config, migrated: MigratedDatabases

@@ -7,8 +7,8 @@ import csv
 import io
 from datetime import date
 
-from tests.catalogs import sqlite_only
 from tests.flow import publish
+from tests.support.published import served_version
 
 BASE = "http://127.0.0.1:8000"
 
@@ -35,11 +35,8 @@ def test_data_json_passes_the_official_dcat_us_schemas(
     }
 
 
-@sqlite_only
-def test_a_dataset_entry_says_who_what_when_and_where_to_download(
-    portal, client, uof_source, officer
-):
-    version = publish(portal, officer)
+def test_a_dataset_entry_says_who_what_when_and_where_to_download(served_v1):
+    client, version = served_v1, served_version(served_v1)
 
     entry = client.get("/data.json").json["dataset"][0]
 
@@ -74,9 +71,8 @@ def test_a_dataset_entry_says_who_what_when_and_where_to_download(
         assert served.headers["Content-Type"].split(";")[0] == item["mediaType"]
 
 
-@sqlite_only
-def test_temporal_coverage_is_the_span_of_the_published_dates(portal, client, uof_source, officer):
-    publish(portal, officer)
+def test_temporal_coverage_is_the_span_of_the_published_dates(served_v1):
+    client = served_v1
     days = _column("/datasets/use-of-force/latest/incidents.csv", client, "incident_date")
     months = _column("/datasets/use-of-force/latest/monthly-summary.csv", client, "month")
     first_month = date.fromisoformat(min(months) + "-01")
@@ -110,13 +106,9 @@ def test_an_empty_portal_serves_a_valid_empty_catalogue(client, dcat_validator):
     assert list(dcat_validator.iter_errors(catalogue)) == []
 
 
-@sqlite_only
-def test_the_schemas_catch_an_entry_without_a_contact(
-    portal, client, uof_source, officer, dcat_validator
-):
+def test_the_schemas_catch_an_entry_without_a_contact(served_v1, dcat_validator):
     # The check has teeth: the same catalogue, less a required field, fails.
-    publish(portal, officer)
-    catalogue = client.get("/data.json").json
+    catalogue = served_v1.get("/data.json").json
     del catalogue["dataset"][0]["contactPoint"]
     catalogue["dataset"][0]["distribution"][0]["downloadURL"] = "not a url"
 
@@ -126,12 +118,8 @@ def test_the_schemas_catch_an_entry_without_a_contact(
     assert any("not a url" in message for message in messages)
 
 
-@sqlite_only
-def test_pages_link_the_catalogue_which_answers_conditional_requests(
-    portal, client, uof_source, officer
-):
-    publish(portal, officer)
-
+def test_pages_link_the_catalogue_which_answers_conditional_requests(served_v1):
+    client = served_v1
     page = client.get("/datasets/use-of-force/").get_data(as_text=True)
     first = client.get("/data.json")
     again = client.get("/data.json", headers={"If-None-Match": first.headers["ETag"]})

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import csv
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
+import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
+from portal import create_app
+from portal.config import Config
+from portal.datasets.context import Portal
 from portal.demo import load_demo
 from portal.models import Candidate, CandidateStatus, Dataset, Version
 from portal.releases.review import pending_candidates
 from portal.storage import LocalStorage
+from tests.support.migrated import MigratedDatabases
+from tests.support.postgres import PostgresServer
 
 TODAY = date(2026, 11, 24)
 RESOURCES = {
@@ -21,8 +34,70 @@ RESOURCES = {
 }
 
 
-def test_demo_publishes_every_dataset_and_leaves_one_candidate(portal, client):
+@dataclass
+class Demo:
+    portal: Portal
+    lines: list[str]  # what its one `load_demo` said
+
+
+def _config(folder: Path, database_url: str) -> Config:
+    return Config.from_env(
+        {},
+        data_dir=folder / "data",
+        database_url=database_url,
+        secret_key="test-secret-key",
+        testing=True,
+    )
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    migrated: MigratedDatabases,
+) -> Iterator[Demo]:
+    """`load_demo` run once per database on a new portal, for the tests of this module to
+    read (10-15 s each time). Read-only: a test that runs it again does so on `demo_copy`."""
+    folder = tmp_path_factory.mktemp(f"demo-{request.param}")
+    if request.param == "sqlite":
+        database_url = f"sqlite:///{folder / 'portal.db'}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        database_url = server.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    migrated.upgrade(database_url, lambda: request.getfixturevalue("postgres"))
+    portal = Portal(_config(folder, database_url))
     lines = list(load_demo(portal, today=TODAY))
+    yield Demo(portal, lines)
+    portal.db.dispose()
+
+
+@pytest.fixture
+def client(demo: Demo) -> Iterator[FlaskClient]:
+    app = create_app(demo.portal.config)
+    yield app.test_client()
+    app.extensions["portal"].db.dispose()
+
+
+@pytest.fixture
+def demo_copy(demo: Demo, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Portal]:
+    """A new portal holding the demo's database and data folder, for a test that changes
+    them (its run reports still name the demo's database: nothing here reads them)."""
+    demo.portal.db.dispose()  # SQLite's WAL checkpointed; PostgreSQL's template unused
+    url = make_url(demo.portal.config.database_url)
+    if url.get_backend_name() == "sqlite":
+        database_url = f"sqlite:///{tmp_path / 'portal.db'}"
+        shutil.copyfile(url.database, tmp_path / "portal.db")
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        database_url = server.create_database(f"t_{uuid.uuid4().hex[:12]}", url.database)
+    shutil.copytree(demo.portal.config.data_dir, tmp_path / "data")
+    portal = Portal(_config(tmp_path, database_url))
+    yield portal
+    portal.db.dispose()
+
+
+def test_demo_publishes_every_dataset_and_leaves_one_candidate(demo, client):
+    portal, lines = demo.portal, demo.lines
 
     assert not [line for line in lines if "failed" in line], lines
     with portal.db.session() as session:
@@ -39,8 +114,8 @@ def test_demo_publishes_every_dataset_and_leaves_one_candidate(portal, client):
     assert client.get("/office/").status_code == 302  # the office still needs a login
 
 
-def test_demo_is_idempotent(portal):
-    list(load_demo(portal, today=TODAY))
+def test_demo_is_idempotent(demo_copy):
+    portal = demo_copy
     again = list(load_demo(portal, today=TODAY))
 
     assert sorted(line for line in again if "already published" in line) == sorted(
@@ -61,8 +136,8 @@ def _rows(portal, slug: str, resource: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def test_index_figures_match_a_recomputation_from_the_published_files(portal, client):
-    list(load_demo(portal, today=TODAY))
+def test_index_figures_match_a_recomputation_from_the_published_files(demo, client):
+    portal = demo.portal
     figures = {
         f["key"]: f for figs in client.get("/api/v1/").json["figures"].values() for f in figs
     }

@@ -150,10 +150,14 @@ class PostgresServer:
         """SQLAlchemy URL of the database called name (it must exist to connect)."""
         return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{_checked_name(name)}"
 
-    def create_database(self, name: str) -> str:
-        """Create a fresh, empty database and return its SQLAlchemy URL."""
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create a fresh, empty database (or a copy of `template`, which nobody may be
+        connected to) and return its SQLAlchemy URL."""
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(_checked_name(name)))
+        if template is not None:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(_checked_name(template)))
         with self._admin_connection() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(_checked_name(name))))
+            conn.execute(statement)
         return self.url_for(name)
 
     def drop_database(self, name: str) -> None:

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal import create_app
 from portal.config import Config
 from portal.datasets.context import Portal
 from portal.demo import use_of_force
-from portal.models import Role
+from portal.models import Dataset, Role, Version
 from portal.users import create_user
 from tests.conftest import DEMO_UNTIL, OFFICER
 from tests.flow import publish
@@ -47,3 +49,18 @@ def use_of_force_v1(folder: Path, migrated: MigratedDatabases) -> Iterator[Flask
     finally:
         app.extensions["portal"].db.dispose()
         portal.db.dispose()
+
+
+def served_portal(client: FlaskClient) -> Portal:
+    return client.application.extensions["portal"]
+
+
+def served_version(client: FlaskClient, slug: str = "use-of-force") -> Version:
+    """The version of `slug` the client's portal serves, with its files."""
+    with served_portal(client).db.session() as session:
+        return session.scalars(
+            select(Version)
+            .join(Dataset, Dataset.current_version_id == Version.id)
+            .where(Dataset.slug == slug)
+            .options(selectinload(Version.files))
+        ).one()

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
-
 from portal.storage import LocalStorage
 from tests.flow import publish
+from tests.support.published import served_portal, served_version
 
 
-# SQLite only: the bytes are served from the version's files; test_conditional_get_answers_304
-# and test_nothing_is_downloadable_before_approval keep PostgreSQL.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_latest_and_versioned_csv_serve_the_published_bytes(portal, client, uof_source, officer):
-    version = publish(portal, officer)
-    stored = LocalStorage(portal.config.data_dir).path(version.file("incidents.csv").path)
+# SQLite only (served_v1): the bytes are served from the version's files;
+# test_conditional_get_answers_304 and test_nothing_is_downloadable_before_approval keep
+# PostgreSQL.
+def test_latest_and_versioned_csv_serve_the_published_bytes(served_v1):
+    client, version = served_v1, served_version(served_v1)
+    data_dir = served_portal(client).config.data_dir
+    stored = LocalStorage(data_dir).path(version.file("incidents.csv").path)
 
     for url in (
         "/datasets/use-of-force/v1/incidents.csv",
@@ -56,10 +56,9 @@ def test_conditional_get_answers_304(portal, client, uof_source, officer):
     assert by_date.status_code == 304
 
 
-# SQLite only: ranges are cut from the file by the web server, not by the engine.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_range_requests_answer_206_with_the_slice(portal, client, uof_source, officer):
-    publish(portal, officer)
+# SQLite only (served_v1): ranges are cut from the file by the web server, not by the engine.
+def test_range_requests_answer_206_with_the_slice(served_v1):
+    client = served_v1
     whole = client.get("/datasets/use-of-force/v1/incidents.csv").data
 
     partial = client.get(
@@ -71,10 +70,9 @@ def test_range_requests_answer_206_with_the_slice(portal, client, uof_source, of
     assert partial.headers["Content-Range"] == f"bytes 100-199/{len(whole)}"
 
 
-# SQLite only: the files of a version are served from its folder.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_other_files_of_a_version(portal, client, uof_source, officer):
-    publish(portal, officer)
+# SQLite only (served_v1): the files of a version are served from its folder.
+def test_other_files_of_a_version(served_v1):
+    client = served_v1
 
     package = client.get("/datasets/use-of-force/latest/datapackage.json")
     records = client.get("/datasets/use-of-force/v1/incidents.json")
@@ -87,11 +85,10 @@ def test_other_files_of_a_version(portal, client, uof_source, officer):
     assert archive.headers["Content-Type"] == "application/zip"
 
 
-# SQLite only: a missing version is a plain lookup by number and a missing file or a
-# traversal attempt is refused by the path checks, the same on both engines.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_unknown_files_versions_and_traversal_attempts_are_404(portal, client, uof_source, officer):
-    publish(portal, officer)
+# SQLite only (served_v1): a missing version is a plain lookup by number and a missing file
+# or a traversal attempt is refused by the path checks, the same on both engines.
+def test_unknown_files_versions_and_traversal_attempts_are_404(served_v1):
+    client = served_v1
 
     for url in (
         "/datasets/use-of-force/v2/incidents.csv",

@@ -228,9 +228,8 @@ def test_an_unknown_sort_is_an_error_in_the_catalogue_and_its_api(client):
     assert client.get("/api/v1/datasets?sort=size").status_code == 400
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_a_missing_version_page_points_at_the_current_one(portal, client, uof_source, officer):
-    publish(portal, officer)
+def test_a_missing_version_page_points_at_the_current_one(served_v1):
+    client = served_v1
     missing = client.get("/datasets/use-of-force/v9/incidents.csv")
     text = _text(missing)
     assert missing.status_code == 404
@@ -241,11 +240,10 @@ def test_a_missing_version_page_points_at_the_current_one(portal, client, uof_so
     assert nowhere.status_code == 404 and 'action="/datasets/"' in _text(nowhere)
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_about_this_dataset_says_what_a_journalist_asks_first_on_the_page_and_in_the_api(
-    portal, client, uof_source, officer
+    served_v1,
 ):
-    publish(portal, officer)
+    client = served_v1
     page = _text(client.get("/datasets/use-of-force/"))
     about = client.get("/api/v1/datasets/use-of-force").json["about"]
 

@@ -179,7 +179,9 @@ class FieldCheck:
             value = one_of(raw, [str(v) for v in field.true_values])
             key = ("n", pl.when(value).then(pl.lit("1")).otherwise(pl.lit("0")))
         elif kind == "date":
-            parsed = raw.str.to_date("%Y-%m-%d", strict=False)
+            # No cache of parsed strings: over 200,000 cells it saves 1.3 ms with 12 distinct
+            # dates but costs 4.2 ms with 3,650 (4.75 and 8.4 ms without, 3.4 and 12.6 with).
+            parsed = raw.str.to_date("%Y-%m-%d", strict=False, cache=False)
             ok = (
                 raw.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
                 & ~raw.str.starts_with("0000")

@@ -14,8 +14,9 @@ the test had published there itself.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -132,12 +133,20 @@ class PublishedTemplates:
                 assert write_uof_source(template.data_dir) == template.data_dir / self.SOURCE
                 publish(portal, OFFICER[0])
             finally:
-                # Disposed: nobody is connected to the PostgreSQL template, SQLite's WAL is
-                # checkpointed into the one file that is copied.
-                portal.db.dispose()
+                portal.db.dispose()  # nobody may be connected to a PostgreSQL template
             assert_no_paths(template.data_dir, str(folder))
             if backend == "sqlite":
-                assert not (folder / "portal.db-wal").exists()
+                _checkpoint(folder / "portal.db")
                 assert str(folder).encode() not in (folder / "portal.db").read_bytes()
             self._templates[backend] = template
         return self._templates[backend]
+
+
+def _checkpoint(database: Path) -> None:
+    """Move SQLite's write-ahead log into the one file that is copied (a connection the
+    portal left to the garbage collector can keep the log after `dispose`)."""
+    with closing(sqlite3.connect(database)) as connection:
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    assert busy == 0, database
+    wal = database.with_name(f"{database.name}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0, wal

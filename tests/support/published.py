@@ -30,6 +30,7 @@ from portal.config import Config
 from portal.datasets.context import Portal
 from portal.demo import use_of_force
 from portal.models import Dataset, Role, Version
+from portal.releases import ledger
 from portal.users import create_user
 from tests.conftest import (
     DEMO_UNTIL,
@@ -116,6 +117,9 @@ class PublishedTemplates:
             assert url.port == server.port, config.database_url
             recreate_from(server, url.database, self.TEMPLATE_DATABASE)
         shutil.copytree(template.data_dir, config.data_dir)
+        # Publishing made the ledger know this database's key (its later entries are signed
+        # with it): so does the copy, from the key file copied with the data folder.
+        ledger.signing_key(config)
 
     def _template(self, backend: str, postgres: Callable[[], PostgresServer]) -> Config:
         if backend not in self._templates:

@@ -6,16 +6,20 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
 
 from portal.config import Config
 from portal.datasets.context import Portal
-from portal.models import Role
+from portal.models import Role, Version
 from tests.support.demo import DemoPortals
 from tests.support.migrated import MigratedDatabases
 from tests.support.postgres import PostgresServer
+
+if TYPE_CHECKING:
+    from tests.support.published import PublishedTemplates
 
 DEMO_UNTIL = date(2026, 11, 1)
 OFFICER = ("officer@example.org", "correct horse battery staple")
@@ -39,9 +43,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def config(tmp_path: Path, database_url: str) -> Config:
+    return portal_config(tmp_path / "data", database_url)
+
+
+def portal_config(data_dir: Path, database_url: str) -> Config:
+    """The configuration of the `config` fixture."""
     return Config.from_env(
         {},
-        data_dir=tmp_path / "data",
+        data_dir=data_dir,
         database_url=database_url,
         secret_key="test-secret-key",
         testing=True,
@@ -70,11 +79,26 @@ def served_v1(tmp_path_factory: pytest.TempPathFactory, migrated: MigratedDataba
         yield client
 
 
+@pytest.fixture(scope="session")
+def published_templates(
+    tmp_path_factory: pytest.TempPathFactory, migrated: MigratedDatabases
+) -> PublishedTemplates:
+    """Use of force version 1 published once per backend (per worker), copied per test."""
+    from tests.support.published import PublishedTemplates
+
+    return PublishedTemplates(tmp_path_factory.mktemp("published-template"), migrated)
+
+
 @pytest.fixture
 def portal(
     request: pytest.FixtureRequest, config: Config, migrated: MigratedDatabases
 ) -> Iterator[Portal]:
-    migrated.upgrade(config.database_url, lambda: request.getfixturevalue("postgres"))
+    postgres = lambda: request.getfixturevalue("postgres")  # noqa: E731
+    if "published_uof" in request.fixturenames:
+        # The test starts from a published portal: a copy, not its own publish.
+        request.getfixturevalue("published_templates").copy(config, postgres)
+    else:
+        migrated.upgrade(config.database_url, postgres)
     portal = Portal(config)
     yield portal
     portal.db.dispose()
@@ -108,7 +132,33 @@ def runner(config: Config) -> CliRunner:
 
 
 @pytest.fixture
-def officer(portal: Portal):  # noqa: ANN201
+def officer(request: pytest.FixtureRequest, portal: Portal) -> str:
+    if "published_uof" in request.fixturenames:
+        return OFFICER[0]  # the copied portal has both accounts
+    return add_officer_and_admin(portal)
+
+
+@pytest.fixture
+def uof_source(request: pytest.FixtureRequest, portal: Portal) -> Path:
+    """The use-of-force demo export, as the records-management system writes it."""
+    if "published_uof" in request.fixturenames:
+        from tests.support.published import PublishedTemplates
+
+        return portal.config.data_dir / PublishedTemplates.SOURCE  # copied with the portal
+    return write_uof_source(portal.config.data_dir)
+
+
+@pytest.fixture
+def published_uof(portal: Portal, officer: str, uof_source: Path) -> Version:
+    """Use of force version 1 as `tests.flow.publish(portal, officer)` returns it: the test's
+    portal, officer and source are a copy of ones published once (tests.support.published)."""
+    from tests.support.published import current_version
+
+    return current_version(portal)
+
+
+def add_officer_and_admin(portal: Portal) -> str:
+    """The records officer and the admin (OFFICER, ADMIN); returns the officer's e-mail."""
     from portal.users import create_user
 
     with portal.db.session() as session:
@@ -116,14 +166,12 @@ def officer(portal: Portal):  # noqa: ANN201
         return create_user(session, ADMIN[0], ADMIN[1], Role.ADMIN) and OFFICER[0]
 
 
-@pytest.fixture
-def uof_source(portal: Portal) -> Path:
-    """The use-of-force demo export, as the records-management system writes it."""
+def write_uof_source(data_dir: Path) -> Path:
     from portal.demo import use_of_force
 
-    return use_of_force.generate(
-        portal.config.data_dir / "demo-sources" / "use-of-force", until=DEMO_UNTIL
-    )["incidents"]
+    return use_of_force.generate(data_dir / "demo-sources" / "use-of-force", until=DEMO_UNTIL)[
+        "incidents"
+    ]
 
 
 def login(client, email: str = OFFICER[0], password: str = OFFICER[1]):  # noqa: ANN001, ANN201

@@ -10,9 +10,8 @@ import pytest
 from portal.releases import retractions
 from portal.storage import LocalStorage
 from portal.users import get_user
-from tests.flow import approve, publish, run
-from tests.support.migrated import MigratedDatabases
-from tests.support.published import use_of_force_v1
+from tests.flow import approve, run
+from tests.support.published import served_portal, served_version
 
 ROWS = "/api/v1/datasets/use-of-force/resources/incidents/rows"
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -30,9 +29,8 @@ def publish_a_second_version(portal, officer, uof_source) -> None:
     approve(portal, officer)
 
 
-def test_rows_filtered_sorted_and_counted(portal, client, uof_source, officer):
-    version = publish(portal, officer)
-    published = published_rows(portal, version)
+def test_rows_filtered_sorted_and_counted(portal, client, published_uof):
+    published = published_rows(portal, published_uof)
     expected = [
         r for r in published if r["district"] == "D3" and r["incident_date"] >= "2024-01-01"
     ]
@@ -54,12 +52,11 @@ def test_rows_filtered_sorted_and_counted(portal, client, uof_source, officer):
     assert first["incident_date"] == expected[0]["incident_date"]
 
 
-@sqlite_only
-def test_next_links_walk_every_matching_row_once(portal, client, uof_source, officer):
-    version = publish(portal, officer)
+def test_next_links_walk_every_matching_row_once(served_v1):
+    client, version = served_v1, served_version(served_v1)
     expected = [
         r["incident_id"] + r["subject_number"]
-        for r in published_rows(portal, version)
+        for r in published_rows(served_portal(client), version)
         if r["subject_injury"] == "serious"
     ]
 
@@ -80,10 +77,9 @@ def test_next_links_walk_every_matching_row_once(portal, client, uof_source, off
     assert pages == -(-len(expected) // 40)
 
 
-@sqlite_only
-def test_text_search_and_several_values_of_one_field(portal, client, uof_source, officer):
-    version = publish(portal, officer)
-    published = published_rows(portal, version)
+def test_text_search_and_several_values_of_one_field(served_v1):
+    client, version = served_v1, served_version(served_v1)
+    published = published_rows(served_portal(client), version)
     an_id = published[100]["incident_id"]
 
     found = client.get(f"{ROWS}?q={an_id.lower()}").json
@@ -93,9 +89,8 @@ def test_text_search_and_several_values_of_one_field(portal, client, uof_source,
     assert either["total"] == sum(r["outcome"] in ("arrested", "cited") for r in published)
 
 
-@sqlite_only
-def test_filtered_csv_export_equals_the_filtered_rows(portal, client, uof_source, officer):
-    version = publish(portal, officer)
+def test_filtered_csv_export_equals_the_filtered_rows(served_v1):
+    client, version = served_v1, served_version(served_v1)
     query = "district=D2&officer_injured=true&sort=-incident_date,incident_id"
 
     exported = client.get(f"{ROWS}.csv?{query}")
@@ -111,26 +106,25 @@ def test_filtered_csv_export_equals_the_filtered_rows(portal, client, uof_source
     assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
     parsed = list(csv.DictReader(io.StringIO(text, newline="")))
     published = {
-        (r["incident_id"], r["subject_number"]): r for r in published_rows(portal, version)
+        (r["incident_id"], r["subject_number"]): r
+        for r in published_rows(served_portal(client), version)
     }
     assert len(parsed) == page["total"] > 0
     assert [r["incident_id"] for r in parsed] == [r["incident_id"] for r in page["rows"]]
     assert all(r == published[(r["incident_id"], r["subject_number"])] for r in parsed)
 
 
-@sqlite_only
-def test_unfiltered_export_is_the_published_file(portal, client, uof_source, officer):
-    publish(portal, officer)
+def test_unfiltered_export_is_the_published_file(served_v1):
+    client = served_v1
 
     exported = client.get(f"{ROWS}.csv").data
 
     assert exported == client.get("/datasets/use-of-force/v1/incidents.csv").data
 
 
-@sqlite_only
-def test_resource_list_and_detail_with_schema_files_and_facets(portal, client, uof_source, officer):
-    version = publish(portal, officer)
-    published = published_rows(portal, version)
+def test_resource_list_and_detail_with_schema_files_and_facets(served_v1):
+    client, version = served_v1, served_version(served_v1)
+    published = published_rows(served_portal(client), version)
 
     listed = client.get("/api/v1/datasets/use-of-force/resources").json
     detail = client.get("/api/v1/datasets/use-of-force/resources/incidents").json
@@ -149,8 +143,7 @@ def test_resource_list_and_detail_with_schema_files_and_facets(portal, client, u
 
 
 @sqlite_only
-def test_older_versions_answer_with_version_n(portal, client, uof_source, officer):
-    publish(portal, officer)
+def test_older_versions_answer_with_version_n(portal, client, uof_source, officer, published_uof):
     publish_a_second_version(portal, officer, uof_source)
 
     latest = client.get(f"{ROWS}?limit=1").json
@@ -164,8 +157,7 @@ def test_older_versions_answer_with_version_n(portal, client, uof_source, office
 
 
 @sqlite_only
-def test_a_retracted_version_answers_410(portal, client, uof_source, officer):
-    publish(portal, officer)
+def test_a_retracted_version_answers_410(portal, client, uof_source, officer, published_uof):
     publish_a_second_version(portal, officer, uof_source)
     with portal.db.session() as session:
         retractions.retract(
@@ -178,13 +170,6 @@ def test_a_retracted_version_answers_410(portal, client, uof_source, officer):
     assert "Wrong districts" in response.json["error"]["message"]
     assert client.get(f"{ROWS}.csv?version=1").status_code == 410
     assert client.get(f"{ROWS}?version=2").status_code == 200
-
-
-@pytest.fixture(scope="module")
-def published_api(tmp_path_factory: pytest.TempPathFactory, migrated: MigratedDatabases):
-    """Use of force version 1 on SQLite, served once for the tests below: they only GET."""
-    with use_of_force_v1(tmp_path_factory.mktemp("api-v1"), migrated) as client:
-        yield client
 
 
 @pytest.mark.parametrize(
@@ -204,9 +189,9 @@ def published_api(tmp_path_factory: pytest.TempPathFactory, migrated: MigratedDa
         ("version=99999999999999999999", "version"),
     ],
 )
-def test_bad_parameters_answer_400_naming_them(published_api, query, parameter):
+def test_bad_parameters_answer_400_naming_them(served_v1, query, parameter):
     for url in (f"{ROWS}?{query}", f"{ROWS}.csv?{query}"):
-        response = published_api.get(url)
+        response = served_v1.get(url)
         assert response.status_code == 400, url
         error = response.json["error"]
         assert error["status"] == 400 and error["title"] == "Bad request"
@@ -226,8 +211,8 @@ def test_bad_parameters_answer_400_naming_them(published_api, query, parameter):
         "/api/v1/no/such/address",
     ],
 )
-def test_unknown_things_answer_404_in_the_error_shape(published_api, url):
-    response = published_api.get(url)
+def test_unknown_things_answer_404_in_the_error_shape(served_v1, url):
+    response = served_v1.get(url)
 
     assert response.status_code == 404
     assert response.json["error"]["status"] == 404

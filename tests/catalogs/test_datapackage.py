@@ -10,9 +10,6 @@ from pathlib import Path
 
 import frictionless
 
-from tests.catalogs import sqlite_only
-from tests.flow import publish
-
 
 def frictionless_validate(target: Path) -> dict:
     """The report of the frictionless command line on a descriptor or a zipped package."""
@@ -27,11 +24,8 @@ def frictionless_validate(target: Path) -> dict:
     return json.loads(finished.stdout)
 
 
-@sqlite_only
-def test_the_downloaded_package_is_a_valid_tabular_data_package(
-    portal, client, uof_source, officer, tmp_path
-):
-    publish(portal, officer)
+def test_the_downloaded_package_is_a_valid_tabular_data_package(served_v1, tmp_path):
+    client = served_v1
     folder = tmp_path / "download"
     folder.mkdir()
     descriptor = client.get("/datasets/use-of-force/v1/datapackage.json").json
@@ -62,11 +56,8 @@ def test_the_downloaded_package_is_a_valid_tabular_data_package(
         assert resource["schema"]["fields"]
 
 
-@sqlite_only
-def test_the_version_zip_is_a_valid_zipped_data_package(
-    portal, client, uof_source, officer, tmp_path
-):
-    publish(portal, officer)
+def test_the_version_zip_is_a_valid_zipped_data_package(served_v1, tmp_path):
+    client = served_v1
     archive = tmp_path / "use-of-force.zip"
     archive.write_bytes(client.get("/datasets/use-of-force/latest/use-of-force.zip").data)
 
@@ -78,10 +69,9 @@ def test_the_version_zip_is_a_valid_zipped_data_package(
         assert {"datapackage.json", "incidents.csv", "incidents.parquet"} <= set(bundle.namelist())
 
 
-@sqlite_only
-def test_a_changed_byte_fails_the_package_checksum(portal, client, uof_source, officer, tmp_path):
+def test_a_changed_byte_fails_the_package_checksum(served_v1, tmp_path):
     # The checksums in the descriptor are real: a file altered after publishing is caught.
-    publish(portal, officer)
+    client = served_v1
     folder = tmp_path / "download"
     folder.mkdir()
     for name in ("datapackage.json", "incidents.csv", "monthly-summary.csv"):

@@ -14,9 +14,8 @@ BASE = "http://127.0.0.1:8000"
 
 
 def test_data_json_passes_the_official_dcat_us_schemas(
-    portal, client, uof_source, bwc_source, officer, dcat_validator
+    portal, client, published_uof, bwc_source, officer, dcat_validator
 ):
-    publish(portal, officer)
     publish(portal, officer, "body-worn-cameras")
 
     response = client.get("/data.json")

@@ -7,17 +7,14 @@ import re
 
 from portal.models import Dataset
 from tests.catalogs import sqlite_only
-from tests.flow import publish
+from tests.support.published import served_version
 
 BASE = "http://127.0.0.1:8000"
 SCRIPT = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 
 
-@sqlite_only
-def test_the_dataset_page_describes_itself_as_a_schema_org_dataset(
-    portal, client, uof_source, officer
-):
-    version = publish(portal, officer)
+def test_the_dataset_page_describes_itself_as_a_schema_org_dataset(served_v1):
+    client, version = served_v1, served_version(served_v1)
 
     response = client.get("/datasets/use-of-force/")
 
@@ -56,10 +53,7 @@ def test_the_dataset_page_describes_itself_as_a_schema_org_dataset(
 
 
 @sqlite_only
-def test_text_from_the_definition_cannot_close_the_script_element(
-    portal, client, uof_source, officer
-):
-    publish(portal, officer)
+def test_text_from_the_definition_cannot_close_the_script_element(portal, client, published_uof):
     hostile = 'Counts </script><script>alert("x")</script> & <!-- more'
     with portal.db.session() as session:
         dataset = session.query(Dataset).filter_by(slug="use-of-force").one()

@@ -10,17 +10,13 @@ from datetime import date
 import polars as pl
 
 from portal.storage import LocalStorage
-from tests.catalogs import sqlite_only
-from tests.flow import publish
+from tests.support.published import served_portal, served_version
 
 PARQUET = "application/vnd.apache.parquet"
 
 
-@sqlite_only
-def test_each_table_has_a_parquet_file_with_the_rows_of_its_csv(
-    portal, client, uof_source, officer
-):
-    version = publish(portal, officer)
+def test_each_table_has_a_parquet_file_with_the_rows_of_its_csv(served_v1):
+    client, version, portal = served_v1, served_version(served_v1), served_portal(served_v1)
     schema = {r.name: r.table_schema for r in portal.definition("use-of-force").resources}[
         "incidents"
     ]
@@ -48,9 +44,8 @@ def test_each_table_has_a_parquet_file_with_the_rows_of_its_csv(
     assert table.rows(named=True) == [_typed(row, types) for row in rows]
 
 
-@sqlite_only
-def test_every_table_of_a_version_gets_one(portal, client, uof_source, officer):
-    version = publish(portal, officer)
+def test_every_table_of_a_version_gets_one(served_v1):
+    client, version = served_v1, served_version(served_v1)
 
     parquet = sorted(f.filename for f in version.files if f.media_type == PARQUET)
 

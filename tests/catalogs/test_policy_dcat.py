@@ -6,16 +6,14 @@ from portal.demo import policies as policies_demo
 from portal.users import get_user
 from tests.catalogs import sqlite_only
 from tests.conftest import OFFICER
-from tests.flow import publish
 
 BASE = "http://127.0.0.1:8000"
 
 
 @sqlite_only
 def test_policies_are_dcat_us_datasets_with_the_right_media_types(
-    portal, client, uof_source, officer, dcat_validator
+    portal, client, published_uof, dcat_validator
 ):
-    publish(portal, officer)
     with portal.db.session() as session:
         user = get_user(session, OFFICER[0])
     list(policies_demo.load(portal, user))

@@ -11,7 +11,7 @@ from portal.models import Version
 from portal.releases import publishing, retractions
 from portal.storage import LocalStorage
 from portal.users import get_user
-from tests.flow import approve, publish, revise_history, run
+from tests.flow import approve, revise_history, run
 
 
 def recomputed(portal, number: int) -> dict:  # noqa: ANN001
@@ -37,8 +37,9 @@ def recomputed(portal, number: int) -> dict:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_the_changelog_is_the_reviewed_diff_of_the_same_files(portal, uof_source, officer):
-    publish(portal, officer)
+def test_the_changelog_is_the_reviewed_diff_of_the_same_files(
+    portal, uof_source, officer, published_uof
+):
     revise_history(uof_source)
     result = run(portal)
 
@@ -52,9 +53,8 @@ def test_the_changelog_is_the_reviewed_diff_of_the_same_files(portal, uof_source
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_version_withdrawn_after_the_run_is_not_what_the_changelog_compares_with(
-    portal, uof_source, officer
+    portal, uof_source, officer, published_uof
 ):
-    publish(portal, officer)
     revise_history(uof_source)
     result = run(portal)
     assert result.report["diff"]["incidents"]["changed"] == 1

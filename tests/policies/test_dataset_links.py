@@ -10,16 +10,14 @@ import pytest
 from portal.demo import policies as policies_demo
 from portal.users import get_user
 from tests.conftest import OFFICER
-from tests.flow import publish
 
 only_sqlite = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @only_sqlite
 def test_the_dataset_page_shows_the_policy_in_effect_and_marks_its_changes(
-    portal, client, uof_source, officer
+    portal, client, published_uof
 ):
-    publish(portal, officer)
     page = client.get("/datasets/use-of-force/").get_data(as_text=True)
     assert "Policies that govern this data" not in page  # no policy published yet
 
@@ -70,8 +68,7 @@ def test_chart_marks_sit_at_the_start_of_their_period_and_outside_ones_are_left_
 
 
 @only_sqlite
-def test_the_dataset_api_names_its_policies(portal, client, uof_source, officer):
-    publish(portal, officer)
+def test_the_dataset_api_names_its_policies(portal, client, published_uof):
     with portal.db.session() as session:
         user = get_user(session, OFFICER[0])
     list(policies_demo.load(portal, user))

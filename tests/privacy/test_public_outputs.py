@@ -13,7 +13,6 @@ import polars as pl
 import pytest
 
 from portal.storage import LocalStorage
-from tests.flow import publish
 
 ADDRESS = r"\d+ [NSEW] [A-Z][a-z]+(?: [A-Z][a-z]+)* [A-Z][a-z]+"
 
@@ -72,11 +71,11 @@ def _public_texts(portal, client, version) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_no_name_badge_address_or_birth_date_is_public(portal, client, uof_source, officer):
+def test_no_name_badge_address_or_birth_date_is_public(portal, client, uof_source, published_uof):
     secrets = _secrets(uof_source)
     assert all(secrets.values())  # the export really carries them
     assert all(re.fullmatch(ADDRESS, address) for address in secrets["addresses"])
-    version = publish(portal, officer)
+    version = published_uof
 
     for where, text in _public_texts(portal, client, version).items():
         text = html.unescape(text)

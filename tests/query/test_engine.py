@@ -14,7 +14,6 @@ import pytest
 from portal.query import engine
 from portal.query.engine import BadQuery, Query, Table
 from portal.query.index import build_index, connect, index_path
-from tests.flow import publish
 
 SCHEMA = {
     "fields": [
@@ -196,10 +195,8 @@ def test_typed_date_values_filter_on_dates_not_text(table):
     assert date.fromisoformat(page.rows[0]["day"]) == date(2024, 2, 10)
 
 
-def test_publishing_builds_the_index_outside_the_version_folder(
-    portal, uof_source, officer, caplog
-):
-    version = publish(portal, officer)
+def test_publishing_builds_the_index_outside_the_version_folder(portal, published_uof):
+    version = published_uof
     file = version.file("incidents.csv")
     index = index_path(portal.config.data_dir, "use-of-force", 1, "incidents", file.sha256)
 
@@ -218,8 +215,8 @@ def test_publishing_builds_the_index_outside_the_version_folder(
         assert sum(item["count"] for item in table.facets["district"]) == file.row_count
 
 
-def test_a_missing_index_is_built_on_first_use_and_logged(portal, uof_source, officer, caplog):
-    version = publish(portal, officer)
+def test_a_missing_index_is_built_on_first_use_and_logged(portal, published_uof, caplog):
+    version = published_uof
     file = version.file("monthly-summary.csv")
     index = index_path(portal.config.data_dir, "use-of-force", 1, "monthly-summary", file.sha256)
     index.unlink()
@@ -244,8 +241,8 @@ def test_a_missing_index_is_built_on_first_use_and_logged(portal, uof_source, of
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_an_unreadable_index_is_rebuilt(portal, uof_source, officer, caplog):
-    version = publish(portal, officer)
+def test_an_unreadable_index_is_rebuilt(portal, published_uof, caplog):
+    version = published_uof
     file = version.file("incidents.csv")
     index = index_path(portal.config.data_dir, "use-of-force", 1, "incidents", file.sha256)
     engine._open.pop(index, None)

@@ -37,8 +37,8 @@ def test_approval_publishes_version_one_with_recorded_hashes(portal, uof_source,
         assert session.scalar(select(Candidate)).status == CandidateStatus.APPROVED
 
 
-def test_a_failed_run_leaves_the_published_version_untouched(portal, uof_source, officer):
-    version = publish(portal, officer)
+def test_a_failed_run_leaves_the_published_version_untouched(portal, uof_source, published_uof):
+    version = published_uof
     storage = LocalStorage(portal.config.data_dir)
     before = {f.filename: storage.path(f.path).read_bytes() for f in version.files}
     uof_source.write_text("IncidentNo,Broken\r\nx,y\r\n", encoding="utf-8")

@@ -61,7 +61,7 @@ class DemoPortals:
             assert not [line for line in lines if "failed" in line], lines
             # Disposed: SQLite's WAL is checkpointed into the one file that is copied.
             assert not (folder / f"{DATABASE}-wal").exists()
-            _assert_no_paths(folder / DATA, str(folder))
+            assert_no_paths(folder / DATA, str(folder))
             self._templates[today] = folder
         return self._templates[today]
 
@@ -85,7 +85,7 @@ def _rewrite_paths(database: Path, old: str, new: str) -> None:
                 )
 
 
-def _assert_no_paths(data: Path, folder: str) -> None:
+def assert_no_paths(data: Path, folder: str) -> None:
     """A file naming the template's folder would still name it in a copy: refuse to copy."""
     needle = folder.encode()
     naming = [str(p) for p in data.rglob("*") if p.is_file() and needle in p.read_bytes()]

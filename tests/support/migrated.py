@@ -45,7 +45,7 @@ class MigratedDatabases:
         elif url.get_backend_name() == "postgresql" and url.database:
             server = postgres()
             if url.port == server.port and _is_empty(server, url.database):
-                _recreate_from(server, url.database, self._postgres_name(server))
+                recreate_from(server, url.database, self._postgres_name(server))
                 return
         upgrade(database_url)
 
@@ -80,7 +80,8 @@ def _is_empty(server: PostgresServer, name: str) -> bool:
     return found is not None and found[0] == 0
 
 
-def _recreate_from(server: PostgresServer, name: str, template: str) -> None:
+def recreate_from(server: PostgresServer, name: str, template: str) -> None:
+    """Drop database `name` and make it again as a copy of `template`."""
     with _connect(server, "postgres") as conn:
         conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
         conn.execute(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 from portal.storage import LocalStorage
-from tests.flow import publish
 from tests.support.published import served_portal, served_version
 
 
@@ -39,8 +38,7 @@ def test_latest_and_versioned_csv_serve_the_published_bytes(served_v1):
     )
 
 
-def test_conditional_get_answers_304(portal, client, uof_source, officer):
-    publish(portal, officer)
+def test_conditional_get_answers_304(client, published_uof):
     first = client.get("/datasets/use-of-force/v1/incidents.csv")
 
     by_etag = client.get(

@@ -13,7 +13,6 @@ from portal import create_app
 from portal.web import edge
 from portal.web.edge import SHARED_SECONDS, SharedPages
 from tests.conftest import login
-from tests.flow import publish
 
 
 class Clock:
@@ -131,8 +130,7 @@ def test_the_cache_holds_a_bounded_number_of_pages(client, behind, clock, monkey
     assert len(client.application.kept) == 3
 
 
-def test_the_index_as_served_is_kept_at_the_edge_whole(portal, officer, uof_source):
-    publish(portal, officer)
+def test_the_index_as_served_is_kept_at_the_edge_whole(portal, published_uof):
     app = create_app(replace(portal.config, testing=False))  # as served: the cache is on
     client = app.test_client()
 

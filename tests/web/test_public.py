@@ -22,7 +22,6 @@ from portal.models import Dataset, Version, utcnow
 from portal.storage import LocalStorage
 from portal.web import public
 from tests.conftest import csrf_token, login
-from tests.flow import publish
 from tests.support.demo import DemoPortals
 
 TODAY = date(2026, 11, 24)
@@ -249,8 +248,7 @@ def test_codes_become_words_and_a_dataset_can_name_its_own():
     assert value_label("UOF-2026-000001") == "UOF-2026-000001"
 
 
-def test_the_summary_is_rendered_once_per_publication_state(portal, officer, uof_source):
-    publish(portal, officer)
+def test_the_summary_is_rendered_once_per_publication_state(portal, officer, published_uof):
     app = create_app(replace(portal.config, testing=False))  # as served: the cache is on
     client = app.test_client()
 
@@ -271,10 +269,9 @@ def test_the_summary_is_rendered_once_per_publication_state(portal, officer, uof
     assert "Records office" in signed_in and "Records office" not in later
 
 
-def test_the_shared_summary_is_the_same_with_or_without_a_session(portal, officer, uof_source):
+def test_the_shared_summary_is_the_same_with_or_without_a_session(portal, officer, published_uof):
     # A visitor without cookies gets the shared summary without a user look-up; one whose
     # browser holds a session (the sign-in form made one) gets the same page until signed in.
-    publish(portal, officer)
     app = create_app(replace(portal.config, testing=False))  # as served: the cache is on
     bare, visitor = app.test_client(), app.test_client()
     visitor.get("/login")
@@ -295,9 +292,8 @@ def test_the_shared_summary_is_the_same_with_or_without_a_session(portal, office
 
 
 def test_a_dataset_page_renders_its_shared_parts_once_per_generation(
-    portal, officer, uof_source, client
+    portal, officer, published_uof, client
 ):
-    publish(portal, officer)
     rendered: list[str] = []
 
     def record(_app, template, **_context):

@@ -208,8 +208,7 @@ def test_anonymous_users_cannot_reach_any_office_page(client):
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
 
 
-def test_an_officer_retracts_from_the_office_with_a_notice(portal, client, uof_source, officer):
-    publish(portal, officer)
+def test_an_officer_retracts_from_the_office_with_a_notice(client, published_uof):
     login(client)
     page = client.get("/office/datasets/use-of-force/versions")
     token = csrf_token(client, "/office/datasets/use-of-force/versions")

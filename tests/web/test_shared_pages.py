@@ -63,10 +63,7 @@ def _token(response) -> str:  # noqa: ANN001
     return re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True)).group(1)
 
 
-def test_every_reader_of_a_kept_page_gets_a_comment_form_that_works(
-    portal, app, uof_source, officer
-):
-    publish(portal, officer)
+def test_every_reader_of_a_kept_page_gets_a_comment_form_that_works(app, published_uof):
     alice, bob = app.test_client(), app.test_client()
     alice_page, bob_page = alice.get(PAGE), bob.get(PAGE)
     alice_token, bob_token = _token(alice_page), _token(bob_page)
@@ -87,10 +84,9 @@ def test_every_reader_of_a_kept_page_gets_a_comment_form_that_works(
     ).get_data(as_text=True)
 
 
-def test_sign_ins_and_failed_ones_keep_the_kept_pages(portal, app, uof_source, officer):
+def test_sign_ins_and_failed_ones_keep_the_kept_pages(portal, app, published_uof):
     # A page is kept per generation; sign-ins are audited but show nowhere, so a flood of
     # failed ones must not make every worker render its pages anew.
-    publish(portal, officer)
     engine = app.extensions["portal"].db.engine
     before = current_generation(engine)
     visitor = app.test_client()

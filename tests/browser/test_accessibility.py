@@ -44,7 +44,7 @@ def audited(browser):  # noqa: ANN001, ANN201
     if not script.exists():
         pytest.fail(
             f"{script} is missing: scripts/test.sh installs axe-core with "
-            "`npm install --no-save --prefix .cache/node axe-core@4`"
+            "`npm install --no-save --prefix .cache/node axe-core@4.14.1`"
         )
     context = browser.new_context(bypass_csp=True)
     yield context.new_page(), script

@@ -361,8 +361,8 @@ def one_of(expr: pl.Expr, values: list) -> pl.Expr:
         return pl.lit(False)
     if len(values) > FEW_VALUES:
         return expr.is_in(values)
-    # A few comparisons take half the time of a hash look-up (5 ms against 2.6 for six
-    # values over 200,000 cells).
+    # A few comparisons take about half the time of a hash look-up: six values over
+    # 200,000 cells in 2.6 ms, against 4.8 ms for is_in.
     return pl.any_horizontal([expr == value for value in values])
 
 

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from portal import create_app
-from portal.config import Config
 from portal.datasets.context import Portal
 from portal.demo import load_demo
 from portal.models import Candidate, CandidateStatus, Dataset, Version
 from portal.releases.review import pending_candidates
 from portal.storage import LocalStorage
+from tests.conftest import portal_config
 from tests.support.migrated import MigratedDatabases
 from tests.support.postgres import PostgresServer
 
@@ -40,16 +40,6 @@ class Demo:
     lines: list[str]  # what its one `load_demo` said
 
 
-def _config(folder: Path, database_url: str) -> Config:
-    return Config.from_env(
-        {},
-        data_dir=folder / "data",
-        database_url=database_url,
-        secret_key="test-secret-key",
-        testing=True,
-    )
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def demo(
     request: pytest.FixtureRequest,
@@ -65,7 +55,7 @@ def demo(
         server: PostgresServer = request.getfixturevalue("postgres")
         database_url = server.create_database(f"t_{uuid.uuid4().hex[:12]}")
     migrated.upgrade(database_url, lambda: request.getfixturevalue("postgres"))
-    portal = Portal(_config(folder, database_url))
+    portal = Portal(portal_config(folder / "data", database_url))
     lines = list(load_demo(portal, today=TODAY))
     yield Demo(portal, lines)
     portal.db.dispose()
@@ -91,7 +81,7 @@ def demo_copy(demo: Demo, tmp_path: Path, request: pytest.FixtureRequest) -> Ite
         server: PostgresServer = request.getfixturevalue("postgres")
         database_url = server.create_database(f"t_{uuid.uuid4().hex[:12]}", url.database)
     shutil.copytree(demo.portal.config.data_dir, tmp_path / "data")
-    portal = Portal(_config(tmp_path, database_url))
+    portal = Portal(portal_config(tmp_path / "data", database_url))
     yield portal
     portal.db.dispose()
 

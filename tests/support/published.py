@@ -33,7 +33,6 @@ from portal.models import Dataset, Role, Version
 from portal.releases import ledger
 from portal.users import create_user
 from tests.conftest import (
-    DEMO_UNTIL,
     OFFICER,
     add_officer_and_admin,
     portal_config,
@@ -48,18 +47,12 @@ from tests.support.postgres import PostgresServer
 @contextmanager
 def use_of_force_v1(folder: Path, migrated: MigratedDatabases) -> Iterator[FlaskClient]:
     """A test client of a portal in `folder` serving use of force version 1."""
-    config = Config.from_env(
-        {},
-        data_dir=folder / "data",
-        database_url=f"sqlite:///{folder / 'portal.db'}",
-        secret_key="test-secret-key",
-        testing=True,
-    )
+    config = portal_config(folder / "data", f"sqlite:///{folder / 'portal.db'}")
     migrated.upgrade(config.database_url, postgres=lambda: pytest.fail("SQLite only"))
     portal = Portal(config)
     with portal.db.session() as session:
         create_user(session, OFFICER[0], OFFICER[1], Role.OFFICER)
-    use_of_force.generate(config.data_dir / "demo-sources" / "use-of-force", until=DEMO_UNTIL)
+    write_uof_source(config.data_dir)
     publish(portal, OFFICER[0])
     app = create_app(config)
     try:
@@ -93,7 +86,7 @@ class PublishedTemplates:
     """Copies of a portal with use of force version 1 published by OFFICER (ADMIN exists too),
     its source in SOURCE; one template per backend, built on first use."""
 
-    SOURCE = Path("demo-sources/use-of-force/rms-use-of-force-export.csv")
+    SOURCE = Path("demo-sources", "use-of-force", use_of_force.FILE_NAME)
     TEMPLATE_DATABASE = "published_template"
 
     def __init__(self, folder: Path, migrated: MigratedDatabases) -> None:

@@ -95,7 +95,7 @@ class Table:
         width = len(self.fields)
         if self.one_line_header and width:
             try:
-                yield from source.polars_batches(self.path, width, batch_size)
+                yield from source.read_ahead(source.polars_batches(self.path, width, batch_size))
                 return
             except source.NeedsLineByLineReading:
                 pass

@@ -124,12 +124,15 @@ def line_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
             if not cut:
                 carry += chunk
                 continue
-            # One copy of the chunk at most: these are megabytes.
-            lines = (
-                b"".join((carry, memoryview(chunk)[:cut])) if carry or cut < len(chunk) else chunk
-            )
+            # One copy of the chunk at most: these are megabytes. No reference to a chunk
+            # is kept while the caller works on it or while the next one is read.
+            if carry or cut < len(chunk):
+                lines, carry = b"".join((carry, memoryview(chunk)[:cut])), chunk[cut:]
+            else:
+                lines, carry = chunk, b""
+            del chunk
             yield utf8_checked(lines)
-            carry = chunk[cut:]
+            del lines
         if carry:
             yield utf8_checked(carry)
 
@@ -156,8 +159,10 @@ def polars_batches(path: Path, width: int, batch_size: int) -> Iterator[Batch]:
     # parallel buffers cost hundreds of MB on big files) keeps memory to a few chunks.
     for chunk in line_chunks(path, CHUNK_BYTES):
         batch = chunk_batch(chunk, width, first_row)
+        del chunk  # (see line_chunks)
         first_row += batch.frame.height
         yield batch
+        del batch
 
 
 def read_ahead(batches: Generator[Batch, None, None]) -> Iterator[Batch]:
@@ -190,6 +195,7 @@ def read_ahead(batches: Generator[Batch, None, None]) -> Iterator[Batch]:
                 raise error
             wanted.put(True)
             yield batch
+            del batch
     finally:
         wanted.put(False)
         maker.join()

@@ -173,6 +173,7 @@ def checked_table(
             screened = screen_batch(table, batch, screen, key_checks.key_sets)
             for found in check_batch(screened, key_checks, flagged):
                 log.add_frame(found)
+            del batch, screened  # before the next batch is made (memory)
         for found in settle(key_checks, flagged, final=True):
             log.add_frame(found)
         for frame in kept:

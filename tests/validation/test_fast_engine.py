@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from pathlib import Path
 
 import pytest
@@ -336,3 +337,38 @@ def test_an_enum_of_few_or_many_values_agrees_with_frictionless(tmp_path: Path, 
 
     assert essence(fast) == essence(validate_table_reference(schema, path, sample_size=100))
     assert fast["errorCount"] > 0
+
+
+def reading_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "read-ahead"]
+
+
+def test_reading_ahead_gives_every_batch_in_order_then_the_reader_error():
+    def batches():
+        yield from range(5)
+        raise source.NotUtf8("chunk 6")
+
+    got = []
+    with pytest.raises(source.NotUtf8, match="chunk 6"):
+        for batch in source.read_ahead(batches()):
+            got.append(batch)
+
+    assert got == [0, 1, 2, 3, 4]
+    assert reading_threads() == []
+
+
+def test_a_reader_left_early_stops_and_closes_its_file():
+    closed = []
+
+    def batches():
+        try:
+            yield from range(1000)
+        finally:
+            closed.append(True)
+
+    ahead = source.read_ahead(batches())
+    assert [next(ahead), next(ahead)] == [0, 1]
+    ahead.close()
+
+    assert closed == [True]
+    assert reading_threads() == []

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+# The portal does no linear algebra, yet numpy's OpenBLAS starts a thread per core on
+# import that spins for about 0.1 s, a whole core taken from polars and the importing
+# thread. Read when numpy is first imported, so set before any portal module imports it.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 __all__ = ["create_app"]
 

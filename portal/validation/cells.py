@@ -67,19 +67,36 @@ def canonical_key(value: Any) -> str | None:
     return f"o:{value!r}"
 
 
-def findings(frame: pl.DataFrame | pl.LazyFrame, **columns: pl.Expr) -> pl.DataFrame:
-    """Select finding rows in the shared finding shape."""
-    if isinstance(frame, pl.DataFrame) and not frame.height:
-        # Literals alone would broadcast to one row.
-        return empty_findings()
-    return finding_rows(frame.lazy(), **columns).collect()
+def finding_frame(
+    rows: pl.Series,
+    order: int,
+    kind: str,
+    *,
+    number: int | None = None,
+    name: str | None = None,
+    cells: pl.Series | str | None = None,
+    note: str = "",
+) -> pl.DataFrame:
+    """One finding of `kind` for each of the rows, in the shared finding shape.
 
+    Built from columns, not by a query: a batch of flagged rows makes dozens of these, and
+    a polars query costs more than their few rows. The 198 flagged rows of the 200,000-row
+    benchmark are checked in 14-17 ms, against 23 ms with a query for each.
+    """
 
-def finding_rows(frame: pl.LazyFrame, **columns: pl.Expr) -> pl.LazyFrame:
-    """`findings` as a query, to collect with others in one go (`_row` must be a column)."""
-    return frame.select(
-        columns.get(name, pl.lit(None)).cast(dtype).alias(name)
-        for name, dtype in FINDING_SCHEMA.items()
+    def repeated(column: str, value: Any) -> pl.Series:
+        return pl.Series(column, [value], dtype=FINDING_SCHEMA[column]).new_from_index(0, len(rows))
+
+    return pl.DataFrame(
+        [
+            rows.cast(pl.Int64).alias("_row"),
+            repeated("_order", order),
+            repeated("type", kind),
+            repeated("fieldNumber", number),
+            repeated("fieldName", name),
+            cells.alias("cell") if isinstance(cells, pl.Series) else repeated("cell", cells),
+            repeated("note", note),
+        ]
     )
 
 
@@ -89,8 +106,7 @@ def empty_findings() -> pl.DataFrame:
 
 @dataclass
 class FieldResult:
-    # Queries over the checked frame and its flags: collected together by the caller.
-    findings: list[pl.LazyFrame]
+    findings: list[pl.DataFrame]
     key: pl.Series | None
 
 
@@ -235,8 +251,7 @@ class FieldCheck:
     # Checking
 
     def check(self, frame: pl.DataFrame) -> FieldResult:
-        flags = frame.select(**self.flag_exprs)
-        return self.results(frame, flags, frame.hstack(flags).lazy())
+        return self.results(frame, frame.select(**self.flag_exprs))
 
     def flags(self) -> dict[str, pl.Expr]:
         """The flags of each cell, named `<field number>:<flag>` so that the flags of all
@@ -255,82 +270,74 @@ class FieldCheck:
     def present(self) -> pl.Expr:
         return pl.col("_n") >= self.number
 
-    def results(
-        self, frame: pl.DataFrame, flags: pl.DataFrame, flagged: pl.LazyFrame
-    ) -> FieldResult:
-        """The findings and keys of the field's cells in `frame`, given its flags (and
-        `flagged`, the frame with the flags as columns)."""
-        raw, number, name = self.raw, self.number, self.name
+    def results(self, frame: pl.DataFrame, flags: pl.DataFrame) -> FieldResult:
+        """The findings and keys of the field's cells in `frame`, given its flags."""
+        number, name = self.number, self.name
+        rows, cells = frame["_row"], frame[f"c{number - 1}"]
 
-        def flag(name: str) -> pl.Series:
-            return flags[f"{number}:{name}"]
+        def flag(kind: str) -> pl.Series | None:
+            return flags.get_column(f"{number}:{kind}", default=None)
 
-        def rows_where(name: str) -> pl.LazyFrame:
-            return flagged.filter(pl.col(f"{number}:{name}"))
-
-        missing = flag("missing")
-        out: list[pl.LazyFrame] = []
-        if self.constraints.get("required") and missing.any():
+        def found(where: pl.Series, order: int, note: str, shown: pl.Series = cells) -> None:
             out.append(
-                finding_rows(
-                    rows_where("missing"),
-                    _row=pl.col("_row"),
-                    _order=pl.lit(number * FIELD_SLOT),
-                    type=pl.lit("constraint-error"),
-                    fieldNumber=pl.lit(number),
-                    fieldName=pl.lit(name),
-                    cell=pl.when(self.present).then(raw).otherwise(pl.lit("None")),
-                    note=pl.lit(f'constraint "required" is "{self.constraints["required"]}"'),
+                finding_frame(
+                    rows.filter(where),
+                    order,
+                    "constraint-error",
+                    number=number,
+                    name=name,
+                    cells=shown.filter(where),
+                    note=note,
                 )
             )
+
+        out: list[pl.DataFrame] = []
+        missing = flag("missing")
+        if self.constraints.get("required") and missing is not None and missing.any():
+            absent = pl.Series(["None"]).new_from_index(0, len(cells))
+            shown = cells.zip_with(frame["_n"] >= number, absent)
+            note = f'constraint "required" is "{self.constraints["required"]}"'
+            found(missing, number * FIELD_SLOT, note, shown)
         key: pl.Series | None = None
-        if f"{number}:key" in flags.columns:
-            key = flag("key").clone()
+        if (exact := flag("key")) is not None:
+            key = exact.clone()
         elif self.keyed:
             key = pl.Series("key", [None] * frame.height, dtype=pl.String)
-        for index, (name_c, _) in enumerate(self.checks if self.fast else []):
-            if f"{number}:v{index}" not in flags.columns:
-                continue
-            if flag(f"v{index}").any():
-                order = number * FIELD_SLOT + 1 + self.field.supported_constraints.index(name_c)
-                out.append(self.constraint_findings(rows_where(f"v{index}"), name_c, order))
-        suspect = flag("suspect") if f"{number}:suspect" in flags.columns else None
+        supported = self.field.supported_constraints
+        for index, (constraint, _) in enumerate(self.checks if self.fast else []):
+            violated = flag(f"v{index}")
+            if violated is not None and violated.any():
+                order = number * FIELD_SLOT + 1 + supported.index(constraint)
+                found(
+                    violated,
+                    order,
+                    f'constraint "{constraint}" is "{self.constraints[constraint]}"',
+                )
+        suspect = flag("suspect")
         if suspect is not None and suspect.any():
-            out.append(self.read_in_python(frame.filter(suspect), suspect, key).lazy())
+            out.append(
+                self.read_in_python(rows.filter(suspect), cells.filter(suspect), suspect, key)
+            )
         return FieldResult(out, key)
 
-    def constraint_findings(self, bad: pl.LazyFrame, name: str, order: int) -> pl.LazyFrame:
-        return finding_rows(
-            bad,
-            _row=pl.col("_row"),
-            _order=pl.lit(order),
-            type=pl.lit("constraint-error"),
-            fieldNumber=pl.lit(self.number),
-            fieldName=pl.lit(self.name),
-            cell=self.raw,
-            note=pl.lit(f'constraint "{name}" is "{self.constraints[name]}"'),
-        )
-
     def read_in_python(
-        self, suspects: pl.DataFrame, mask: pl.Series, key: pl.Series | None
+        self, rows: pl.Series, cells: pl.Series, mask: pl.Series, key: pl.Series | None
     ) -> pl.DataFrame:
         """Read the suspect cells with frictionless' reader; fill their keys in place."""
-        rows: list[int] = []
+        found_rows: list[int] = []
         orders: list[int] = []
         types: list[str] = []
         notes: list[str] = []
-        cells: list[str] = []
+        found_cells: list[str] = []
         keys: list[str | None] = []
         supported = self.field.supported_constraints
         base = self.number * FIELD_SLOT
-        for row, cell in zip(
-            suspects["_row"].to_list(), suspects[f"c{self.number - 1}"].to_list(), strict=True
-        ):
+        for row, cell in zip(rows.to_list(), cells.to_list(), strict=True):
             target, found = self.reader(cell)
             keys.append(canonical_key(target))
             for name, note in (found or {}).items():
-                rows.append(row)
-                cells.append(cell)
+                found_rows.append(row)
+                found_cells.append(cell)
                 notes.append(note)
                 if name == "type":
                     types.append("type-error")
@@ -339,16 +346,15 @@ class FieldCheck:
                     types.append("constraint-error")
                     orders.append(base + 1 + supported.index(name))
         if key is not None:
-            positions = mask.arg_true()
-            key.scatter(positions, pl.Series(keys, dtype=pl.String))
+            key.scatter(mask.arg_true(), pl.Series(keys, dtype=pl.String))
         return pl.DataFrame(
             {
-                "_row": rows,
+                "_row": found_rows,
                 "_order": orders,
                 "type": types,
-                "fieldNumber": [self.number] * len(rows),
-                "fieldName": [self.name] * len(rows),
-                "cell": cells,
+                "fieldNumber": [self.number] * len(found_rows),
+                "fieldName": [self.name] * len(found_rows),
+                "cell": found_cells,
                 "note": notes,
             },
             schema=FINDING_SCHEMA,

@@ -19,11 +19,11 @@ import polars as pl
 from portal.validation import source
 from portal.validation.cells import (
     EXTRA_CELL,
+    FINDING_SCHEMA,
     MISSING_CELL,
     FieldCheck,
     empty_findings,
-    finding_rows,
-    findings,
+    finding_frame,
 )
 from portal.validation.key_checks import ExactKeys, KeyChecks
 from portal.validation.keys import KeyIndex, key_hashes
@@ -260,10 +260,10 @@ def cell_findings(
     Only the fields numbered in `noisy` (default: all) can have findings in the batch.
     """
     frame = batch.frame
-    out: list[pl.LazyFrame] = []
+    out: list[pl.DataFrame] = []
     keys: dict[str, pl.Series | None] = {}
-    # One select computes the flags of every field; rows are only filtered out for the
-    # (rare) flags that are raised, and every finding query is collected in one go.
+    # One select computes the flags of every field; the findings are then taken from the
+    # (rare) flags that are raised.
     exprs = {}
     for check in table.checks:
         quiet = noisy is not None and check.number not in noisy
@@ -271,25 +271,24 @@ def cell_findings(
     missing = [expr for name, expr in exprs.items() if name.endswith(":missing")]
     exprs[BLANK] = pl.all_horizontal(missing) if missing else pl.lit(False)
     flags = frame.select(**exprs)
-    flagged = frame.hstack(flags).lazy()
     for check in table.checks:
-        result = check.results(frame, flags, flagged)
+        result = check.results(frame, flags)
         out.extend(result.findings)
         keys.setdefault(check.name, result.key)
     width = len(table.checks)
-    count = pl.col("_n")
-    shortest = frame["_n"].min() if frame.height else width
+    count, rows = frame["_n"], frame["_row"]
+    shortest = int(count.min()) if frame.height else width
     for j in range(shortest, width):
+        short = count <= j
+        number, name = j + 1, table.names[j]
         out.append(
-            finding_rows(
-                frame.lazy().filter(count <= j),
-                _row=pl.col("_row"),
-                _order=pl.lit(MISSING_CELL + j + 1),
-                type=pl.lit("missing-cell"),
-                fieldNumber=pl.lit(j + 1),
-                fieldName=pl.lit(table.names[j]),
-                cell=pl.lit(""),
-                note=pl.lit(""),
+            finding_frame(
+                rows.filter(short),
+                MISSING_CELL + number,
+                "missing-cell",
+                number=number,
+                name=name,
+                cells="",
             )
         )
     extra = [
@@ -298,36 +297,26 @@ def cell_findings(
         for k, cell in enumerate(cells)
     ]
     if extra:
-        rows, numbers, cells = zip(*extra, strict=True)
+        extra_rows, numbers, cells = zip(*extra, strict=True)
         out.append(
-            finding_rows(
-                pl.LazyFrame({"_row": rows, "f": numbers, "c": cells}),
-                _row=pl.col("_row"),
-                _order=pl.lit(EXTRA_CELL) + pl.col("f"),
-                type=pl.lit("extra-cell"),
-                fieldNumber=pl.col("f"),
-                fieldName=pl.lit(""),
-                cell=pl.col("c"),
-                note=pl.lit(""),
+            pl.DataFrame(
+                {
+                    "_row": extra_rows,
+                    "_order": [EXTRA_CELL + n for n in numbers],
+                    "type": ["extra-cell"] * len(extra),
+                    "fieldNumber": numbers,
+                    "fieldName": [""] * len(extra),
+                    "cell": cells,
+                    "note": [""] * len(extra),
+                },
+                schema=FINDING_SCHEMA,
             )
         )
-    # (collect_all runs the small queries side by side: 2.3 ms for 31 of them against 4.3)
-    found = pl.concat(pl.collect_all(out)) if out else empty_findings()
+    found = pl.concat(out) if out else empty_findings()
     # A row whose every cell is blank reports one blank-row error instead of its cell errors.
     blank = flags[BLANK]
     if blank.any():
-        blank_rows = frame.filter(blank)
-        found = found.filter(~pl.col("_row").is_in(blank_rows["_row"].implode()))
-        found = pl.concat(
-            [
-                found,
-                findings(
-                    blank_rows,
-                    _row=pl.col("_row"),
-                    _order=pl.lit(0),
-                    type=pl.lit("blank-row"),
-                    note=pl.lit(""),
-                ),
-            ]
-        )
+        blank_rows = rows.filter(blank)
+        found = found.filter(~pl.col("_row").is_in(blank_rows.implode()))
+        found = pl.concat([found, finding_frame(blank_rows, 0, "blank-row")])
     return found, keys

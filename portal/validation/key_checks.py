@@ -14,7 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from portal.validation.cells import FOREIGN_KEY, PRIMARY_KEY, UNIQUE, empty_findings, findings
+from portal.validation.cells import (
+    FOREIGN_KEY,
+    PRIMARY_KEY,
+    UNIQUE,
+    empty_findings,
+    finding_frame,
+)
 from portal.validation.keys import KeyIndex
 
 # A block's rows, hashes and nulls take 17 bytes a row (9 MB); fewer, larger blocks also
@@ -163,12 +169,4 @@ def rows_found(
     """One finding of `kind` for each of the rows."""
     if not len(rows):
         return empty_findings()
-    return findings(
-        pl.DataFrame({"r": rows}),
-        _row=pl.col("r"),
-        _order=pl.lit(order),
-        type=pl.lit(kind),
-        fieldNumber=pl.lit(number),
-        fieldName=pl.lit(name),
-        note=pl.lit(note),
-    )
+    return finding_frame(pl.Series(rows), order, kind, number=number, name=name, note=note)

@@ -13,7 +13,6 @@ from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from portal.validation import source
@@ -183,10 +182,9 @@ class FlaggedRows:
         rows = source.Batch(pl.concat(self.frames), self.extras)
         found, keys = cell_findings(self.table, rows, self.noisy)
         self.frames, self.extras, self.noisy, self.rows = [], {}, set(), 0
-        exact = ExactKeys(rows.frame["_row"].to_numpy(), {}, {})
+        exact = ExactKeys(rows.frame["_row"], {}, {})
         for name, fields in self.key_sets.items():
-            hashes, nulls = key_hashes([keys[n] for n in fields])
-            exact.hashes[name], exact.nulls[name] = hashes.to_numpy(), nulls.to_numpy()
+            exact.hashes[name], exact.nulls[name] = key_hashes([keys[n] for n in fields])
         return found, exact
 
 
@@ -195,9 +193,9 @@ class ScreenedBatch:
     """A batch after the screen: the key hashes of every row (exact but for the rows with
     a flagged keyed cell, see FlaggedRows.flush) and the flagged rows."""
 
-    rows: np.ndarray
-    hashes: dict[str, np.ndarray]
-    nulls: dict[str, np.ndarray]
+    rows: pl.Series
+    hashes: dict[str, pl.Series]
+    nulls: dict[str, pl.Series]
     flagged: source.Batch | None = None
     noisy: set[int] = dataclass_field(default_factory=set)
 
@@ -209,9 +207,9 @@ def screen_batch(
     frame = batch.frame
     screened = screen.run(frame, regular=batch.regular)
     result = ScreenedBatch(
-        frame["_row"].to_numpy(),
-        {name: screened[hash_column(name)].to_numpy() for name in key_sets},
-        {name: screened[null_column(name)].to_numpy() for name in key_sets},
+        frame["_row"],
+        {name: screened[hash_column(name)] for name in key_sets},
+        {name: screened[null_column(name)] for name in key_sets},
     )
     problem = screened[PROBLEM]
     if not problem.any():

@@ -42,9 +42,9 @@ def foreign_set(index: int) -> str:
 class ExactKeys:
     """Exact key hashes of some rows (ascending row numbers), by key set."""
 
-    rows: np.ndarray
-    hashes: dict[str, np.ndarray]
-    nulls: dict[str, np.ndarray]
+    rows: pl.Series
+    hashes: dict[str, pl.Series]
+    nulls: dict[str, pl.Series]
 
 
 class KeyChecks:
@@ -70,9 +70,10 @@ class KeyChecks:
         for index, (fk, lookup) in enumerate(foreign):
             if lookup is not None:
                 self.key_sets[foreign_set(index)] = fk["fields"]
-        self.rows: list[np.ndarray] = []
-        self.hashes: dict[str, list[np.ndarray]] = {name: [] for name in self.key_sets}
-        self.nulls: dict[str, list[np.ndarray]] = {name: [] for name in self.key_sets}
+        # Polars Series, as the screen makes them (see KeyIndex.add).
+        self.rows: list[pl.Series] = []
+        self.hashes: dict[str, list[pl.Series]] = {name: [] for name in self.key_sets}
+        self.nulls: dict[str, list[pl.Series]] = {name: [] for name in self.key_sets}
         self.pending = 0
         self.corrections: list[ExactKeys] = []
 
@@ -81,7 +82,7 @@ class KeyChecks:
         return self.pending >= KEY_BLOCK
 
     def add(
-        self, rows: np.ndarray, hashes: dict[str, np.ndarray], nulls: dict[str, np.ndarray]
+        self, rows: pl.Series, hashes: dict[str, pl.Series], nulls: dict[str, pl.Series]
     ) -> None:
         """Take the key hashes of a batch (`flush` checks them once the block is `full`)."""
         if not self.key_sets:
@@ -101,14 +102,14 @@ class KeyChecks:
         """The findings of the rows taken since the last flush."""
         if not self.pending:
             return None
-        rows = np.concatenate(self.rows)
-        hashes = {name: np.concatenate(parts) for name, parts in self.hashes.items()}
-        nulls = {name: np.concatenate(parts) for name, parts in self.nulls.items()}
+        rows = pl.concat(self.rows)
+        hashes = {name: pl.concat(parts) for name, parts in self.hashes.items()}
+        nulls = {name: pl.concat(parts) for name, parts in self.nulls.items()}
         for exact in self.corrections:
-            at = np.searchsorted(rows, exact.rows)
+            at = rows.search_sorted(exact.rows)
             for name in self.key_sets:
-                hashes[name][at] = exact.hashes[name]
-                nulls[name][at] = exact.nulls[name]
+                hashes[name].scatter(at, exact.hashes[name])
+                nulls[name].scatter(at, exact.nulls[name])
         self.rows = []
         self.hashes = {name: [] for name in self.key_sets}
         self.nulls = {name: [] for name in self.key_sets}
@@ -117,10 +118,10 @@ class KeyChecks:
         parts = [empty_findings()]
         for number, name in self.unique:
             present = ~nulls[unique_set(name)]
-            duplicate = self.unique_index[name].add(hashes[unique_set(name)][present])
+            duplicate = self.unique_index[name].add(hashes[unique_set(name)].filter(present))
             parts.append(
                 rows_found(
-                    rows[present][duplicate],
+                    picked(rows.filter(present), duplicate),
                     UNIQUE + number,
                     "unique-error",
                     "the same as in an earlier row",
@@ -130,12 +131,12 @@ class KeyChecks:
             )
         if self.primary_key:
             all_null = nulls[PRIMARY]
-            duplicate = self.primary_index.add(hashes[PRIMARY][~all_null])
+            duplicate = self.primary_index.add(hashes[PRIMARY].filter(~all_null))
             note = 'cells composing the primary keys are all "None"'
-            parts.append(rows_found(rows[all_null], PRIMARY_KEY, "primary-key", note))
+            parts.append(rows_found(rows.filter(all_null), PRIMARY_KEY, "primary-key", note))
             parts.append(
                 rows_found(
-                    rows[~all_null][duplicate],
+                    picked(rows.filter(~all_null), duplicate),
                     PRIMARY_KEY,
                     "primary-key",
                     "the same as in an earlier row",
@@ -145,20 +146,28 @@ class KeyChecks:
             if lookup is None:
                 continue
             checked = ~nulls[foreign_set(index)]
-            unknown = ~lookup.contains(hashes[foreign_set(index)][checked])
+            unknown = ~lookup.contains(hashes[foreign_set(index)].filter(checked).to_numpy())
             target = fk["reference"]["resource"]
             note = (
                 f'for "{", ".join(fk["fields"])}": values not found in the lookup table "{target}"'
             )
             parts.append(
-                rows_found(rows[checked][unknown], FOREIGN_KEY + index, "foreign-key", note)
+                rows_found(
+                    picked(rows.filter(checked), unknown), FOREIGN_KEY + index, "foreign-key", note
+                )
             )
         found = pl.concat(parts)
         return found if found.height else None
 
 
+def picked(rows: pl.Series, mask: np.ndarray) -> pl.Series:
+    """The rows where the numpy mask is true (as a list of positions: a numpy array made
+    into a Series would import numpy.ma, see KeyIndex.add)."""
+    return rows.gather(np.flatnonzero(mask).tolist())
+
+
 def rows_found(
-    rows: np.ndarray,
+    rows: pl.Series,
     order: int,
     kind: str,
     note: str,
@@ -169,4 +178,4 @@ def rows_found(
     """One finding of `kind` for each of the rows."""
     if not len(rows):
         return empty_findings()
-    return finding_frame(pl.Series(rows), order, kind, number=number, name=name, note=note)
+    return finding_frame(rows, order, kind, number=number, name=name, note=note)

@@ -98,14 +98,17 @@ class KeyIndex:
                 found[start:end] = run[positions] == part
         return found
 
-    def add(self, hashes: np.ndarray) -> np.ndarray:
-        """Add the hashes (in row order); return which ones were already there (duplicates).
+    def add(self, hashes: pl.Series) -> np.ndarray:
+        """Add the UInt64 hashes (in row order); return which ones were already there
+        (duplicates). A hash repeated inside `hashes` is a duplicate from its second
+        occurrence on.
 
-        A hash repeated inside `hashes` is a duplicate from its second occurrence on.
+        The hashes come as polars' (as the screen computes them): turning a numpy array
+        into a Series imports numpy.ma, 9 ms of a short run.
         """
-        hashes = np.asarray(hashes, dtype=np.uint64)
         # Polars sorts on every core: 524,288 hashes in 8 ms, against 26 ms for np.sort here.
-        ordered = pl.Series(hashes).sort().to_numpy()
+        ordered_hashes = hashes.sort()
+        ordered = ordered_hashes.to_numpy()
         seen = np.zeros(len(ordered), dtype=bool)
         seen[1:] = ordered[1:] == ordered[:-1]
         for bucket, start, end in pieces(ordered):
@@ -123,17 +126,18 @@ class KeyIndex:
             # Only the rows holding a repeated hash are sorted with their positions (they
             # are few: 200,000 rows took 16 ms to sort whole); a stable sort keeps equal
             # hashes in row order, the first of them the original.
-            values = np.unique(ordered[seen])
-            repeated = among(ordered, values)
+            values = pl.Series(ordered[seen].tolist(), dtype=pl.UInt64)
+            repeated = among(ordered_hashes, values)
             rows = np.flatnonzero(among(hashes, values))
-            duplicate[rows[np.argsort(hashes[rows], kind="stable")]] = seen[repeated]
+            in_rows = hashes.to_numpy()[rows]
+            duplicate[rows[np.argsort(in_rows, kind="stable")]] = seen[repeated]
         return duplicate
 
 
-def among(hashes: np.ndarray, values: np.ndarray) -> np.ndarray:
+def among(hashes: pl.Series, values: pl.Series) -> np.ndarray:
     """For each hash, whether it is one of `values` (hashed by polars: 2.3 ms for 524,288
     hashes, whether `values` holds 10 or 300, where a binary search each took 11 to 24)."""
-    return pl.Series(hashes).is_in(pl.Series(values).implode()).to_numpy()
+    return hashes.is_in(values.implode()).to_numpy()
 
 
 def merge(run: np.ndarray, new: np.ndarray, positions: np.ndarray) -> np.ndarray:

@@ -111,7 +111,7 @@ def referenced_keys(schema: dict, path: Path, key: tuple[str, ...]) -> KeyIndex:
         for batch in batches():
             _, parts = table.key_parts(batch, list(key))
             hashes, all_null = key_hashes(parts)
-            index.add(hashes.filter(~all_null).to_numpy())
+            index.add(hashes.filter(~all_null))
         return index
 
     try:

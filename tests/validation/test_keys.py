@@ -26,7 +26,7 @@ def test_a_key_index_remembers_exactly_the_keys_it_was_given(blocks, queries):
             expected.append(value in seen)
             seen.add(value)
 
-        duplicate = index.add(np.array(block, dtype=np.uint64))
+        duplicate = index.add(pl.Series(block, dtype=pl.UInt64))
 
         assert duplicate.tolist() == expected
     assert len(index) == len(seen)
@@ -37,7 +37,7 @@ def test_a_key_index_remembers_exactly_the_keys_it_was_given(blocks, queries):
 def test_the_first_of_equal_keys_in_a_block_is_the_original():
     index = KeyIndex()
 
-    duplicate = index.add(np.array([5, 3, 5, 5, 3, 1], dtype=np.uint64))
+    duplicate = index.add(pl.Series([5, 3, 5, 5, 3, 1], dtype=pl.UInt64))
 
     assert duplicate.tolist() == [False, False, True, True, True, False]
 

@@ -179,7 +179,7 @@ def read_ahead(batches: Generator[Batch, None, None]) -> Iterator[Batch]:
         while wanted.get():
             try:
                 made.put((next(batches), None))
-            except BaseException as error:  # StopIteration included: the caller gets it
+            except BaseException as error:  # the end (StopIteration) too: see below
                 made.put((None, error))
                 return
 
